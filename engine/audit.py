@@ -1,0 +1,29 @@
+"""Append to the audit trail; entries are never updated or deleted."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from .models import AuditEvent
+
+__all__ = ["audit_trail", "record"]
+
+
+def record(session: Session, at: datetime, actor: str, action: str, *, instance_id: str | None = None,
+           task_id: str | None = None, element: str | None = None,
+           data: dict[str, Any] | None = None) -> AuditEvent:
+    """Add one audit entry to the current unit of work."""
+    event = AuditEvent(at=at, actor=actor, action=action, instance_id=instance_id, task_id=task_id,
+                       element=element, data=data)
+    session.add(event)
+    return event
+
+
+def audit_trail(session: Session, instance_id: str) -> list[AuditEvent]:
+    """Return an instance's audit entries, oldest first."""
+    query = select(AuditEvent).where(AuditEvent.instance_id == instance_id).order_by(AuditEvent.id)
+    return list(session.scalars(query))

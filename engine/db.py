@@ -1,0 +1,74 @@
+"""Create database engines and sessions; no request or application knowledge here."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine as SqlEngine
+from sqlalchemy import create_engine, event
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm.exc import StaleDataError
+
+from .errors import Conflict
+from .models import Base
+
+__all__ = ["init_db", "make_db_engine", "make_session_factory", "unit_of_work"]
+
+
+def make_db_engine(url: str, **kwargs: Any) -> SqlEngine:
+    """Create an engine; SQLite gets WAL, a busy timeout and enforced foreign keys."""
+    if url.startswith("sqlite"):
+        database = url.split("///", 1)[1] if "///" in url else ""
+        if database and database != ":memory:":
+            Path(database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"timeout": 30}, **kwargs)
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+    return create_engine(url, pool_pre_ping=True, **kwargs)
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+def make_session_factory(engine: SqlEngine) -> sessionmaker[Session]:
+    """Return a session factory whose sessions never expire objects on commit."""
+    return sessionmaker(engine, expire_on_commit=False)
+
+
+def init_db(engine: SqlEngine) -> None:
+    """Create every table that does not exist yet."""
+    Base.metadata.create_all(engine)
+
+
+@contextmanager
+def unit_of_work(factory: sessionmaker[Session]) -> Iterator[Session]:
+    """Yield a session, commit it at the end, roll back on any error; lost races become Conflict."""
+    session = factory()
+    try:
+        yield session
+        session.commit()
+    except StaleDataError:
+        session.rollback()
+        raise Conflict("the data changed while this request ran; reload and try again") from None
+    except OperationalError as exc:
+        session.rollback()
+        # SQLite refuses a writer whose snapshot went stale under WAL: that is a lost race, not a crash.
+        if "locked" in str(exc.orig).lower():
+            raise Conflict("another request changed the same data; reload and try again") from None
+        raise
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()

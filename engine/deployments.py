@@ -1,0 +1,142 @@
+"""Deploy bundles as immutable versions and look versions up."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from .audit import record
+from .bundle import Bundle
+from .compiler import compile_bundle
+from .errors import DeploymentError, NotFound, Problem
+from .models import DecisionVersion, Deployment, ProcessVersion
+from .runtime import Engine
+
+__all__ = ["DeployResult", "deploy_bundle", "get_version", "latest_decision", "list_versions"]
+
+
+@dataclass
+class DeployResult:
+    """What a deployment created; `created` is False when identical content was deployed before."""
+
+    deployment: Deployment
+    created: bool
+    new_versions: list[ProcessVersion] = field(default_factory=list)
+    unchanged: list[ProcessVersion] = field(default_factory=list)
+    new_decisions: list[DecisionVersion] = field(default_factory=list)
+
+
+def deploy_bundle(engine: Engine, session: Session, bundle: Bundle, actor: str, note: str = "") -> DeployResult:
+    """Check a bundle and store it as new versions; a rejected bundle stores nothing."""
+    existing = session.scalar(select(Deployment).where(
+        Deployment.bundle == bundle.name, Deployment.content_hash == bundle.content_hash))
+    if existing is not None:
+        return DeployResult(existing, created=False)
+    compiled = compile_bundle(bundle, engine.settings.max_file_bytes)
+    _check_ownership(session, bundle.name, compiled.processes, compiled.decisions)
+    now = engine.now()
+    deployment = Deployment(bundle=bundle.name, content_hash=bundle.content_hash, files=bundle.as_texts(),
+                            deployed_by=actor, deployed_at=now, note=note)
+    session.add(deployment)
+    session.flush()
+    result = DeployResult(deployment, created=True)
+    for process_id, process in sorted(compiled.processes.items()):
+        spec_json = engine.serializer.dumps_spec(process.spec, process.subprocess_specs)
+        forms = {name: bundle.form(name).text() for name in process.forms}  # type: ignore[union-attr]
+        spec_hash = _hash({"spec": spec_json, "forms": forms, "lanes": process.lanes})
+        latest = _latest(session, process_id)
+        if latest is not None and latest.spec_hash == spec_hash:
+            result.unchanged.append(latest)
+            continue
+        version = ProcessVersion(
+            process_id=process_id, version=(latest.version + 1) if latest else 1, name=process.name,
+            bundle=bundle.name, deployment_id=deployment.id, spec_json=spec_json, spec_hash=spec_hash,
+            lanes=process.lanes, created_at=now, created_by=actor)
+        session.add(version)
+        result.new_versions.append(version)
+    for decision_id, info in sorted(compiled.decisions.items()):
+        content_hash = hashlib.sha256(next(f for f in bundle.files if f.path == info.file).content).hexdigest()
+        latest_decision_row = _latest_decision(session, decision_id)
+        if latest_decision_row is not None and latest_decision_row.content_hash == content_hash:
+            continue
+        row = DecisionVersion(
+            decision_id=decision_id, version=(latest_decision_row.version + 1) if latest_decision_row else 1,
+            name=info.name, bundle=bundle.name, file_path=info.file, content_hash=content_hash,
+            deployment_id=deployment.id, created_at=now)
+        session.add(row)
+        result.new_decisions.append(row)
+    session.flush()
+    record(session, now, actor, "deploy", data={
+        "bundle": bundle.name, "deployment": deployment.id, "hash": bundle.content_hash,
+        "versions": {v.process_id: v.version for v in result.new_versions},
+        "decisions": {d.decision_id: d.version for d in result.new_decisions}})
+    return result
+
+
+def list_versions(session: Session, process_id: str | None = None) -> list[ProcessVersion]:
+    """Return process versions, newest first within each process."""
+    query = select(ProcessVersion).order_by(ProcessVersion.process_id, ProcessVersion.version.desc())
+    if process_id is not None:
+        query = query.where(ProcessVersion.process_id == process_id)
+    return list(session.scalars(query))
+
+
+def get_version(session: Session, process_id: str, version: int | None = None) -> ProcessVersion:
+    """Return one version of a process, the latest when `version` is None."""
+    if version is None:
+        row = _latest(session, process_id)
+    else:
+        row = session.scalar(select(ProcessVersion).where(
+            ProcessVersion.process_id == process_id, ProcessVersion.version == version))
+    if row is None:
+        suffix = f" version {version}" if version is not None else ""
+        raise NotFound(f"process {process_id}{suffix} is not deployed")
+    return row
+
+
+def latest_decision(session: Session, decision_id: str) -> DecisionVersion:
+    """Return the latest deployed version of a decision."""
+    row = _latest_decision(session, decision_id)
+    if row is None:
+        raise NotFound(f"decision {decision_id} is not deployed")
+    return row
+
+
+def _latest(session: Session, process_id: str) -> ProcessVersion | None:
+    return session.scalar(select(ProcessVersion).where(ProcessVersion.process_id == process_id)
+                          .order_by(ProcessVersion.version.desc()).limit(1))
+
+
+def _latest_decision(session: Session, decision_id: str) -> DecisionVersion | None:
+    return session.scalar(select(DecisionVersion).where(DecisionVersion.decision_id == decision_id)
+                          .order_by(DecisionVersion.version.desc()).limit(1))
+
+
+def _check_ownership(session: Session, bundle: str, processes: dict[str, object],
+                     decisions: dict[str, object]) -> None:
+    # A process or decision id belongs to the first bundle that deployed it; a second
+    # bundle reusing the id would silently take over its versions.
+    problems: list[Problem] = []
+    for model, column, ids in ((ProcessVersion, ProcessVersion.process_id, processes),
+                               (DecisionVersion, DecisionVersion.decision_id, decisions)):
+        if not ids:
+            continue
+        rows = session.execute(select(column, model.bundle).where(column.in_(list(ids)))
+                               .where(model.bundle != bundle).group_by(column, model.bundle))
+        for element, owner in rows:
+            problems.append(Problem(bundle, f"id {element} already belongs to bundle '{owner}'", element=element))
+    if problems:
+        raise DeploymentError(problems)
+
+
+def _hash(document: object) -> str:
+    return hashlib.sha256(json.dumps(document, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+
+
+def version_count(session: Session) -> int:
+    """Return how many process versions exist (for status output)."""
+    return int(session.scalar(select(func.count()).select_from(ProcessVersion)) or 0)

@@ -1,0 +1,197 @@
+"""Start, persist, cancel and retry instances; keep the task index in step with state."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime, time, timedelta, timezone
+from collections.abc import Callable
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from .audit import record
+from .calendar import parse_date
+from .clock import Clock, use_clock
+from .deployments import get_version
+from .errors import Conflict, NotFound, ProcessError
+from .instance import HumanTask, Instance
+from .models import InstanceRow, TaskRow
+from .runtime import Engine
+from .serialization import STATE_FORMAT
+
+__all__ = [
+    "cancel_instance",
+    "get_instance",
+    "list_instances",
+    "load",
+    "persist",
+    "retry_instance",
+    "start_instance",
+]
+
+RUNNING, WAITING, COMPLETED, ERROR, CANCELLED = "running", "waiting", "completed", "error", "cancelled"
+_FINISHED = {COMPLETED, CANCELLED}
+
+
+def start_instance(engine: Engine, session: Session, process_id: str, data: dict[str, Any] | None = None, *,
+                   actor: str, version: int | None = None, business_key: str | None = None) -> InstanceRow:
+    """Start a process version with initial data and run it to its first wait state."""
+    process_version = get_version(session, process_id, version)
+    instance = engine.new_instance(process_version)
+    if data:
+        instance.seed(data)
+    now = engine.now()
+    row = InstanceRow(
+        id=uuid.uuid4().hex, process_version_id=process_version.id, process_id=process_id,
+        business_key=business_key, status=RUNNING, state="", serializer_version=STATE_FORMAT,
+        started_by=actor, created_at=now, updated_at=now)
+    row.process_version = process_version
+    session.add(row)
+    record(session, now, actor, "start", instance_id=row.id,
+           data={"process": process_id, "version": process_version.version, "data": data or {}})
+    run_and_persist(engine, session, row, instance, actor)
+    return row
+
+
+def run_and_persist(engine: Engine, session: Session, row: InstanceRow, instance: Instance, actor: str,
+                    action: Callable[[], None] | None = None, clock: Clock | None = None) -> None:
+    """Run `action` (default: engine steps) under the engine clock, then persist, capturing failures."""
+    with use_clock(clock or engine.clock):
+        try:
+            if action is None:
+                instance.run_until_user_input_required()
+            else:
+                action()
+        except ProcessError as exc:
+            persist(engine, session, row, instance, error=exc)
+            record(session, engine.now(), actor, "error", instance_id=row.id, element=exc.element_id,
+                   data={"message": exc.message})
+            return
+    persist(engine, session, row, instance)
+
+
+def load(engine: Engine, session: Session, instance_id: str) -> tuple[InstanceRow, Instance]:
+    """Load an instance row and rebuild its workflow."""
+    row = get_instance(session, instance_id)
+    return row, engine.load_instance(row.process_version, row.state)
+
+
+def persist(engine: Engine, session: Session, row: InstanceRow, instance: Instance,
+            error: ProcessError | None = None) -> None:
+    """Store state, status, next timer and the task index in the current unit of work."""
+    now = engine.now()
+    row.state = engine.dump_instance(instance)
+    row.serializer_version = STATE_FORMAT
+    row.updated_at = now
+    row.next_timer_due_at = instance.next_timer_due()
+    if error is not None:
+        row.status, row.error_element, row.error_message = ERROR, error.element_id, error.message
+    else:
+        row.error_element = row.error_message = None
+        if instance.completed:
+            row.status, row.ended_at = COMPLETED, now
+        else:
+            row.status = RUNNING if instance.ready_human_tasks() else WAITING
+    _sync_task_index(engine, session, row, instance, now)
+    session.flush()
+
+
+def _sync_task_index(engine: Engine, session: Session, row: InstanceRow, instance: Instance, now: datetime) -> None:
+    ready = {task.id: task for task in instance.ready_human_tasks()} if row.status != CANCELLED else {}
+    indexed = {t.id: t for t in session.scalars(
+        select(TaskRow).where(TaskRow.instance_id == row.id, TaskRow.status == "ready"))}
+    for task_id, task_row in indexed.items():
+        if task_id not in ready:
+            # Gone without a completion through us: an interrupting timer, a cancel or a migration.
+            task_row.status = "cancelled"
+            task_row.completed_at = now
+    lanes = row.process_version.lanes
+    for task_id, task in ready.items():
+        if task_id in indexed or session.get(TaskRow, task_id) is not None:
+            continue
+        session.add(TaskRow(
+            id=task_id, instance_id=row.id, process_id=row.process_id, spec_id=task.spec_id, name=task.name,
+            lane=task.lane, candidate_group=lanes.get(task.lane or ""), status="ready", created_at=now,
+            due_at=_due_at(engine, task), form=task.properties.get("formJsonSchemaFilename"),
+            ui_form=task.properties.get("formUiSchemaFilename")))
+
+
+def _due_at(engine: Engine, task: HumanTask) -> datetime | None:
+    expression = task.properties.get("dueDate")
+    if not expression:
+        return None
+    value = engine.evaluate(expression, task.data)
+    if isinstance(value, datetime):
+        moment = value
+    elif isinstance(value, (date, str)):
+        text = value.isoformat() if isinstance(value, date) else value
+        if "T" in text:
+            moment = datetime.fromisoformat(text)
+        else:
+            # A due *date* means the whole day is allowed: due at the next local midnight.
+            zone = ZoneInfo(engine.settings.timezone)
+            moment = datetime.combine(parse_date(text), time(0, 0), zone) + timedelta(days=1)
+    else:
+        raise ProcessError(f"dueDate of {task.spec_id} gave {value!r}, not a date", element_id=task.spec_id)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=ZoneInfo(engine.settings.timezone))
+    return moment.astimezone(timezone.utc)
+
+
+def get_instance(session: Session, instance_id: str) -> InstanceRow:
+    """Return an instance row or raise NotFound."""
+    row = session.get(InstanceRow, instance_id)
+    if row is None:
+        raise NotFound(f"instance {instance_id} does not exist")
+    return row
+
+
+def list_instances(session: Session, *, process_id: str | None = None, status: str | None = None,
+                   business_key: str | None = None, limit: int = 100, offset: int = 0) -> list[InstanceRow]:
+    """Return instances, newest first, filtered on indexed columns."""
+    query = select(InstanceRow).order_by(InstanceRow.created_at.desc(), InstanceRow.id)
+    if process_id:
+        query = query.where(InstanceRow.process_id == process_id)
+    if status:
+        query = query.where(InstanceRow.status == status)
+    if business_key:
+        query = query.where(InstanceRow.business_key == business_key)
+    return list(session.scalars(query.limit(limit).offset(offset)))
+
+
+def cancel_instance(engine: Engine, session: Session, instance_id: str, *, actor: str, reason: str = "") -> InstanceRow:
+    """Cancel an unfinished instance and withdraw its open tasks."""
+    row, instance = load(engine, session, instance_id)
+    if row.status in _FINISHED:
+        raise Conflict(f"instance {instance_id} is already {row.status}")
+    instance.cancel()
+    row.status = CANCELLED
+    row.ended_at = engine.now()
+    persist_cancelled(engine, session, row, instance)
+    record(session, engine.now(), actor, "cancel", instance_id=row.id, data={"reason": reason})
+    return row
+
+
+def persist_cancelled(engine: Engine, session: Session, row: InstanceRow, instance: Instance) -> None:
+    """Store a cancelled instance: no timers, no open tasks."""
+    now = engine.now()
+    row.state = engine.dump_instance(instance)
+    row.updated_at = now
+    row.next_timer_due_at = None
+    _sync_task_index(engine, session, row, instance, now)
+    session.flush()
+
+
+def retry_instance(engine: Engine, session: Session, instance_id: str, *, actor: str,
+                   data: dict[str, Any] | None = None) -> InstanceRow:
+    """Re-run the failed element of an instance in error, optionally with corrected data."""
+    row, instance = load(engine, session, instance_id)
+    if row.status != ERROR:
+        raise Conflict(f"instance {instance_id} is {row.status}, not in error")
+    element = row.error_element
+    record(session, engine.now(), actor, "retry", instance_id=row.id, element=element, data=data or {})
+    run_and_persist(engine, session, row, instance, actor, action=lambda: instance.retry(data))
+    return row
+

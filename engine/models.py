@@ -1,0 +1,171 @@
+"""Database tables: deployments, versions, instances, the task index and the audit trail."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+
+from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String, Text, TypeDecorator, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+__all__ = [
+    "AuditEvent",
+    "Base",
+    "DecisionVersion",
+    "Deployment",
+    "InstanceRow",
+    "ProcessVersion",
+    "TaskRow",
+    "UTCDateTime",
+]
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Store aware datetimes as UTC; SQLite returns them naive, so mark them UTC again."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime {value.isoformat()} cannot be stored")
+        value = value.astimezone(timezone.utc)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+
+
+class Base(DeclarativeBase):
+    """Declarative base of every Govflow table."""
+
+
+class Deployment(Base):
+    """An immutable snapshot of one bundle's files."""
+
+    __tablename__ = "deployment"
+    __table_args__ = (UniqueConstraint("bundle", "content_hash"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    bundle: Mapped[str] = mapped_column(String(64), index=True)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    files: Mapped[dict[str, str]] = mapped_column(JSON)
+    deployed_by: Mapped[str] = mapped_column(String(64))
+    deployed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    note: Mapped[str] = mapped_column(Text, default="")
+
+
+class ProcessVersion(Base):
+    """One version of one process; the spec is stored here once, not in each instance."""
+
+    __tablename__ = "process_version"
+    __table_args__ = (UniqueConstraint("process_id", "version"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    process_id: Mapped[str] = mapped_column(String(128), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(256))
+    bundle: Mapped[str] = mapped_column(String(64), index=True)
+    deployment_id: Mapped[int] = mapped_column(ForeignKey("deployment.id"))
+    spec_json: Mapped[str] = mapped_column(Text)
+    spec_hash: Mapped[str] = mapped_column(String(64))
+    lanes: Mapped[dict[str, str]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_by: Mapped[str] = mapped_column(String(64))
+
+    deployment: Mapped[Deployment] = relationship(lazy="joined")
+
+
+class DecisionVersion(Base):
+    """One version of one DMN decision."""
+
+    __tablename__ = "decision_version"
+    __table_args__ = (UniqueConstraint("decision_id", "version"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    decision_id: Mapped[str] = mapped_column(String(128), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(256))
+    bundle: Mapped[str] = mapped_column(String(64))
+    file_path: Mapped[str] = mapped_column(String(256))
+    content_hash: Mapped[str] = mapped_column(String(64))
+    deployment_id: Mapped[int] = mapped_column(ForeignKey("deployment.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    deployment: Mapped[Deployment] = relationship(lazy="joined")
+
+
+class InstanceRow(Base):
+    """A running or finished process instance; `state` excludes the spec."""
+
+    __tablename__ = "instance"
+    __table_args__ = (Index("ix_instance_status_timer", "status", "next_timer_due_at"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    process_version_id: Mapped[int] = mapped_column(ForeignKey("process_version.id"), index=True)
+    process_id: Mapped[str] = mapped_column(String(128), index=True)
+    business_key: Mapped[str | None] = mapped_column(String(128), index=True)
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    state: Mapped[str] = mapped_column(Text)
+    serializer_version: Mapped[str] = mapped_column(String(32))
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+    next_timer_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    error_element: Mapped[str | None] = mapped_column(String(128))
+    error_message: Mapped[str | None] = mapped_column(Text)
+    started_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    process_version: Mapped[ProcessVersion] = relationship(lazy="select")
+
+    # Optimistic locking: a stale writer's UPDATE matches no row and fails loudly.
+    __mapper_args__ = {"version_id_col": version}
+
+
+class TaskRow(Base):
+    """The inbox index: one row per human task that became ready."""
+
+    __tablename__ = "task"
+    __table_args__ = (
+        Index("ix_task_group_status", "candidate_group", "status"),
+        Index("ix_task_assignee_status", "assignee", "status"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    instance_id: Mapped[str] = mapped_column(ForeignKey("instance.id"), index=True)
+    process_id: Mapped[str] = mapped_column(String(128))
+    spec_id: Mapped[str] = mapped_column(String(128))
+    name: Mapped[str] = mapped_column(String(256))
+    lane: Mapped[str | None] = mapped_column(String(128))
+    candidate_group: Mapped[str | None] = mapped_column(String(128))
+    assignee: Mapped[str | None] = mapped_column(String(64))
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    form: Mapped[str | None] = mapped_column(String(256))
+    ui_form: Mapped[str | None] = mapped_column(String(256))
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    completed_by: Mapped[str | None] = mapped_column(String(64))
+    data: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
+class AuditEvent(Base):
+    """Append-only record of who did what to which instance or task."""
+
+    __tablename__ = "audit_event"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    actor: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(32))
+    instance_id: Mapped[str | None] = mapped_column(String(32), index=True)
+    task_id: Mapped[str | None] = mapped_column(String(36))
+    element: Mapped[str | None] = mapped_column(String(128))
+    data: Mapped[dict[str, Any] | None] = mapped_column(JSON)

@@ -1,0 +1,31 @@
+"""JSON API, version 1 (read-only until the web app issue adds the rest)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, request
+
+from engine import deployments, tasks
+from engine.describe import describe_task, describe_version
+
+from .db import get_session
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+
+@bp.get("/health")
+def health() -> dict[str, str]:
+    """Report that the app is up."""
+    return {"status": "ok"}
+
+
+@bp.get("/processes")
+def list_processes() -> list[dict[str, object]]:
+    """List deployed process versions."""
+    return [describe_version(v) for v in deployments.list_versions(get_session(), request.args.get("process"))]
+
+
+@bp.get("/tasks")
+def list_tasks() -> list[dict[str, object]]:
+    """List ready tasks of the given candidate groups."""
+    groups = request.args.getlist("group") or None
+    return [describe_task(t) for t in tasks.list_tasks(get_session(), groups=groups)]
