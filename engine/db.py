@@ -16,7 +16,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from .errors import Conflict
 from .models import Base
 
-__all__ = ["init_db", "make_db_engine", "make_session_factory", "unit_of_work"]
+__all__ = ["init_db", "lost_races_as_conflicts", "make_db_engine", "make_session_factory", "unit_of_work"]
 
 
 def make_db_engine(url: str, **kwargs: Any) -> SqlEngine:
@@ -52,21 +52,27 @@ def init_db(engine: SqlEngine) -> None:
 
 
 @contextmanager
+def lost_races_as_conflicts() -> Iterator[None]:
+    """Turn a stale optimistic version or a stale SQLite snapshot into Conflict."""
+    try:
+        yield
+    except StaleDataError:
+        raise Conflict("the data changed while this request ran; reload and try again") from None
+    except OperationalError as exc:
+        # SQLite refuses a writer whose WAL snapshot went stale: a lost race, not a crash.
+        if "locked" in str(exc.orig).lower():
+            raise Conflict("another request changed the same data; reload and try again") from None
+        raise
+
+
+@contextmanager
 def unit_of_work(factory: sessionmaker[Session]) -> Iterator[Session]:
     """Yield a session, commit it at the end, roll back on any error; lost races become Conflict."""
     session = factory()
     try:
-        yield session
-        session.commit()
-    except StaleDataError:
-        session.rollback()
-        raise Conflict("the data changed while this request ran; reload and try again") from None
-    except OperationalError as exc:
-        session.rollback()
-        # SQLite refuses a writer whose snapshot went stale under WAL: that is a lost race, not a crash.
-        if "locked" in str(exc.orig).lower():
-            raise Conflict("another request changed the same data; reload and try again") from None
-        raise
+        with lost_races_as_conflicts():
+            yield session
+            session.commit()
     except BaseException:
         session.rollback()
         raise

@@ -7,13 +7,13 @@ from typing import Any
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.exc import StaleDataError
 
 from .audit import record
 from .errors import Conflict, NotFound, PermissionDenied
 from .forms import validate_submission
 from .instances import load, run_and_persist
-from .models import TaskRow
+from .db import lost_races_as_conflicts
+from .models import InstanceRow, TaskRow
 from .runtime import Engine
 
 __all__ = ["assign_task", "claim_task", "complete_task", "get_task", "list_tasks", "task_form", "unclaim_task"]
@@ -113,17 +113,13 @@ def complete_task(engine: Engine, session: Session, task_id: str, data: Any, *, 
     row.status, row.completed_at, row.completed_by, row.data = "completed", now, user, data
     record(session, now, user, "complete", instance_id=row.instance_id, task_id=row.id, element=row.spec_id,
            data=data)
-    try:
+    with lost_races_as_conflicts():
         run_and_persist(engine, session, instance_row, instance, user,
                         action=lambda: instance.complete(task_id, clean))
-    except StaleDataError:
-        raise Conflict(f"instance {row.instance_id} changed while task {task_id} was being completed") from None
     return row
 
 
 def _deployment_of(session: Session, row: TaskRow) -> Any:
-    from .models import InstanceRow
-
     instance_row = session.get(InstanceRow, row.instance_id)
     if instance_row is None:
         raise NotFound(f"instance {row.instance_id} does not exist")
