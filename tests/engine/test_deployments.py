@@ -36,9 +36,9 @@ def test_deploy_stores_one_version_per_process_with_lanes(engine: Engine, sessio
     assert version.lanes == {"申请单位": "smoke:applicant"}
     assert '"spec"' in version.spec_json
     assert sorted(result.deployment.files) == [
-        "bpmn/failing.bpmn", "bpmn/smoke.bpmn", "dmn/DT_S_01.dmn", "forms/apply.schema.json",
-        "forms/check.schema.json"]
-    assert [d.decision_id for d in result.new_decisions] == ["DT_S_01"]
+        "bpmn/failing.bpmn", "bpmn/smoke.bpmn", "dmn/DT_S_01.dmn", "dmn/DT_S_02.dmn", "dmn/DT_S_03.dmn",
+        "forms/apply.schema.json", "forms/check.schema.json"]
+    assert [d.decision_id for d in result.new_decisions] == ["DT_S_01", "DT_S_02", "DT_S_03"]
 
 
 def test_identical_content_creates_no_new_version(engine: Engine, session: Session, bundle_dir: Path) -> None:
