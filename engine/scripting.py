@@ -13,6 +13,7 @@ from __future__ import annotations
 import copy
 import datetime as _datetime
 import math
+import re
 from collections.abc import Mapping
 from decimal import Decimal
 from functools import lru_cache
@@ -31,6 +32,8 @@ from RestrictedPython.Guards import (
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine, TaskDataEnvironment
 
 __all__ = ["RestrictedEnvironment", "make_script_engine"]
+
+_LINE = re.compile(r"Line (\d+):")
 
 _EXTRA_BUILTINS = {
     name: __builtins__[name] if isinstance(__builtins__, dict) else getattr(__builtins__, name)  # type: ignore[index]
@@ -73,9 +76,13 @@ def _guards() -> dict[str, Any]:
 @lru_cache(maxsize=4096)
 def _compile(source: str, mode: str) -> CodeType:
     # Compiling is the expensive part of a DMN cell; the same cells run again and again.
-    result = (compile_restricted_eval if mode == "eval" else compile_restricted_exec)(source, "<diagram>")
+    # "<string>" is the file name SpiffWorkflow looks for to report the failing line of a script.
+    result = (compile_restricted_eval if mode == "eval" else compile_restricted_exec)(source, "<string>")
     if result.errors:
-        raise SyntaxError("; ".join(result.errors))
+        found = _LINE.match(result.errors[0])
+        line = int(found.group(1)) if found else 1
+        lines = source.splitlines() or [""]
+        raise SyntaxError("; ".join(result.errors), ("<string>", line, 0, lines[min(line, len(lines)) - 1]))
     return result.code
 
 
