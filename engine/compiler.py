@@ -37,7 +37,7 @@ class CompiledProcess:
     name: str
     spec: Any
     subprocess_specs: dict[str, Any]
-    lanes: dict[str, str]
+    lanes: dict[str, dict[str, str]]
     forms: list[str]
 
 
@@ -50,12 +50,12 @@ class CompiledBundle:
     decisions: dict[str, DecisionInfo] = field(default_factory=dict)
 
 
-def iter_task_specs(spec: Any, subprocess_specs: dict[str, Any]) -> list[Any]:
-    """Return the task specs of a process and of every process it calls."""
-    specs = list(spec.task_specs.values())
-    for sub in subprocess_specs.values():
-        specs += list(sub.task_specs.values())
-    return specs
+def iter_task_specs(spec: Any, subprocess_specs: dict[str, Any]) -> list[tuple[str, Any]]:
+    """Return (process id, task spec) for a process and every process it calls."""
+    pairs = [(spec.name, t) for t in spec.task_specs.values()]
+    for name, sub in subprocess_specs.items():
+        pairs += [(name, t) for t in sub.task_specs.values()]
+    return pairs
 
 
 class _Checker:
@@ -117,7 +117,7 @@ def compile_bundle(bundle: Bundle, max_bytes: int = 2_000_000) -> CompiledBundle
             checker.problems.append(checker.from_spiff(exc, item.path))
             continue
         compiled.decisions[info.decision_id] = info
-    lanes: dict[str, str] = {}
+    lanes: dict[str, dict[str, str]] = {}
     for item in bundle.of_kind("bpmn"):
         root = checker.parse(item)
         if root is None:
@@ -141,28 +141,32 @@ def compile_bundle(bundle: Bundle, max_bytes: int = 2_000_000) -> CompiledBundle
             checker.problems.append(checker.from_spiff(exc, ""))
             continue
         forms = _check_tasks(spec, subprocess_specs, lanes, bundle, checker)
-        used_lanes = {t.lane for t in iter_task_specs(spec, subprocess_specs) if getattr(t, "lane", None)}
+        involved = [process_id, *subprocess_specs]
         compiled.processes[process_id] = CompiledProcess(
             process_id, spec.description or process_id, spec, subprocess_specs,
-            {name: lanes[name] for name in sorted(used_lanes) if name in lanes}, forms)
+            {pid: lanes[pid] for pid in involved if lanes.get(pid)}, forms)
     if checker.problems:
         raise DeploymentError(checker.problems)
     return compiled
 
 
-def _lane_groups(root: etree._Element) -> dict[str, str]:
-    groups: dict[str, str] = {}
-    for lane in root.iter(f"{{{_BPMN_NS}}}lane"):
-        for prop in lane.iter(f"{{{_SPIFF_NS}}}property"):
-            if prop.get("name") == "candidateGroup" and prop.get("value"):
-                groups[lane.get("name") or lane.get("id")] = prop.get("value")
+def _lane_groups(root: etree._Element) -> dict[str, dict[str, str]]:
+    """Return {process id: {lane name: candidate group}}; lane names are only unique per process."""
+    groups: dict[str, dict[str, str]] = {}
+    for process in root.iter(f"{{{_BPMN_NS}}}process"):
+        lanes = groups.setdefault(process.get("id"), {})
+        for lane in process.iter(f"{{{_BPMN_NS}}}lane"):
+            for prop in lane.iter(f"{{{_SPIFF_NS}}}property"):
+                if prop.get("name") == "candidateGroup" and prop.get("value"):
+                    lanes[lane.get("name") or lane.get("id")] = prop.get("value")
     return groups
 
 
-def _check_tasks(spec: Any, subprocess_specs: dict[str, Any], lanes: dict[str, str], bundle: Bundle,
+def _check_tasks(spec: Any, subprocess_specs: dict[str, Any], lanes: dict[str, dict[str, str]], bundle: Bundle,
                  checker: _Checker) -> list[str]:
     forms: set[str] = set()
-    for task_spec in iter_task_specs(spec, subprocess_specs):
+    for process_id, task_spec in iter_task_specs(spec, subprocess_specs):
+        process_lanes = lanes.get(process_id, {})
         element = getattr(task_spec, "bpmn_id", None)
         if element is None:
             continue
@@ -174,7 +178,7 @@ def _check_tasks(spec: Any, subprocess_specs: dict[str, Any], lanes: dict[str, s
             continue
         if not task_spec.lane:
             checker.problems.append(checker.problem_at(element, "a user task must sit in a lane (an agency)"))
-        elif task_spec.lane not in lanes:
+        elif task_spec.lane not in process_lanes:
             checker.problems.append(checker.problem_at(
                 element, f"lane '{task_spec.lane}' has no candidateGroup property"))
         schema_name = properties.get("formJsonSchemaFilename")

@@ -23,6 +23,7 @@ class HumanTask:
     """A ready user task as the rest of the system sees it."""
 
     id: str
+    process_id: str
     spec_id: str
     name: str
     lane: str | None
@@ -159,7 +160,7 @@ class Instance:
 def _human(task: Any) -> HumanTask:
     spec = task.task_spec
     properties = dict((getattr(spec, "extensions", None) or {}).get("properties", {}))
-    return HumanTask(str(task.id), spec.bpmn_id, spec.bpmn_name or spec.bpmn_id, spec.lane, properties,
+    return HumanTask(str(task.id), task.workflow.spec.name, spec.bpmn_id, spec.bpmn_name or spec.bpmn_id, spec.lane, properties,
                      getattr(spec, "documentation", None), dict(task.data))
 
 

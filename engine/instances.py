@@ -113,7 +113,7 @@ def _sync_task_index(engine: Engine, session: Session, row: InstanceRow, instanc
             continue
         session.add(TaskRow(
             id=task_id, instance_id=row.id, process_id=row.process_id, spec_id=task.spec_id, name=task.name,
-            lane=task.lane, candidate_group=lanes.get(task.lane or ""), status="ready", created_at=now,
+            lane=task.lane, candidate_group=lanes.get(task.process_id, {}).get(task.lane or ""), status="ready", created_at=now,
             due_at=_due_at(engine, task), form=task.properties.get("formJsonSchemaFilename"),
             ui_form=task.properties.get("formUiSchemaFilename")))
 

@@ -73,7 +73,7 @@ class ProcessVersion(Base):
     deployment_id: Mapped[int] = mapped_column(ForeignKey("deployment.id"))
     spec_json: Mapped[str] = mapped_column(Text)
     spec_hash: Mapped[str] = mapped_column(String(64))
-    lanes: Mapped[dict[str, str]] = mapped_column(JSON)
+    lanes: Mapped[dict[str, dict[str, str]]] = mapped_column(JSON)  # {process id: {lane: group}}
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     created_by: Mapped[str] = mapped_column(String(64))
 

@@ -30,14 +30,19 @@ def _count(session: Session, model: type) -> int:
 def test_deploy_stores_one_version_per_process_with_lanes(engine: Engine, session: Session, bundle_dir: Path) -> None:
     result = deploy_bundle(engine, session, Bundle.from_directory(bundle_dir), "owner")
     assert result.created
-    assert sorted(v.process_id for v in result.new_versions) == ["smoke", "smoke_failing"]
+    assert sorted(v.process_id for v in result.new_versions) == [
+        "smoke", "smoke_accept_loop", "smoke_acceptance", "smoke_failing"]
     version = get_version(session, "smoke")
     assert (version.version, version.created_by, version.bundle) == (1, "owner", "smoke")
-    assert version.lanes == {"申请单位": "smoke:applicant"}
+    assert version.lanes == {"smoke": {"申请单位": "smoke:applicant"}}
+    caller = get_version(session, "smoke_acceptance")
+    assert caller.lanes == {"smoke_acceptance": {"建设单位": "smoke:applicant", "数据局": "smoke:data_bureau"},
+                            "smoke_accept_loop": {"数据局": "smoke:data_bureau", "建设单位": "smoke:applicant"}}
     assert '"spec"' in version.spec_json
     assert sorted(result.deployment.files) == [
-        "bpmn/failing.bpmn", "bpmn/smoke.bpmn", "dmn/DT_S_01.dmn", "dmn/DT_S_02.dmn", "dmn/DT_S_03.dmn",
-        "forms/apply.schema.json", "forms/check.schema.json"]
+        "bpmn/acceptance.bpmn", "bpmn/failing.bpmn", "bpmn/smoke.bpmn", "dmn/DT_S_01.dmn", "dmn/DT_S_02.dmn", "dmn/DT_S_03.dmn",
+        "forms/accept.schema.json", "forms/apply.schema.json", "forms/check.schema.json",
+        "forms/rectify.schema.json"]
     assert [d.decision_id for d in result.new_decisions] == ["DT_S_01", "DT_S_02", "DT_S_03"]
 
 
@@ -55,7 +60,7 @@ def test_changing_one_process_versions_only_that_process(engine: Engine, session
     path.write_text(path.read_text(encoding="utf-8").replace('name="审核"', 'name="复核"'), encoding="utf-8")
     result = deploy_bundle(engine, session, Bundle.from_directory(bundle_dir), "owner2")
     assert [(v.process_id, v.version) for v in result.new_versions] == [("smoke", 2)]
-    assert [v.process_id for v in result.unchanged] == ["smoke_failing"]
+    assert [v.process_id for v in result.unchanged] == ["smoke_accept_loop", "smoke_acceptance", "smoke_failing"]
     assert get_version(session, "smoke").version == 2
     assert get_version(session, "smoke", 1).version == 1
 
@@ -66,7 +71,8 @@ def test_changing_a_form_versions_the_process_that_uses_it(engine: Engine, sessi
     path = bundle_dir / "check.schema.json"
     path.write_text(path.read_text(encoding="utf-8").replace("已核对", "已经核对"), encoding="utf-8")
     result = deploy_bundle(engine, session, Bundle.from_directory(bundle_dir), "owner")
-    assert [(v.process_id, v.version) for v in result.new_versions] == [("smoke_failing", 2)]
+    assert [(v.process_id, v.version) for v in result.new_versions] == [("smoke_acceptance", 2),
+                                                                        ("smoke_failing", 2)]
 
 
 def test_changing_a_decision_versions_the_decision_and_its_caller(engine: Engine, session: Session,
@@ -124,10 +130,11 @@ def test_oversized_file_is_rejected(engine: Engine, session: Session, bundle_dir
 
 def test_missing_form_names_the_element(engine: Engine, session: Session, bundle_dir: Path) -> None:
     (bundle_dir / "check.schema.json").unlink()
-    problem = _rejected(engine, session, bundle_dir).problems[0]
-    assert problem.element == "Task_Check"
-    assert problem.file == "bpmn/failing.bpmn"
-    assert "check.schema.json" in problem.message
+    problems = {p.element: p for p in _rejected(engine, session, bundle_dir).problems}
+    assert {"Task_Check", "Task_Submit", "Task_Escalate"} <= set(problems)
+    assert problems["Task_Check"].file == "bpmn/failing.bpmn"
+    assert problems["Task_Check"].line is not None
+    assert "check.schema.json" in problems["Task_Check"].message
 
 
 def test_invalid_json_schema_names_the_file(engine: Engine, session: Session, bundle_dir: Path) -> None:
