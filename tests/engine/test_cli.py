@@ -1,0 +1,93 @@
+"""The govflow command: JSON out, one-line JSON errors and non-zero exits on bad input."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from engine.cli import main
+
+from .helpers import SMOKE
+
+
+@pytest.fixture
+def govflow(database_url: str, monkeypatch: pytest.MonkeyPatch) -> Any:
+    monkeypatch.setenv("GOVFLOW_DATABASE_URL", database_url)
+    runner = CliRunner()
+
+    def run(*args: str, ok: bool = True) -> Any:
+        result = runner.invoke(main, list(args))
+        if ok:
+            assert result.exit_code == 0, result.output + result.stderr
+            return json.loads(result.stdout)
+        assert result.exit_code != 0
+        lines = result.stderr.strip().splitlines()
+        assert len(lines) == 1, result.stderr
+        return json.loads(lines[0])
+
+    run("init-db")
+    return run
+
+
+def test_deploy_start_complete_and_inspect(govflow: Any) -> None:
+    [deployed] = govflow("deploy", "--from", str(SMOKE), "--actor", "owner")
+    assert deployed["created"] is True
+    assert [v["process_id"] for v in govflow("versions", "smoke")] == ["smoke"]
+    assert govflow("deploy", "--from", str(SMOKE))[0]["created"] is False
+    started = govflow("start", "smoke", "--data", "{}", "--business-key", "QY-2025-001")
+    [task] = started["tasks"]
+    assert task["candidate_group"] == "smoke:applicant"
+    assert [t["id"] for t in govflow("tasks", "--group", "smoke:applicant")] == [task["id"]]
+    assert govflow("claim", task["id"], "--user", "alice")["assignee"] == "alice"
+    done = govflow("complete", task["id"], "--user", "alice", "--data",
+                   '{"investmentWan": 12.5, "signedOn": "2025-09-30"}')
+    assert done["task"]["status"] == "completed"
+    assert done["instance"]["status"] in {"waiting", "running"}
+    shown = govflow("instance", started["id"])
+    assert [a["action"] for a in shown["audit"]] == ["start", "claim", "complete"]
+    assert govflow("instances", "--business-key", "QY-2025-001")[0]["id"] == started["id"]
+
+
+def test_timers_fire_at_the_given_time(govflow: Any) -> None:
+    govflow("deploy", "--from", str(SMOKE))
+    started = govflow("start", "smoke_acceptance")
+    assert govflow("fire-timers", "--now", "2000-01-01T00:00:00+08:00")["fired"] == []
+    fired = govflow("fire-timers", "--now", "2100-01-01T00:00:00+08:00")["fired"]
+    assert [f["id"] for f in fired] == [started["id"]]
+    assert govflow("fire-timers", "--now", "2025-10-15", ok=False)["error"] == "InvalidInput"
+
+
+def test_decide_and_calendar(govflow: Any) -> None:
+    govflow("deploy", "--from", str(SMOKE))
+    assert govflow("decide", "DT_S_01", "investmentWan=500")["outputs"] == {"route": "FULL"}
+    error = govflow("decide", "DT_S_01", "investmentWan=lots", ok=False)
+    assert error["fields"][0]["field"] == "investmentWan"
+    assert govflow("decide", "DT_S_01", "investmentWan", ok=False)["error"] == "InvalidInput"
+    assert govflow("calendar", "add-working-days", "2025-09-30", "5")["result"] == "2025-10-14"
+    assert govflow("calendar", "add-days", "2025-09-30", "30")["result"] == "2025-10-30"
+    assert govflow("calendar", "add-months", "2025-01-31", "1")["result"] == "2025-02-28"
+    assert govflow("calendar", "add-working-days", "2025-02-30", "5", ok=False)["fields"][0]["field"] == "date"
+    assert govflow("calendar", "add-working-days", "2025-02-03", "x", ok=False)["error"] == "CalendarError"
+
+
+def test_errors_are_one_json_line(govflow: Any, tmp_path: Any) -> None:
+    assert govflow("start", "nope", ok=False)["error"] == "NotFound"
+    assert govflow("start", "smoke", "--data", "{bad", ok=False)["error"] == "InvalidInput"
+    assert govflow("deploy", ok=False)["error"] == "InvalidInput"
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    (bad / "x.bpmn").write_text("<nope>")
+    problem = govflow("deploy", "--from", str(bad), ok=False)["problems"][0]
+    assert problem["file"] == "bpmn/x.bpmn"
+    assert govflow("complete", "nope", "--user", "u", "--data", "{}", ok=False)["error"] == "NotFound"
+
+
+def test_invalid_form_data_exits_non_zero_and_changes_nothing(govflow: Any) -> None:
+    govflow("deploy", "--from", str(SMOKE))
+    task = govflow("start", "smoke")["tasks"][0]
+    error = govflow("complete", task["id"], "--user", "u", "--data", '{"investmentWan": "many"}', ok=False)
+    assert error["fields"] == [{"field": "investmentWan", "message": "「投资额（万元）」的类型应为 number"}]
+    assert [t["status"] for t in govflow("tasks", "--group", "smoke:applicant")] == ["ready"]
