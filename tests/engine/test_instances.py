@@ -37,7 +37,7 @@ def test_start_indexes_the_first_task_with_group_form_and_working_day_due_date(
         assert row.status == "running"
         assert row.business_key == "QY-1"
         assert row.serializer_version.startswith("govflow-1")
-        assert '"spec"' not in row.state  # the spec is stored once per version
+        assert '"task_specs"' not in row.state  # the spec is stored once per version
         [task] = list_tasks(session, groups=["smoke:applicant"])
     assert (task.spec_id, task.name, task.form) == ("Task_Apply", "申报", "apply.schema.json")
     # 2025-09-30 + 5 working days = 2025-10-14 (National Day holiday, make-up days); due at its end.
