@@ -10,12 +10,17 @@ from jsonschema.exceptions import ValidationError
 
 from .errors import FieldError, InvalidInput
 
-__all__ = ["validate_submission"]
+__all__ = ["make_validator", "validate_submission"]
 
 _FORMAT_CHECKER = FormatChecker()
 
 
-def validate_submission(schema: dict[str, Any], data: Any) -> dict[str, Any]:
+def make_validator(schema: dict[str, Any]) -> Draft202012Validator:
+    """Compile a form schema once; validators are reused across submissions."""
+    return Draft202012Validator(schema, format_checker=_FORMAT_CHECKER)
+
+
+def validate_submission(schema: dict[str, Any] | Draft202012Validator, data: Any) -> dict[str, Any]:
     """Return `data` ready for the workflow, or raise InvalidInput listing every bad field.
 
     Unknown fields are rejected even when the schema forgets `additionalProperties`,
@@ -23,9 +28,9 @@ def validate_submission(schema: dict[str, Any], data: Any) -> dict[str, Any]:
     """
     if not isinstance(data, dict):
         raise InvalidInput("the submission must be a JSON object", [FieldError("", "应提交一个对象")])
-    properties: dict[str, Any] = schema.get("properties", {})
+    validator = schema if isinstance(schema, Draft202012Validator) else make_validator(schema)
+    properties: dict[str, Any] = validator.schema.get("properties", {})
     errors = [FieldError(key, f"未知字段「{key}」") for key in data if key not in properties]
-    validator = Draft202012Validator(schema, format_checker=_FORMAT_CHECKER)
     for error in sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path)):
         if error.validator == "additionalProperties":
             continue  # already reported per field above

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from .audit import record
@@ -100,16 +100,17 @@ def persist(engine: Engine, session: Session, row: InstanceRow, instance: Instan
 
 def _sync_task_index(engine: Engine, session: Session, row: InstanceRow, instance: Instance, now: datetime) -> None:
     ready = {task.id: task for task in instance.ready_human_tasks()} if row.status != CANCELLED else {}
-    indexed = {t.id: t for t in session.scalars(
-        select(TaskRow).where(TaskRow.instance_id == row.id, TaskRow.status == "ready"))}
-    for task_id, task_row in indexed.items():
-        if task_id not in ready:
+    # One query finds both the open rows and any row a ready task already has.
+    known = {t.id: t for t in session.scalars(select(TaskRow).where(
+        TaskRow.instance_id == row.id, or_(TaskRow.status == "ready", TaskRow.id.in_(list(ready)))))}
+    for task_id, task_row in known.items():
+        if task_row.status == "ready" and task_id not in ready:
             # Gone without a completion through us: an interrupting timer, a cancel or a migration.
             task_row.status = "cancelled"
             task_row.completed_at = now
     lanes = row.process_version.lanes
     for task_id, task in ready.items():
-        if task_id in indexed or session.get(TaskRow, task_id) is not None:
+        if task_id in known:
             continue
         session.add(TaskRow(
             id=task_id, instance_id=row.id, process_id=row.process_id, spec_id=task.spec_id, name=task.name,

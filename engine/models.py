@@ -77,7 +77,8 @@ class ProcessVersion(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     created_by: Mapped[str] = mapped_column(String(64))
 
-    deployment: Mapped[Deployment] = relationship(lazy="joined")
+    # Loaded only on a cache miss: a deployment carries every file of its bundle.
+    deployment: Mapped[Deployment] = relationship(lazy="select")
 
 
 class DecisionVersion(Base):
@@ -96,7 +97,8 @@ class DecisionVersion(Base):
     deployment_id: Mapped[int] = mapped_column(ForeignKey("deployment.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
-    deployment: Mapped[Deployment] = relationship(lazy="joined")
+    # Loaded only on a cache miss: a deployment carries every file of its bundle.
+    deployment: Mapped[Deployment] = relationship(lazy="select")
 
 
 class InstanceRow(Base):
@@ -121,7 +123,7 @@ class InstanceRow(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    process_version: Mapped[ProcessVersion] = relationship(lazy="select")
+    process_version: Mapped[ProcessVersion] = relationship(lazy="joined", innerjoin=True)
 
     # Optimistic locking: a stale writer's UPDATE matches no row and fails loudly.
     __mapper_args__ = {"version_id_col": version}

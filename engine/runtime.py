@@ -8,12 +8,14 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
+from jsonschema import Draft202012Validator
 from SpiffWorkflow.bpmn import BpmnWorkflow
 
 from .calendar import BusinessCalendar
 from .clock import Clock, SystemClock, install_timer_clock, use_clock
 from .instance import Instance
-from .models import Deployment, ProcessVersion
+from .forms import make_validator
+from .models import ProcessVersion
 from .script_helpers import build_helpers
 from .scripting import make_script_engine
 from .serialization import StateSerializer
@@ -36,6 +38,7 @@ class Engine:
         self.observers: list[Callable[[Instance], None]] = []
         self._specs: OrderedDict[int, tuple[Any, dict[str, Any]]] = OrderedDict()
         self._forms: dict[tuple[int, str], dict[str, Any]] = {}
+        self._validators: dict[tuple[int, str], Draft202012Validator] = {}
         install_timer_clock()
 
     def now(self) -> datetime:
@@ -76,12 +79,19 @@ class Engine:
         """Publish this engine's clock to timer evaluation for a block of work."""
         return use_clock(self.clock)
 
-    def form(self, deployment: Deployment, name: str) -> dict[str, Any]:
-        """Return a form document of a deployment, parsed once."""
-        key = (deployment.id, name)
+    def form(self, version: ProcessVersion, name: str) -> dict[str, Any]:
+        """Return a form document of a process version, parsed once (versions are immutable)."""
+        key = (version.id, name)
         if key not in self._forms:
-            self._forms[key] = json.loads(deployment.files[f"forms/{name}"])
+            self._forms[key] = json.loads(version.deployment.files[f"forms/{name}"])
         return self._forms[key]
+
+    def validator(self, version: ProcessVersion, name: str) -> Draft202012Validator:
+        """Return a compiled JSON Schema validator for a form of a version."""
+        key = (version.id, name)
+        if key not in self._validators:
+            self._validators[key] = make_validator(self.form(version, name))
+        return self._validators[key]
 
     def evaluate(self, expression: str, data: dict[str, Any]) -> Any:
         """Evaluate a Python expression (a due date, say) in the restricted environment."""

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from .audit import record
 from .errors import Conflict, NotFound, PermissionDenied
 from .forms import validate_submission
-from .instances import load, run_and_persist
+from .instances import run_and_persist
 from .db import lost_races_as_conflicts
 from .models import InstanceRow, TaskRow
 from .runtime import Engine
@@ -93,9 +93,9 @@ def assign_task(engine: Engine, session: Session, task_id: str, *, assignee: str
 def task_form(engine: Engine, session: Session, task_id: str) -> tuple[dict[str, Any], dict[str, Any]]:
     """Return the JSON Schema and uiSchema of a task."""
     row = get_task(session, task_id)
-    deployment = _deployment_of(session, row)
-    schema = engine.form(deployment, row.form) if row.form else {"type": "object", "properties": {}}
-    ui_schema = engine.form(deployment, row.ui_form) if row.ui_form else {}
+    version = _instance_of(session, row).process_version
+    schema = engine.form(version, row.form) if row.form else {"type": "object", "properties": {}}
+    ui_schema = engine.form(version, row.ui_form) if row.ui_form else {}
     return schema, ui_schema
 
 
@@ -105,9 +105,12 @@ def complete_task(engine: Engine, session: Session, task_id: str, data: Any, *, 
     row = _open_task(session, task_id, groups)
     if row.assignee and row.assignee != user:
         raise Conflict(f"task {task_id} is claimed by {row.assignee}")
-    schema, _ = task_form(engine, session, task_id)
+    instance_row = _instance_of(session, row)
+    version = instance_row.process_version
+    # Deployment guarantees every user task a form; a task without one accepts no fields.
+    schema = engine.validator(version, row.form) if row.form else {"type": "object", "properties": {}}
     clean = validate_submission(schema, data)
-    instance_row, instance = load(engine, session, row.instance_id)
+    instance = engine.load_instance(version, instance_row.state)
     instance.human_task(task_id)  # raises Conflict if the workflow no longer has it ready
     now = engine.now()
     row.status, row.completed_at, row.completed_by, row.data = "completed", now, user, data
@@ -119,8 +122,8 @@ def complete_task(engine: Engine, session: Session, task_id: str, data: Any, *, 
     return row
 
 
-def _deployment_of(session: Session, row: TaskRow) -> Any:
+def _instance_of(session: Session, row: TaskRow) -> InstanceRow:
     instance_row = session.get(InstanceRow, row.instance_id)
     if instance_row is None:
         raise NotFound(f"instance {row.instance_id} does not exist")
-    return instance_row.process_version.deployment
+    return instance_row
