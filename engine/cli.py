@@ -100,13 +100,15 @@ def deploy(obj: _Context, jurisdictions: tuple[str, ...], deploy_all: bool, from
            actor: str, note: str) -> None:
     """Deploy jurisdiction bundles (or one folder) as new versions."""
     root = obj.settings.project_root
+    if not (jurisdictions or deploy_all or from_dir):
+        raise InvalidInput("name a jurisdiction, --all or --from DIR")
     if deploy_all:
-        jurisdictions = tuple(sorted(p.name for p in (root / "bpmn").iterdir() if p.is_dir()))
+        folder = root / "bpmn"
+        found = sorted(p.name for p in folder.iterdir() if p.is_dir()) if folder.is_dir() else []
+        jurisdictions = tuple(dict.fromkeys([*jurisdictions, *found]))
     bundles = [Bundle.from_jurisdiction(root, j) for j in jurisdictions]
     if from_dir is not None:
         bundles.append(Bundle.from_directory(from_dir))
-    if not bundles:
-        raise InvalidInput("name a jurisdiction, --all or --from DIR")
     results = []
     with obj.session() as session:  # all or nothing: one failed bundle deploys none
         for bundle in bundles:
