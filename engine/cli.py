@@ -77,6 +77,7 @@ def _json_option(value: str | None, name: str) -> Any:
 def main(ctx: click.Context, database_url: str | None) -> None:
     """Govflow: BPMN/DMN processes for government informatization projects."""
     ctx.obj = _Context(database_url)
+    ctx.call_on_close(ctx.obj.db.dispose)
 
 
 @main.command("init-db")
