@@ -38,7 +38,8 @@ def _register_engine(app: Flask) -> None:
         overrides["database_url"] = app.config["DATABASE_URL"]
     settings = Settings.from_env(**overrides)
     app.extensions["govflow.engine"] = Engine(settings)
-    app.extensions["govflow.sessions"] = make_session_factory(make_db_engine(settings.database_url))
+    app.extensions["govflow.db"] = make_db_engine(settings.database_url)
+    app.extensions["govflow.sessions"] = make_session_factory(app.extensions["govflow.db"])
 
     from . import db
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask import Blueprint, request
 
-from engine import deployments, tasks
-from engine.describe import describe_task, describe_version
+from engine import deployments, instances, tasks
+from engine.describe import describe_instance, describe_task, describe_version
 
 from .db import get_session
 
@@ -29,3 +29,9 @@ def list_tasks() -> list[dict[str, object]]:
     """List ready tasks of the given candidate groups."""
     groups = request.args.getlist("group") or None
     return [describe_task(t) for t in tasks.list_tasks(get_session(), groups=groups)]
+
+
+@bp.get("/instances/<instance_id>")
+def get_instance(instance_id: str) -> dict[str, object]:
+    """Return one instance without its state."""
+    return describe_instance(instances.get_instance(get_session(), instance_id))

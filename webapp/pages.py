@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, render_template
 
-from engine import deployments, tasks
+from engine import deployments, instances, tasks
 
 from .db import get_session
 
@@ -17,3 +17,10 @@ def index() -> str:
     session = get_session()
     return render_template("index.html", versions=deployments.list_versions(session),
                            tasks=tasks.list_tasks(session, limit=50))
+
+
+@bp.get("/instances/<instance_id>")
+def instance(instance_id: str) -> str:
+    """Show one instance's status."""
+    row = instances.get_instance(get_session(), instance_id)
+    return render_template("instance.html", row=row)
