@@ -104,7 +104,9 @@ class Instance:
         if not failed:
             raise Conflict("the instance has no failed task to retry")
         for task in failed:
-            task._set_state(TaskState.READY)
+            # Re-run from the data the element received, so half-done script output is discarded;
+            # corrections go in after the reset, which inherits the parent's data again.
+            task.reset_branch(None)
             if data:
                 task.set_data(**data)
         self.run_until_user_input_required()
