@@ -15,7 +15,7 @@ from .audit import record
 from .calendar import parse_date
 from .clock import Clock, use_clock
 from .deployments import get_version
-from .errors import Conflict, NotFound, ProcessError
+from .errors import Conflict, InvalidInput, NotFound, ProcessError
 from .instance import HumanTask, Instance
 from .models import InstanceRow, TaskRow
 from .runtime import Engine
@@ -64,12 +64,11 @@ def run_and_persist(engine: Engine, session: Session, row: InstanceRow, instance
                 instance.run_until_user_input_required()
             else:
                 action()
+            persist(engine, session, row, instance)  # evaluates due dates, which may fail too
         except ProcessError as exc:
             persist(engine, session, row, instance, error=exc)
             record(session, engine.now(), actor, "error", instance_id=row.id, element=exc.element_id,
                    data={"message": exc.message})
-            return
-    persist(engine, session, row, instance)
 
 
 def load(engine: Engine, session: Session, instance_id: str) -> tuple[InstanceRow, Instance]:
@@ -94,11 +93,12 @@ def persist(engine: Engine, session: Session, row: InstanceRow, instance: Instan
             row.status, row.ended_at = COMPLETED, now
         else:
             row.status = RUNNING if instance.ready_human_tasks() else WAITING
-    _sync_task_index(engine, session, row, instance, now)
+    _sync_task_index(engine, session, row, instance, now, strict=error is None)
     session.flush()
 
 
-def _sync_task_index(engine: Engine, session: Session, row: InstanceRow, instance: Instance, now: datetime) -> None:
+def _sync_task_index(engine: Engine, session: Session, row: InstanceRow, instance: Instance, now: datetime,
+                     strict: bool = True) -> None:
     ready = {task.id: task for task in instance.ready_human_tasks()} if row.status != CANCELLED else {}
     # One query finds both the open rows and any row a ready task already has.
     known = {t.id: t for t in session.scalars(select(TaskRow).where(
@@ -112,10 +112,16 @@ def _sync_task_index(engine: Engine, session: Session, row: InstanceRow, instanc
     for task_id, task in ready.items():
         if task_id in known:
             continue
+        try:
+            due_at = _due_at(engine, task)
+        except ProcessError:
+            if strict:
+                raise
+            due_at = None  # the instance is already recorded in error at that element
         session.add(TaskRow(
             id=task_id, instance_id=row.id, process_id=row.process_id, spec_id=task.spec_id, name=task.name,
             lane=task.lane, candidate_group=lanes.get(task.process_id, {}).get(task.lane or ""), status="ready", created_at=now,
-            due_at=_due_at(engine, task), form=task.properties.get("formJsonSchemaFilename"),
+            due_at=due_at, form=task.properties.get("formJsonSchemaFilename"),
             ui_form=task.properties.get("formUiSchemaFilename")))
 
 
@@ -123,17 +129,30 @@ def _due_at(engine: Engine, task: HumanTask) -> datetime | None:
     expression = task.properties.get("dueDate")
     if not expression:
         return None
-    value = engine.evaluate(expression, task.data)
+    try:
+        value = engine.evaluate(expression, task.data)
+    except Exception as exc:  # a model error in the expression: report it at its element
+        raise ProcessError(f"dueDate of {task.name} ({task.spec_id}) failed: {type(exc).__name__}: {exc}",
+                           element_id=task.spec_id) from exc
     if isinstance(value, datetime):
         moment = value
     elif isinstance(value, (date, str)):
         text = value.isoformat() if isinstance(value, date) else value
         if "T" in text:
-            moment = datetime.fromisoformat(text)
+            try:
+                moment = datetime.fromisoformat(text)
+            except ValueError:
+                raise ProcessError(f"dueDate of {task.spec_id} gave {text!r}, not an ISO date-time",
+                                   element_id=task.spec_id) from None
         else:
             # A due *date* means the whole day is allowed: due at the next local midnight.
             zone = ZoneInfo(engine.settings.timezone)
-            moment = datetime.combine(parse_date(text), time(0, 0), zone) + timedelta(days=1)
+            try:
+                day = parse_date(text)
+            except InvalidInput:
+                raise ProcessError(f"dueDate of {task.spec_id} gave {text!r}, not an ISO date",
+                                   element_id=task.spec_id) from None
+            moment = datetime.combine(day, time(0, 0), zone) + timedelta(days=1)
     else:
         raise ProcessError(f"dueDate of {task.spec_id} gave {value!r}, not a date", element_id=task.spec_id)
     if moment.tzinfo is None:

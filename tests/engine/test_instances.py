@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
+import shutil
 import threading
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
-from engine import Conflict, Engine, FakeClock, InvalidInput, NotFound, PermissionDenied
+from engine import Bundle, Conflict, Engine, FakeClock, InvalidInput, NotFound, PermissionDenied
 from engine.audit import audit_trail
+from engine.deployments import deploy_bundle
 from engine.db import lost_races_as_conflicts
 from engine.models import TaskRow
 from engine.instances import cancel_instance, get_instance, load, retry_instance, start_instance
 from engine.tasks import assign_task, claim_task, complete_task, list_tasks, unclaim_task
 
-from .helpers import deploy_smoke, unit
+from .helpers import SMOKE, deploy_smoke, unit
 
 
 @pytest.fixture
@@ -215,3 +218,19 @@ def test_unknown_ids_are_not_found(engine: Engine, deployed: sessionmaker[Sessio
             complete_task(engine, session, "nope", {}, user="a")
         with pytest.raises(NotFound):
             start_instance(engine, session, "nope", {}, actor="a")
+
+
+def test_a_failing_due_date_expression_puts_the_instance_in_error(engine: Engine, sessions: sessionmaker[Session],
+                                                                  tmp_path: Path) -> None:
+    folder = tmp_path / "smoke"
+    shutil.copytree(SMOKE, folder)
+    path = folder / "smoke.bpmn"
+    path.write_text(path.read_text(encoding="utf-8").replace("add_working_days(today(), 5)", "filedOn"))
+    with unit(sessions) as session:
+        deploy_bundle(engine, session, Bundle.from_directory(folder), "owner")
+    instance_id = _start(engine, sessions)
+    with unit(sessions) as session:
+        row = get_instance(session, instance_id)
+        assert (row.status, row.error_element) == ("error", "Task_Apply")
+        assert "filedOn" in row.error_message
+        assert [a.action for a in audit_trail(session, instance_id)] == ["start", "error"]
