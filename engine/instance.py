@@ -77,6 +77,11 @@ class Instance:
             self._workflow.do_engine_steps()
         except SpiffWorkflowException as exc:
             raise _process_error(exc) from exc
+        except Exception as exc:
+            # SpiffWorkflow raises plain exceptions too (a timer expression that is no ISO
+            # duration, say); whatever the model made fail, the instance is what is in error.
+            elements = self.failed_elements() or self._unset_timers()
+            raise ProcessError(f"{type(exc).__name__}: {exc}", element_id=elements[0] if elements else None) from exc
         finally:
             self._notify()
 
@@ -100,10 +105,7 @@ class Instance:
 
     def retry(self, data: dict[str, Any] | None = None) -> None:
         """Reset every failed task to ready, merge corrected data into it, and run on."""
-        failed = self._workflow.get_tasks(state=TaskState.ERROR)
-        if not failed:
-            raise Conflict("the instance has no failed task to retry")
-        for task in failed:
+        for task in self._workflow.get_tasks(state=TaskState.ERROR):
             # Re-run from the data the element received, so half-done script output is discarded;
             # corrections go in after the reset, which inherits the parent's data again.
             task.reset_branch(None)
@@ -129,6 +131,12 @@ class Instance:
             if isinstance(value, str):
                 timers.append((task.task_spec.bpmn_id, TimerEventDefinition.get_datetime(value)))
         return timers
+
+    def _unset_timers(self) -> list[str]:
+        # A timer whose expression failed never got its deadline.
+        return [task.task_spec.bpmn_id for task in self._workflow.get_tasks(state=TaskState.WAITING)
+                if isinstance(getattr(task.task_spec, "event_definition", None), TimerEventDefinition)
+                and "event_value" not in task.internal_data]
 
     def executed_elements(self) -> list[str]:
         """Return the ids of completed BPMN elements, in completion order."""

@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from .audit import record
 from .clock import FakeClock
-from .instances import RUNNING, WAITING, load, run_and_persist
+from .instances import ERROR, RUNNING, WAITING, load, run_and_persist
 from .models import InstanceRow
 from .runtime import Engine
 
@@ -35,11 +36,32 @@ def fire_due_timers(engine: Engine, session: Session, now: datetime | None = Non
              .with_for_update(skip_locked=True))
     fired: list[str] = []
     for instance_id in list(session.scalars(query)):
-        row, instance = load(engine, session, instance_id)
-        before = {element for element, _ in instance.waiting_timers()}
-        run_and_persist(engine, session, row, instance, SYSTEM_ACTOR, clock=clock)
-        after = {element for element, _ in instance.waiting_timers()}
-        record(session, moment, SYSTEM_ACTOR, "timer", instance_id=row.id,
-               data={"fired": sorted(before - after), "status": row.status})
+        # A savepoint per instance: one instance that cannot even be loaded or saved must
+        # not keep every other due timer from firing.
+        savepoint = session.begin_nested()
+        try:
+            row, instance = load(engine, session, instance_id)
+            before = {element for element, _ in instance.waiting_timers()}
+            run_and_persist(engine, session, row, instance, SYSTEM_ACTOR, clock=clock)
+            after = {element for element, _ in instance.waiting_timers()}
+            record(session, moment, SYSTEM_ACTOR, "timer", instance_id=row.id,
+                   data={"fired": sorted(before - after), "status": row.status})
+            savepoint.commit()
+        except SQLAlchemyError:
+            savepoint.rollback()
+            raise  # a database failure or a lost race is not the instance's fault
+        except Exception as exc:
+            savepoint.rollback()
+            _mark_broken(session, instance_id, moment, exc)
         fired.append(instance_id)
     return fired
+
+
+def _mark_broken(session: Session, instance_id: str, moment: datetime, exc: Exception) -> None:
+    row = session.get(InstanceRow, instance_id)
+    if row is None:
+        return
+    row.status, row.error_element = ERROR, None
+    row.error_message = f"timer could not run: {type(exc).__name__}: {exc}"
+    row.updated_at = moment
+    record(session, moment, SYSTEM_ACTOR, "error", instance_id=instance_id, data={"message": row.error_message})

@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import shutil
+import threading
 from datetime import datetime
+from pathlib import Path
 
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
-from engine import Engine, FakeClock
+from engine import Bundle, Conflict, Engine, FakeClock
+from engine.audit import audit_trail
+from engine.deployments import deploy_bundle
 from engine.instances import get_instance, start_instance
 from engine.tasks import complete_task, list_tasks
 from engine.timers import fire_due_timers
 
-from .helpers import deploy_smoke, unit
+from .helpers import SMOKE, deploy_smoke, unit
 
 
 @pytest.fixture
@@ -81,3 +86,66 @@ def test_only_due_instances_are_loaded(engine: Engine, sessions: sessionmaker[Se
     assert len(loaded) == 1
     with unit(sessions) as session:
         assert get_instance(session, other).status == "running"
+
+
+def test_one_unloadable_instance_does_not_stop_the_others(engine: Engine, sessions: sessionmaker[Session],
+                                                          waiting_instance: str, clock: FakeClock) -> None:
+    with unit(sessions) as session:
+        other = start_instance(engine, session, "smoke_acceptance", {}, actor="clerk").id
+        get_instance(session, waiting_instance).state = "{not json"
+    clock.set("2025-10-20T09:00:00+08:00")
+    with unit(sessions) as session:
+        assert sorted(fire_due_timers(engine, session)) == sorted([waiting_instance, other])
+    with unit(sessions) as session:
+        broken = get_instance(session, waiting_instance)
+        assert broken.status == "error" and "timer could not run" in broken.error_message
+        assert sorted(t.spec_id for t in list_tasks(session, instance_id=other)) == ["Task_Escalate", "Task_Submit"]
+        assert fire_due_timers(engine, session) == []  # the broken one is not picked again
+
+
+def test_an_invalid_duration_puts_the_instance_in_error_at_the_timer(engine: Engine,
+                                                                     sessions: sessionmaker[Session],
+                                                                     tmp_path: Path) -> None:
+    folder = tmp_path / "smoke"
+    shutil.copytree(SMOKE, folder)
+    path = folder / "acceptance.bpmn"
+    path.write_text(path.read_text(encoding="utf-8").replace('"P5D"', '"P5X"'), encoding="utf-8")
+    with unit(sessions) as session:
+        deploy_bundle(engine, session, Bundle.from_directory(folder), "owner")
+        instance_id = start_instance(engine, session, "smoke_acceptance", {}, actor="clerk").id
+    with unit(sessions) as session:
+        row = get_instance(session, instance_id)
+        assert (row.status, row.error_element) == ("error", "Timer_Overdue")
+        assert "Invalid duration" in row.error_message
+
+
+def test_two_workers_fire_each_due_timer_exactly_once(engine: Engine, sessions: sessionmaker[Session],
+                                                      clock: FakeClock) -> None:
+    deploy_smoke(engine, sessions)
+    with unit(sessions) as session:
+        ids = [start_instance(engine, session, "smoke_acceptance", {}, actor="clerk").id for _ in range(12)]
+    clock.set("2025-10-20T09:00:00+08:00")
+    barrier = threading.Barrier(2)
+    results: list[list[str]] = []
+    lost: list[str] = []
+
+    def worker() -> None:
+        barrier.wait()
+        try:
+            with unit(sessions) as session:
+                results.append(fire_due_timers(engine, session))
+        except Conflict:
+            lost.append("conflict")  # SQLite: the second writer's snapshot is stale and it backs off
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    with unit(sessions) as session:
+        fire_due_timers(engine, session)  # whatever a backed-off worker left is fired on the next tick
+        fired_events = [e for i in ids for e in audit_trail(session, i) if e.action == "timer"]
+        escalations = [t for i in ids for t in list_tasks(session, instance_id=i) if t.spec_id == "Task_Escalate"]
+    assert sorted(e.instance_id for e in fired_events) == sorted(ids)
+    assert len(escalations) == len(ids)
+    assert sorted(i for batch in results for i in batch) == sorted(set(i for batch in results for i in batch))
