@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
-.PHONY: setup run test test-sqlite test-postgres bench
+.PHONY: setup run lint test test-sqlite test-postgres bench
 
 $(BIN)/govflow: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,7 +20,10 @@ run: setup
 	$(BIN)/govflow deploy --all --actor setup
 	$(BIN)/flask --app webapp run --host $(HOST) --port $(PORT)
 
-test: test-sqlite test-postgres
+test: lint test-sqlite test-postgres
+
+lint: setup
+	$(BIN)/ruff check engine webapp tests bench
 
 test-sqlite: setup
 	GOVFLOW_TEST_DATABASE_URL=sqlite $(BIN)/pytest

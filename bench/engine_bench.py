@@ -23,12 +23,12 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import insert, text
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.spiff.parser import SpiffBpmnParser
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.util.task import TaskState
+from sqlalchemy import insert, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -161,13 +161,18 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="1000,10000,100000")
     parser.add_argument("--steps", type=int, default=200)
+    parser.add_argument("--databases", default="sqlite,postgresql",
+                        help="which of sqlite,postgresql to measure (postgresql needs GOVFLOW_BENCH_POSTGRES_URL)")
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
     raw = bench_raw(args.steps)
     raw_median = statistics.median(raw)
     print(f"(a) raw SpiffWorkflow step: median {raw_median * 1000:.3f} ms, p95 {percentile(raw, 0.95) * 1000:.3f} ms")
-    targets = [("sqlite", f"sqlite:///{tempfile.mkdtemp()}/bench.sqlite")]
-    if os.environ.get("GOVFLOW_BENCH_POSTGRES_URL"):
+    wanted = set(args.databases.split(","))
+    targets = []
+    if "sqlite" in wanted:
+        targets.append(("sqlite", f"sqlite:///{tempfile.mkdtemp()}/bench.sqlite"))
+    if "postgresql" in wanted and os.environ.get("GOVFLOW_BENCH_POSTGRES_URL"):
         targets.append(("postgresql", os.environ["GOVFLOW_BENCH_POSTGRES_URL"]))
     summary: dict[str, Any] = {"raw_median_ms": raw_median * 1000}
     for name, url in targets:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 import contextvars
 from collections.abc import Iterator
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 __all__ = ["Clock", "FakeClock", "SystemClock", "install_timer_clock", "use_clock"]
@@ -28,7 +28,7 @@ class SystemClock:
 
     def now(self) -> datetime:
         """Return the current time in UTC."""
-        return datetime.now(timezone.utc)
+        return datetime.now(UTC)
 
 
 class FakeClock:
@@ -54,7 +54,7 @@ class FakeClock:
 def _aware(value: datetime) -> datetime:
     if value.tzinfo is None:
         raise ValueError(f"clock times must carry a timezone, got {value.isoformat()}")
-    return value.astimezone(timezone.utc)
+    return value.astimezone(UTC)
 
 
 _current: contextvars.ContextVar[Clock | None] = contextvars.ContextVar("govflow_clock", default=None)

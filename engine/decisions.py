@@ -7,8 +7,8 @@ from decimal import Decimal, InvalidOperation
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy.orm import Session
 from SpiffWorkflow.spiff.parser import SpiffBpmnParser
+from sqlalchemy.orm import Session
 
 from .calendar import parse_date
 from .deployments import latest_decision

@@ -170,7 +170,8 @@ class Instance:
 def _human(task: Any) -> HumanTask:
     spec = task.task_spec
     properties = dict((getattr(spec, "extensions", None) or {}).get("properties", {}))
-    return HumanTask(str(task.id), task.workflow.spec.name, spec.bpmn_id, spec.bpmn_name or spec.bpmn_id, spec.lane, properties,
+    return HumanTask(str(task.id), task.workflow.spec.name, spec.bpmn_id, spec.bpmn_name or spec.bpmn_id,
+                     spec.lane, properties,
                      getattr(spec, "documentation", None), dict(task.data))
 
 

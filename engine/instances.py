@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime, time, timedelta, timezone
 from collections.abc import Callable
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -84,8 +84,10 @@ def persist(engine: Engine, session: Session, row: InstanceRow, instance: Instan
     row.state = engine.dump_instance(instance)
     row.serializer_version = STATE_FORMAT
     row.updated_at = now
-    row.next_timer_due_at = instance.next_timer_due()
-    if error is not None:
+    row.next_timer_due_at = None if row.status == CANCELLED else instance.next_timer_due()
+    if row.status == CANCELLED:
+        pass  # a cancelled instance keeps its status; its open tasks are withdrawn below
+    elif error is not None:
         row.status, row.error_element, row.error_message = ERROR, error.element_id, error.message
     else:
         row.error_element = row.error_message = None
@@ -120,7 +122,8 @@ def _sync_task_index(engine: Engine, session: Session, row: InstanceRow, instanc
             due_at = None  # the instance is already recorded in error at that element
         session.add(TaskRow(
             id=task_id, instance_id=row.id, process_id=row.process_id, spec_id=task.spec_id, name=task.name,
-            lane=task.lane, candidate_group=lanes.get(task.process_id, {}).get(task.lane or ""), status="ready", created_at=now,
+            lane=task.lane, candidate_group=lanes.get(task.process_id, {}).get(task.lane or ""),
+            status="ready", created_at=now,
             due_at=due_at, form=task.properties.get("formJsonSchemaFilename"),
             ui_form=task.properties.get("formUiSchemaFilename")))
 
@@ -157,7 +160,7 @@ def _due_at(engine: Engine, task: HumanTask) -> datetime | None:
         raise ProcessError(f"dueDate of {task.spec_id} gave {value!r}, not a date", element_id=task.spec_id)
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=ZoneInfo(engine.settings.timezone))
-    return moment.astimezone(timezone.utc)
+    return moment.astimezone(UTC)
 
 
 def get_instance(session: Session, instance_id: str) -> InstanceRow:
@@ -189,19 +192,9 @@ def cancel_instance(engine: Engine, session: Session, instance_id: str, *, actor
     instance.cancel()
     row.status = CANCELLED
     row.ended_at = engine.now()
-    persist_cancelled(engine, session, row, instance)
+    persist(engine, session, row, instance)
     record(session, engine.now(), actor, "cancel", instance_id=row.id, data={"reason": reason})
     return row
-
-
-def persist_cancelled(engine: Engine, session: Session, row: InstanceRow, instance: Instance) -> None:
-    """Store a cancelled instance: no timers, no open tasks."""
-    now = engine.now()
-    row.state = engine.dump_instance(instance)
-    row.updated_at = now
-    row.next_timer_due_at = None
-    _sync_task_index(engine, session, row, instance, now)
-    session.flush()
 
 
 def retry_instance(engine: Engine, session: Session, instance_id: str, *, actor: str,

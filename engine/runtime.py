@@ -13,8 +13,8 @@ from SpiffWorkflow.bpmn import BpmnWorkflow
 
 from .calendar import BusinessCalendar
 from .clock import Clock, SystemClock, install_timer_clock, use_clock
-from .instance import Instance
 from .forms import make_validator
+from .instance import Instance
 from .models import ProcessVersion
 from .script_helpers import build_helpers
 from .scripting import make_script_engine

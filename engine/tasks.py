@@ -9,10 +9,10 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from .audit import record
+from .db import lost_races_as_conflicts
 from .errors import Conflict, NotFound, PermissionDenied
 from .forms import validate_submission
 from .instances import run_and_persist
-from .db import lost_races_as_conflicts
 from .models import InstanceRow, TaskRow
 from .runtime import Engine
 
