@@ -1,0 +1,312 @@
+"""Author BPMN files with complete diagram interchange (DI) from a compact description.
+
+Process owners refine diagrams in the modeler; this gives them a laid-out start:
+lanes become horizontal bands, elements are placed in columns by their distance
+from the start event, and every sequence flow gets orthogonal waypoints.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from xml.sax.saxutils import escape, quoteattr
+
+from lxml import etree
+
+__all__ = ["ProcessBuilder", "missing_di"]
+
+_BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL"
+_BPMNDI = "http://www.omg.org/spec/BPMN/20100524/DI"
+_SIZES = {"event": (36, 36), "gateway": (50, 50), "task": (100, 80)}
+_COLUMN, _ROW, _LEFT, _TOP, _LANE_PAD = 170, 110, 230, 80, 20
+
+
+@dataclass
+class _Node:
+    id: str
+    tag: str
+    name: str
+    lane: str
+    doc: str
+    body: str = ""
+    attrs: dict[str, str] = field(default_factory=dict)
+    attached_to: str | None = None
+
+    @property
+    def shape(self) -> str:
+        if self.tag.endswith("Event"):
+            return "event"
+        return "gateway" if self.tag.endswith("Gateway") else "task"
+
+
+@dataclass
+class _Flow:
+    id: str
+    source: str
+    target: str
+    name: str | None
+    condition: str | None
+
+
+def _props(values: dict[str, str | None]) -> str:
+    items = "".join(f"<spiffworkflow:property name={quoteattr(k)} value={quoteattr(v)}/>"
+                    for k, v in values.items() if v)
+    return f"<spiffworkflow:properties>{items}</spiffworkflow:properties>" if items else ""
+
+
+class ProcessBuilder:
+    """Collect lanes, elements and flows of one process, then write BPMN XML with DI."""
+
+    def __init__(self, process_id: str, name: str, group_prefix: str) -> None:
+        self.process_id, self.name, self.group_prefix = process_id, name, group_prefix
+        self.lanes: list[tuple[str, str]] = []
+        self.nodes: dict[str, _Node] = {}
+        self.flows: list[_Flow] = []
+        self.defaults: dict[str, str] = {}
+
+    def lane(self, role: str, name: str) -> None:
+        """Add a lane (an agency) whose candidate group is `<prefix>:<role>`."""
+        self.lanes.append((role, name))
+
+    def _add(self, node: _Node) -> str:
+        if node.id in self.nodes:
+            raise ValueError(f"duplicate element id {node.id}")
+        if node.lane not in {role for role, _ in self.lanes}:
+            raise ValueError(f"{node.id}: unknown lane {node.lane}")
+        self.nodes[node.id] = node
+        return node.id
+
+    def start(self, id: str, name: str, lane: str, doc: str) -> str:
+        """Add the start event."""
+        return self._add(_Node(id, "startEvent", name, lane, doc))
+
+    def end(self, id: str, name: str, lane: str, doc: str) -> str:
+        """Add an end event."""
+        return self._add(_Node(id, "endEvent", name, lane, doc))
+
+    def user(self, id: str, name: str, lane: str, doc: str, form: str, due: str | None = None) -> str:
+        """Add a user task with its form (`<form>.schema.json` / `.uischema.json`) and optional due date."""
+        ext = _props({"formJsonSchemaFilename": f"{form}.schema.json",
+                      "formUiSchemaFilename": f"{form}.uischema.json", "dueDate": due})
+        return self._add(_Node(id, "userTask", name, lane, doc, body=f"<bpmn:extensionElements>{ext}"
+                                                                     "</bpmn:extensionElements>"))
+
+    def rule(self, id: str, name: str, lane: str, doc: str, decision: str) -> str:
+        """Add a business rule task calling a decision."""
+        body = ("<bpmn:extensionElements><spiffworkflow:calledDecisionId>"
+                f"{escape(decision)}</spiffworkflow:calledDecisionId></bpmn:extensionElements>")
+        return self._add(_Node(id, "businessRuleTask", name, lane, doc, body=body))
+
+    def script(self, id: str, name: str, lane: str, doc: str, script: str) -> str:
+        """Add a script task (restricted Python)."""
+        return self._add(_Node(id, "scriptTask", name, lane, doc, body=f"@script@{escape(script)}"))
+
+    def gateway(self, id: str, name: str, lane: str, doc: str) -> str:
+        """Add an exclusive gateway; mark its default flow with `flow(..., default=True)`."""
+        return self._add(_Node(id, "exclusiveGateway", name, lane, doc))
+
+    def call(self, id: str, name: str, lane: str, doc: str, called: str) -> str:
+        """Add a call activity."""
+        return self._add(_Node(id, "callActivity", name, lane, doc, attrs={"calledElement": called}))
+
+    def timer(self, id: str, name: str, lane: str, doc: str, *, duration: str | None = None,
+              date: str | None = None, attached_to: str | None = None, interrupting: bool = True) -> str:
+        """Add an intermediate timer, or a boundary timer when `attached_to` names a task."""
+        kind, expression = ("timeDuration", duration) if duration else ("timeDate", date)
+        body = f"@timer@<bpmn:timerEventDefinition><bpmn:{kind}>{escape(expression or '')}</bpmn:{kind}>" \
+               "</bpmn:timerEventDefinition>"
+        if attached_to is None:
+            return self._add(_Node(id, "intermediateCatchEvent", name, lane, doc, body=body))
+        attrs = {"attachedToRef": attached_to, "cancelActivity": "true" if interrupting else "false"}
+        return self._add(_Node(id, "boundaryEvent", name, lane, doc, body=body, attrs=attrs,
+                               attached_to=attached_to))
+
+    def flow(self, source: str, target: str, name: str | None = None, condition: str | None = None,
+             default: bool = False, id: str | None = None) -> str:
+        """Connect two elements; a condition is a Python expression over task data."""
+        flow_id = id or f"Flow_{source}_{target}"
+        self.flows.append(_Flow(flow_id, source, target, name, condition))
+        if default:
+            self.defaults[source] = flow_id
+        return flow_id
+
+    def to_xml(self) -> str:
+        """Return the BPMN document with collaboration, lanes, process and complete DI."""
+        layout = _Layout(self)
+        parts = [
+            '<?xml version="1.0" encoding="UTF-8"?>',
+            f'<bpmn:definitions xmlns:bpmn="{_BPMN}" xmlns:bpmndi="{_BPMNDI}" '
+            'xmlns:dc="http://www.omg.org/spec/DD/20100524/DC" xmlns:di="http://www.omg.org/spec/DD/20100524/DI" '
+            'xmlns:spiffworkflow="http://spiffworkflow.org/bpmn/schema/1.0/core" '
+            f'id="Definitions_{self.process_id}" targetNamespace="http://govflow/bpmn">',
+            f'  <bpmn:collaboration id="Collaboration_{self.process_id}"><bpmn:participant '
+            f'id="Participant_{self.process_id}" name={quoteattr(self.name)} processRef="{self.process_id}"/>'
+            "</bpmn:collaboration>",
+            f'  <bpmn:process id="{self.process_id}" name={quoteattr(self.name)} isExecutable="true">',
+            f'    <bpmn:laneSet id="LaneSet_{self.process_id}">',
+        ]
+        for role, lane_name in self.lanes:
+            refs = "".join(f"<bpmn:flowNodeRef>{n.id}</bpmn:flowNodeRef>"
+                           for n in self.nodes.values() if n.lane == role)
+            ext = _props({"candidateGroup": f"{self.group_prefix}:{role}"})
+            parts.append(f'      <bpmn:lane id="Lane_{role}" name={quoteattr(lane_name)}>'
+                         f"<bpmn:extensionElements>{ext}</bpmn:extensionElements>{refs}</bpmn:lane>")
+        parts.append("    </bpmn:laneSet>")
+        parts += [self._node_xml(node) for node in self.nodes.values()]
+        for f in self.flows:
+            name = f" name={quoteattr(f.name)}" if f.name else ""
+            cond = (f"<bpmn:conditionExpression>{escape(f.condition)}</bpmn:conditionExpression>"
+                    if f.condition else "")
+            parts.append(f'    <bpmn:sequenceFlow id="{f.id}"{name} sourceRef="{f.source}" targetRef="{f.target}">'
+                         f"{cond}</bpmn:sequenceFlow>")
+        parts.append("  </bpmn:process>")
+        parts += layout.diagram()
+        parts.append("</bpmn:definitions>")
+        return "\n".join(parts) + "\n"
+
+    def _node_xml(self, node: _Node) -> str:
+        attrs = "".join(f" {k}={quoteattr(v)}" for k, v in node.attrs.items())
+        if node.id in self.defaults:
+            attrs += f' default="{self.defaults[node.id]}"'
+        doc = f"<bpmn:documentation>{escape(node.doc)}</bpmn:documentation>"
+        incoming = "".join(f"<bpmn:incoming>{f.id}</bpmn:incoming>" for f in self.flows if f.target == node.id)
+        outgoing = "".join(f"<bpmn:outgoing>{f.id}</bpmn:outgoing>" for f in self.flows if f.source == node.id)
+        body = node.body
+        tail = ""
+        if body.startswith("@script@"):
+            body, tail = "", f"<bpmn:script>{body[len('@script@'):]}</bpmn:script>"
+        elif body.startswith("@timer@"):
+            body, tail = "", body[len("@timer@"):]
+        return (f'    <bpmn:{node.tag} id="{node.id}" name={quoteattr(node.name)}{attrs}>{doc}{body}'
+                f"{incoming}{outgoing}{tail}</bpmn:{node.tag}>")
+
+
+class _Layout:
+    """Columns by longest forward distance from the start; rows stacked within each lane."""
+
+    def __init__(self, builder: ProcessBuilder) -> None:
+        self.b = builder
+        self.column = self._columns()
+        self.bounds: dict[str, tuple[float, float, float, float]] = {}
+        self.lane_top: dict[str, float] = {}
+        self.lane_height: dict[str, float] = {}
+        self._place()
+
+    def _columns(self) -> dict[str, int]:
+        nodes = self.b.nodes
+        successors: dict[str, list[str]] = {n: [] for n in nodes}
+        for f in self.b.flows:
+            successors[f.source].append(f.target)
+        for node in nodes.values():
+            if node.attached_to:
+                successors[node.attached_to].append(node.id)
+        back: set[tuple[str, str]] = set()
+        state: dict[str, int] = {}
+
+        def visit(n: str) -> None:  # depth-first search marks edges back to an open node
+            state[n] = 1
+            for m in successors[n]:
+                if state.get(m) == 1:
+                    back.add((n, m))
+                elif m not in state:
+                    visit(m)
+            state[n] = 2
+
+        for n in nodes:
+            if n not in state and nodes[n].tag == "startEvent":
+                visit(n)
+        for n in nodes:
+            if n not in state:
+                visit(n)
+        column = {n: 0 for n in nodes}
+        for _ in range(len(nodes)):
+            changed = False
+            for n, targets in successors.items():
+                for m in targets:
+                    if (n, m) in back:
+                        continue
+                    step = 0 if nodes[m].attached_to == n else 1
+                    if column[m] < column[n] + step:
+                        column[m], changed = column[n] + step, True
+            if not changed:
+                break
+        self.back = back
+        return column
+
+    def _place(self) -> None:
+        rows: dict[tuple[str, int], int] = {}
+        slot: dict[str, int] = {}
+        for node in self.b.nodes.values():
+            if node.attached_to:
+                continue
+            key = (node.lane, self.column[node.id])
+            slot[node.id] = rows.get(key, 0)
+            rows[key] = slot[node.id] + 1
+        top = float(_TOP)
+        for role, _ in self.b.lanes:
+            depth = max([count for (lane, _), count in rows.items() if lane == role] or [1])
+            self.lane_top[role], self.lane_height[role] = top, depth * _ROW + 2 * _LANE_PAD
+            top += self.lane_height[role]
+        for node in self.b.nodes.values():
+            if node.attached_to:
+                continue
+            w, h = _SIZES[node.shape]
+            cx = _LEFT + self.column[node.id] * _COLUMN + 50
+            cy = self.lane_top[node.lane] + _LANE_PAD + slot[node.id] * _ROW + 40
+            self.bounds[node.id] = (cx - w / 2, cy - h / 2, w, h)
+        for node in self.b.nodes.values():
+            if node.attached_to:
+                x, y, w, h = self.bounds[node.attached_to]
+                siblings = [n.id for n in self.b.nodes.values() if n.attached_to == node.attached_to]
+                offset = 62 - 40 * siblings.index(node.id)
+                self.bounds[node.id] = (x + offset, y + h - 18, 36, 36)
+
+    def _edge(self, source: str, target: str) -> list[tuple[float, float]]:
+        sx, sy, sw, sh = self.bounds[source]
+        tx, ty, tw, th = self.bounds[target]
+        if (source, target) in self.back:
+            below = max(sy + sh, ty + th) + 15
+            return [(sx + sw / 2, sy + sh), (sx + sw / 2, below), (tx + tw / 2, below), (tx + tw / 2, ty + th)]
+        if self.b.nodes[source].attached_to:
+            return [(sx + sw / 2, sy + sh), (sx + sw / 2, ty + th / 2), (tx, ty + th / 2)]
+        start, end = (sx + sw, sy + sh / 2), (tx, ty + th / 2)
+        if abs(start[1] - end[1]) < 1:
+            return [start, end]
+        middle = (start[0] + end[0]) / 2
+        return [start, (middle, start[1]), (middle, end[1]), end]
+
+    def diagram(self) -> list[str]:
+        pid = self.b.process_id
+        right = max(x + w for x, _, w, _ in self.bounds.values()) + 60
+        height = sum(self.lane_height.values())
+        lines = [f'  <bpmndi:BPMNDiagram id="Diagram_{pid}"><bpmndi:BPMNPlane id="Plane_{pid}" '
+                 f'bpmnElement="Collaboration_{pid}">',
+                 f'    <bpmndi:BPMNShape id="Participant_{pid}_di" bpmnElement="Participant_{pid}" isHorizontal="true">'
+                 f'<dc:Bounds x="120" y="{_TOP}" width="{right - 120:.0f}" height="{height:.0f}"/></bpmndi:BPMNShape>']
+        for role, _ in self.b.lanes:
+            lines.append(f'    <bpmndi:BPMNShape id="Lane_{role}_di" bpmnElement="Lane_{role}" isHorizontal="true">'
+                         f'<dc:Bounds x="150" y="{self.lane_top[role]:.0f}" width="{right - 150:.0f}" '
+                         f'height="{self.lane_height[role]:.0f}"/></bpmndi:BPMNShape>')
+        for node_id, (x, y, w, h) in self.bounds.items():
+            marker = ' isMarkerVisible="true"' if self.b.nodes[node_id].shape == "gateway" else ""
+            lines.append(f'    <bpmndi:BPMNShape id="{node_id}_di" bpmnElement="{node_id}"{marker}>'
+                         f'<dc:Bounds x="{x:.0f}" y="{y:.0f}" width="{w}" height="{h}"/></bpmndi:BPMNShape>')
+        for f in self.b.flows:
+            points = "".join(f'<di:waypoint x="{px:.0f}" y="{py:.0f}"/>' for px, py in self._edge(f.source, f.target))
+            lines.append(f'    <bpmndi:BPMNEdge id="{f.id}_di" bpmnElement="{f.id}">{points}</bpmndi:BPMNEdge>')
+        lines.append("  </bpmndi:BPMNPlane></bpmndi:BPMNDiagram>")
+        return lines
+
+
+def missing_di(root: etree._Element) -> list[str]:
+    """Return ids of flow nodes, lanes, participants and flows that have no shape or edge."""
+    drawn = {el.get("bpmnElement") for el in root.iter(f"{{{_BPMNDI}}}BPMNShape", f"{{{_BPMNDI}}}BPMNEdge")}
+    wanted = []
+    for el in root.iter():
+        if not isinstance(el.tag, str) or not el.tag.startswith(f"{{{_BPMN}}}"):
+            continue
+        local = etree.QName(el.tag).localname
+        if local in {"lane", "participant", "sequenceFlow"} or local.endswith(("Task", "Event", "Gateway")) \
+                or local in {"task", "callActivity", "subProcess"}:
+            if el.get("id") and local not in {"timerEventDefinition"}:
+                wanted.append(el.get("id"))
+    return [element for element in wanted if element not in drawn]
