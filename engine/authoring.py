@@ -12,7 +12,7 @@ from xml.sax.saxutils import escape, quoteattr
 
 from lxml import etree
 
-__all__ = ["ProcessBuilder", "missing_di"]
+__all__ = ["DecisionBuilder", "ProcessBuilder", "missing_di"]
 
 _BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 _BPMNDI = "http://www.omg.org/spec/BPMN/20100524/DI"
@@ -310,3 +310,74 @@ def missing_di(root: etree._Element) -> list[str]:
             if el.get("id") and local not in {"timerEventDefinition"}:
                 wanted.append(el.get("id"))
     return [element for element in wanted if element not in drawn]
+
+
+@dataclass
+class _Rule:
+    entries: list[str]
+    outputs: list[str]
+    description: str
+
+
+class DecisionBuilder:
+    """Collect a decision table's typed inputs, outputs and rules, then write DMN 1.3 XML.
+
+    Cells are Python, as SpiffWorkflow evaluates them: `>= 500`, `200 <= ? < 500`,
+    `"PUBLIC"`, `True`, `-` for any. The last rule must be a catch-all.
+    """
+
+    def __init__(self, decision_id: str, name: str, hit_policy: str = "FIRST") -> None:
+        self.decision_id, self.name, self.hit_policy = decision_id, name, hit_policy
+        self.inputs: list[tuple[str, str, str, str]] = []  # (label, expression, typeRef, id suffix)
+        self.raw_inputs: list[tuple[str, str]] = []  # inputData for derived expressions: (name, typeRef)
+        self.outputs: list[tuple[str, str, str]] = []  # (label, name, typeRef)
+        self.rules: list[_Rule] = []
+
+    def input(self, label: str, expression: str, type_ref: str) -> None:
+        """Add an input column; `expression` is a variable name or a derived Python expression."""
+        self.inputs.append((label, expression, type_ref, str(len(self.inputs) + 1)))
+
+    def raw_input(self, name: str, type_ref: str) -> None:
+        """Declare a raw input that only derived expressions read (an inputData element)."""
+        self.raw_inputs.append((name, type_ref))
+
+    def output(self, label: str, name: str, type_ref: str = "string") -> None:
+        """Add an output column."""
+        self.outputs.append((label, name, type_ref))
+
+    def rule(self, entries: list[str], outputs: list[str], description: str) -> None:
+        """Add a rule; `description` cites the article it implements."""
+        if len(entries) != len(self.inputs) or len(outputs) != len(self.outputs):
+            raise ValueError(f"{self.decision_id}: rule {len(self.rules) + 1} has the wrong number of cells")
+        self.rules.append(_Rule(entries, outputs, description))
+
+    def to_xml(self) -> str:
+        """Return the DMN document."""
+        d = self.decision_id
+        lines = ['<?xml version="1.0" encoding="UTF-8"?>',
+                 '<definitions xmlns="https://www.omg.org/spec/DMN/20191111/MODEL/" '
+                 f'id="Definitions_{d}" name={quoteattr(self.name)} namespace="http://govflow/dmn">']
+        for name, type_ref in self.raw_inputs:
+            lines.append(f'  <inputData id="InputData_{name}" name="{name}">'
+                         f'<variable id="Variable_{name}" name="{name}" typeRef="{type_ref}"/></inputData>')
+        lines.append(f'  <decision id="{d}" name={quoteattr(self.name)}>')
+        for name, _ in self.raw_inputs:
+            lines.append(f'    <informationRequirement id="Requirement_{d}_{name}">'
+                         f'<requiredInput href="#InputData_{name}"/></informationRequirement>')
+        lines.append(f'    <decisionTable id="Table_{d}" hitPolicy="{self.hit_policy}">')
+        for label, expression, type_ref, n in self.inputs:
+            lines.append(f'      <input id="Input_{d}_{n}" label={quoteattr(label)}><inputExpression '
+                         f'id="InputExpression_{d}_{n}" typeRef="{type_ref}"><text>{escape(expression)}</text>'
+                         "</inputExpression></input>")
+        for n, (label, name, type_ref) in enumerate(self.outputs, 1):
+            lines.append(f'      <output id="Output_{d}_{n}" label={quoteattr(label)} name="{name}" '
+                         f'typeRef="{type_ref}"/>')
+        for r, rule in enumerate(self.rules, 1):
+            cells = "".join(f'<inputEntry id="Rule_{d}_{r}_in{c}"><text>{escape(e)}</text></inputEntry>'
+                            for c, e in enumerate(rule.entries, 1))
+            cells += "".join(f'<outputEntry id="Rule_{d}_{r}_out{c}"><text>{escape(o)}</text></outputEntry>'
+                             for c, o in enumerate(rule.outputs, 1))
+            lines.append(f'      <rule id="Rule_{d}_{r}"><description>{escape(rule.description)}</description>'
+                         f"{cells}</rule>")
+        lines += ["    </decisionTable>", "  </decision>", "</definitions>"]
+        return "\n".join(lines) + "\n"

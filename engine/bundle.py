@@ -77,8 +77,8 @@ class Bundle:
             base = root / folder / jurisdiction
             if base.is_dir():
                 files += _read_tree(base, folder, suffixes)
-        if not any(f.kind == "bpmn" for f in files):
-            raise DeploymentError([Problem(f"bpmn/{jurisdiction}", "no .bpmn files for this jurisdiction")])
+        if not any(f.kind in ("bpmn", "dmn") for f in files):
+            raise DeploymentError([Problem(f"bpmn/{jurisdiction}", "no .bpmn or .dmn files for this jurisdiction")])
         return cls(jurisdiction, tuple(sorted(files, key=lambda f: f.path)))
 
     @classmethod
@@ -93,8 +93,8 @@ class Bundle:
                 continue
             folder = "forms" if kind == "form" else kind
             files.append(BundleFile(f"{folder}/{path.relative_to(directory).as_posix()}", path.read_bytes()))
-        if not any(f.kind == "bpmn" for f in files):
-            raise DeploymentError([Problem(str(directory), "no .bpmn files in this directory")])
+        if not any(f.kind in ("bpmn", "dmn") for f in files):
+            raise DeploymentError([Problem(str(directory), "no .bpmn or .dmn files in this directory")])
         return cls(name or directory.name, tuple(sorted(files, key=lambda f: f.path)))
 
 

@@ -104,8 +104,8 @@ def deploy(obj: _Context, jurisdictions: tuple[str, ...], deploy_all: bool, from
     if not (jurisdictions or deploy_all or from_dir):
         raise InvalidInput("name a jurisdiction, --all or --from DIR")
     if deploy_all:
-        folder = root / "bpmn"
-        found = sorted(p.name for p in folder.iterdir() if p.is_dir()) if folder.is_dir() else []
+        found = sorted({p.name for kind in ("bpmn", "dmn") if (root / kind).is_dir()
+                        for p in (root / kind).iterdir() if p.is_dir()})
         jurisdictions = tuple(dict.fromkeys([*jurisdictions, *found]))
     bundles = [Bundle.from_jurisdiction(root, j) for j in jurisdictions]
     if from_dir is not None:

@@ -108,7 +108,9 @@ class CoverageRecorder:
             rules = original(engine_self, task)
             table_owner = _decision_of(engine_self, recorder)
             if table_owner is not None and rules:
-                recorder.hit_rules.setdefault(table_owner, set()).add(rules[0].id)
+                # COLLECT returns every matching rule; other hit policies use the first.
+                matched = rules if engine_self.decision_table.hit_policy == "COLLECT" else rules[:1]
+                recorder.hit_rules.setdefault(table_owner, set()).update(rule.id for rule in matched)
             return rules
 
         DMNEngine.decide = decide  # type: ignore[method-assign]

@@ -34,8 +34,10 @@ class DecisionResult:
 
 
 def convert_input(spec: DecisionInput, value: Any) -> Any:
-    """Convert a raw value (a CLI string or JSON value) to the input's typeRef."""
+    """Convert a raw value (a CLI string or JSON value) to the input's typeRef; empty means no value."""
     kind = spec.type_ref
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None  # e.g. no filing date when nothing was filed; rules test the flag first
     try:
         if kind in ("number", "double"):
             if isinstance(value, bool):

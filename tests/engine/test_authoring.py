@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import pytest
 from lxml import etree
 
 from engine import Bundle, FakeClock
@@ -82,3 +83,28 @@ def test_generated_diagram_runs_its_loop_and_timer(tmp_path: Path, database_url:
 def test_missing_di_names_undrawn_elements(tmp_path: Path) -> None:
     root = etree.parse(str(SMOKE / "smoke.bpmn")).getroot()
     assert {"Task_Apply", "F1", "Lane_A"} <= set(missing_di(root))
+
+
+def test_decision_builder_writes_a_deployable_typed_table(tmp_path: Path, database_url: str) -> None:
+    from engine.authoring import DecisionBuilder
+
+    b = DecisionBuilder("DT_GEN_01", "生成的决策")
+    b.raw_input("approvedEstimateWan", "number")
+    b.raw_input("adjustAmountWan", "number")
+    b.input("不超过15%", "adjustAmountWan * 100 <= approvedEstimateWan * 15", "boolean")
+    b.output("路径", "route")
+    b.rule(["True"], ['"SELF_ADJUST_AND_FILE"'], "Art. 1")
+    b.rule(["-"], ['"FORMAL_APPROVAL"'], "Art. 1 兜底")
+    with pytest.raises(ValueError, match="wrong number of cells"):
+        b.rule(["-", "-"], ['"X"'], "Art. 2")
+    folder = tmp_path / "gen"
+    folder.mkdir()
+    (folder / "DT_GEN_01.dmn").write_text(b.to_xml(), encoding="utf-8")
+    harness = ProcessHarness([Bundle.from_directory(folder)], database_url=database_url)
+    try:
+        assert harness.decide("DT_GEN_01", approvedEstimateWan="1150", adjustAmountWan="172.50").outputs == {
+            "route": "SELF_ADJUST_AND_FILE"}
+        assert harness.decide("DT_GEN_01", approvedEstimateWan="1150", adjustAmountWan="172.51").outputs == {
+            "route": "FORMAL_APPROVAL"}
+    finally:
+        harness.close()
