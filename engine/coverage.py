@@ -14,10 +14,10 @@ from pathlib import Path
 from typing import Any
 
 from lxml import etree
-from SpiffWorkflow.dmn.engine.DMNEngine import DMNEngine
 from SpiffWorkflow.util.task import TaskState
 
 from .bundle import Bundle
+from .dmn_engine import TypedDMNEngine
 from .instance import Instance
 from .xmlsafe import parse_xml
 
@@ -101,10 +101,10 @@ class CoverageRecorder:
     @contextmanager
     def recording_rules(self) -> Iterator[None]:
         """Record matched DMN rules while the block runs (wraps the DMN engine's matcher)."""
-        original = DMNEngine.decide
+        original = TypedDMNEngine.decide
         recorder = self
 
-        def decide(engine_self: DMNEngine, task: Any) -> list[Any]:
+        def decide(engine_self: TypedDMNEngine, task: Any) -> list[Any]:
             rules = original(engine_self, task)
             table_owner = _decision_of(engine_self, recorder)
             if table_owner is not None and rules:
@@ -113,11 +113,11 @@ class CoverageRecorder:
                 recorder.hit_rules.setdefault(table_owner, set()).update(rule.id for rule in matched)
             return rules
 
-        DMNEngine.decide = decide  # type: ignore[method-assign]
+        TypedDMNEngine.decide = decide  # type: ignore[method-assign]
         try:
             yield
         finally:
-            DMNEngine.decide = original  # type: ignore[method-assign]
+            TypedDMNEngine.decide = original  # type: ignore[method-assign]
 
     def summary(self) -> dict[str, Any]:
         """Return covered and missing items per process and decision."""
@@ -169,7 +169,7 @@ def _bpmn_ancestor(task: Any, model: _ProcessModel) -> str | None:
     return None
 
 
-def _decision_of(dmn_engine: DMNEngine, recorder: CoverageRecorder) -> str | None:
+def _decision_of(dmn_engine: TypedDMNEngine, recorder: CoverageRecorder) -> str | None:
     # Modelers reuse default ids across files, so match the table id and every rule id.
     table = dmn_engine.decision_table
     rule_ids = {rule.id for rule in table.rules}

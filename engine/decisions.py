@@ -3,24 +3,22 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
 from types import SimpleNamespace
 from typing import Any
 
 from SpiffWorkflow.spiff.parser import SpiffBpmnParser
 from sqlalchemy.orm import Session
 
-from .calendar import parse_date
+from .convert import to_type_ref
 from .deployments import latest_decision
 from .dmn import DecisionInfo, DecisionInput, read_decision
-from .errors import DecisionError, FieldError, GovflowError, InvalidInput
+from .dmn_engine import TypedDMNEngine
+from .errors import DecisionError, FieldError, InvalidInput
 from .runtime import Engine
 from .xmlsafe import parse_xml
 
 __all__ = ["DecisionResult", "convert_input", "evaluate_decision"]
 
-_TRUE = {"true", "1", "yes", "是", "y"}
-_FALSE = {"false", "0", "no", "否", "n"}
 
 
 @dataclass(frozen=True)
@@ -35,34 +33,11 @@ class DecisionResult:
 
 def convert_input(spec: DecisionInput, value: Any) -> Any:
     """Convert a raw value (a CLI string or JSON value) to the input's typeRef; empty means no value."""
-    kind = spec.type_ref
-    if value is None or (isinstance(value, str) and not value.strip()):
-        return None  # e.g. no filing date when nothing was filed; rules test the flag first
     try:
-        if kind in ("number", "double"):
-            if isinstance(value, bool):
-                raise ValueError
-            result = Decimal(str(value).strip())
-            if not result.is_finite():
-                raise ValueError
-            return result
-        if kind in ("integer", "long"):
-            if isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()):
-                raise ValueError
-            return int(str(value).strip()) if not isinstance(value, (int, float)) else int(value)
-        if kind == "boolean":
-            if isinstance(value, bool):
-                return value
-            text = str(value).strip().lower()
-            if text in _TRUE or text in _FALSE:
-                return text in _TRUE
-            raise ValueError
-        if kind == "date":
-            return parse_date(value)
-        return str(value)
-    except (ValueError, InvalidOperation, GovflowError):
-        raise InvalidInput(f"input {spec.name} must be a {kind}, got {value!r}",
-                           [FieldError(spec.name, f"expected a {kind}, got {value!r}")]) from None
+        return to_type_ref(value, spec.type_ref)
+    except ValueError:
+        raise InvalidInput(f"input {spec.name} must be a {spec.type_ref}, got {value!r}",
+                           [FieldError(spec.name, f"expected a {spec.type_ref}, got {value!r}")]) from None
 
 
 def evaluate_decision(engine: Engine, session: Session, decision_id: str, raw: dict[str, Any]) -> DecisionResult:
@@ -76,14 +51,13 @@ def evaluate_decision(engine: Engine, session: Session, decision_id: str, raw: d
     parser = SpiffBpmnParser()
     parser.add_dmn_xml(root, filename=row.file_path)
     dmn_engine = parser.get_engine(decision_id, None)
+    dmn_engine.__class__ = TypedDMNEngine
     task = _DecisionTask(inputs, engine)
     try:
         with engine.running():
             outputs = dmn_engine.result(task)
-    except Exception as exc:  # a cell raised: report it as the decision's failure, with the rule
+    except Exception as exc:  # a cell raised or no rule matched: the decision's failure, with the rule
         raise DecisionError(f"decision {decision_id} failed: {exc}", decision_id) from exc
-    if not outputs:
-        raise DecisionError(f"decision {decision_id}: no rule matched {inputs}", decision_id)
     return DecisionResult(decision_id, row.version, inputs, dict(outputs))
 
 
@@ -113,4 +87,5 @@ class _DecisionTask(SimpleNamespace):
         spec = SimpleNamespace(bpmn_id=None, bpmn_name="decision", name="decision")
         workflow = SimpleNamespace(script_engine=engine.script_engine,
                                    spec=SimpleNamespace(file="decision"), parent_task_id=None)
+        workflow.top_workflow = workflow  # errors walk up to the top workflow for their trace
         super().__init__(data=dict(data), task_spec=spec, workflow=workflow)

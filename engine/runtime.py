@@ -13,6 +13,7 @@ from SpiffWorkflow.bpmn import BpmnWorkflow
 
 from .calendar import BusinessCalendar
 from .clock import Clock, SystemClock, install_timer_clock, use_clock
+from .dmn_engine import use_typed_engines
 from .forms import make_validator
 from .instance import Instance
 from .models import ProcessVersion
@@ -52,6 +53,7 @@ class Engine:
             self._specs.move_to_end(version.id)
             return cached
         specs = self.serializer.loads_spec(version.spec_json)
+        use_typed_engines([specs[0], *specs[1].values()])
         self._specs[version.id] = specs
         if len(self._specs) > self.settings.spec_cache_size:
             self._specs.popitem(last=False)

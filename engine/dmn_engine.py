@@ -1,0 +1,93 @@
+"""A DMN engine with typed inputs and null semantics, for processes and direct evaluation alike.
+
+SpiffWorkflow's engine compares raw task data: a date that a form submitted as
+an ISO string fails against a date cell, and a missing value raises inside a
+cell. Here every input is evaluated once per decision, converted by its DMN
+`typeRef`, and a cell tested against a missing value does not match (as a
+comparison with null is not true in FEEL), so the table's catch-all rule answers.
+An empty result is an error, never silence; COLLECT with no match gives empty lists.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
+from SpiffWorkflow.dmn.engine.DMNEngine import DMNEngine
+from SpiffWorkflow.exceptions import SpiffWorkflowException
+
+from .convert import to_type_ref
+
+__all__ = ["TypedDMNEngine", "use_typed_engines"]
+
+_VALUE = "dmninputvalue"
+# A `?` outside quotes stands for the input value (SpiffWorkflow's syntax).
+_QUESTION = re.compile(r"(\?)(?=(?:[^'\"]|['\"][^'\"]*['\"])*$)")
+
+
+class TypedDMNEngine(DMNEngine):
+    """Evaluate a decision table with typed, once-evaluated inputs."""
+
+    def decide(self, task: Any) -> list[Any]:
+        """Return the matching rules: the first one, or all of them for COLLECT."""
+        collect = self.decision_table.hit_policy == "COLLECT"
+        values: dict[str, Any] = {}
+        matched = []
+        for rule in self.decision_table.rules:
+            if self._matches(rule, task, values):
+                matched.append(rule)
+                if not collect:
+                    break
+        return matched
+
+    def result(self, task: Any) -> dict[str, Any]:
+        """Return the outputs, or raise when no rule matched."""
+        outputs = super().result(task)
+        if outputs:
+            return outputs
+        if self.decision_table.hit_policy == "COLLECT":
+            return {o.name or o.label: [] for o in self.decision_table.outputs}
+        raise WorkflowTaskException(f"decision table {self.decision_table.name or self.decision_table.id}: "
+                                    "no rule matched", task=task)
+
+    def _input_value(self, entry: Any, task: Any, values: dict[str, Any]) -> Any:
+        key = entry.input.id
+        if key not in values:
+            raw = task.workflow.script_engine.evaluate(task, entry.input.expression)
+            values[key] = to_type_ref(raw, entry.input.typeRef or "")
+        return values[key]
+
+    def _matches(self, rule: Any, task: Any, values: dict[str, Any]) -> bool:
+        script_engine = task.workflow.script_engine
+        for entry in rule.inputEntries:
+            for cell in entry.lhs:
+                if cell is None or not cell.strip() or cell.strip() == "-":
+                    continue
+                try:
+                    value = self._input_value(entry, task, values)
+                    if value is None:
+                        return False
+                    cell_expr = _QUESTION.sub(_VALUE, cell)
+                    if _VALUE not in cell_expr:
+                        cell_expr = f"({_VALUE}) == ({cell})" if self.needs_eq(script_engine, cell) \
+                            else f"{_VALUE} {cell}"
+                    if not script_engine.evaluate(task, cell_expr, external_context={_VALUE: value}):
+                        return False
+                except SpiffWorkflowException as exc:
+                    exc.add_note(f"Rule failed on row {rule.row_number}")
+                    raise
+                except Exception as exc:  # a cell that cannot be evaluated names its row
+                    error = WorkflowTaskException(str(exc), task=task, exception=exc)
+                    error.add_note(f"Failed to execute DMN Rule on row {rule.row_number}")
+                    raise error from exc
+        return True
+
+
+def use_typed_engines(specs: list[Any]) -> None:
+    """Give every business rule task in these process specs the typed engine."""
+    for spec in specs:
+        for task_spec in spec.task_specs.values():
+            engine = getattr(task_spec, "dmnEngine", None)
+            if engine is not None and type(engine) is DMNEngine:
+                engine.__class__ = TypedDMNEngine
