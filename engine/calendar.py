@@ -113,18 +113,22 @@ class BusinessCalendar:
         d = parse_date(start) + timedelta(days=_amount(n))
         return self.next_working_day(d) if self.shift_natural_days else d
 
-    def add_months(self, start: object, n: object) -> date:
-        """Return the same day n months later, clamped to the month's end, moved off rest days."""
+    def add_months(self, start: object, n: object, roll_over: bool | None = None) -> date:
+        """Return the same day n months later, clamped to the month's end, moved off rest days.
+
+        `roll_over` overrides the calendar's Art. 203 setting for one call (False: the nominal date).
+        """
         d, months = parse_date(start), _amount(n)
+        shift = self.shift_month_periods if roll_over is None else roll_over
         index = d.year * 12 + (d.month - 1) + months
         year, month = divmod(index, 12)
         last = _stdlib_calendar.monthrange(year, month + 1)[1]
         end = date(year, month + 1, min(d.day, last))
-        return self.next_working_day(end) if self.shift_month_periods and months > 0 else end
+        return self.next_working_day(end) if shift and months > 0 else end
 
-    def add_years(self, start: object, n: object) -> date:
+    def add_years(self, start: object, n: object, roll_over: bool | None = None) -> date:
         """Return the same day n years later (29 Feb becomes 28 Feb), moved off rest days."""
-        return self.add_months(start, _amount(n) * 12)
+        return self.add_months(start, _amount(n) * 12, roll_over)
 
     def working_days_between(self, start: object, end: object) -> int:
         """Count working days after `start` up to and including `end`."""

@@ -31,13 +31,16 @@ def build_helpers(calendar: BusinessCalendar, clock: Clock, timezone: str) -> di
         """Return the date n natural days after `start`."""
         return calendar.add_days(start, n).isoformat()
 
-    def add_months(start: object, n: int) -> str:
-        """Return the date n calendar months after `start`, clamped to the month's end."""
-        return calendar.add_months(start, n).isoformat()
+    def add_months(start: object, n: int, roll_over: bool | None = None) -> str:
+        """Return the date n calendar months after `start`, clamped to the month's end.
 
-    def add_years(start: object, n: int) -> str:
+        A period ending on a rest day moves to the next working day unless `roll_over` is False.
+        """
+        return calendar.add_months(start, n, roll_over).isoformat()
+
+    def add_years(start: object, n: int, roll_over: bool | None = None) -> str:
         """Return the date n years after `start`, clamped to the month's end."""
-        return calendar.add_years(start, n).isoformat()
+        return calendar.add_years(start, n, roll_over).isoformat()
 
     def is_working_day(day: object) -> bool:
         """Tell whether `day` is an official working day."""
@@ -60,6 +63,10 @@ def build_helpers(calendar: BusinessCalendar, clock: Clock, timezone: str) -> di
         last_day = parse_date(day)
         return datetime.combine(last_day + timedelta(days=1), time(0, 0), zone).isoformat()
 
+    def day_start(day: object) -> str:
+        """Return the first moment of `day`, local time (when a window opens)."""
+        return datetime.combine(parse_date(day), time(0, 0), zone).isoformat()
+
     def date_of(value: object) -> date:
         """Return `value` (ISO string, date or datetime) as a date for comparisons."""
         return parse_date(value)
@@ -74,5 +81,6 @@ def build_helpers(calendar: BusinessCalendar, clock: Clock, timezone: str) -> di
         "today": today,
         "now": now,
         "deadline": deadline,
+        "day_start": day_start,
         "date_of": date_of,
     }
