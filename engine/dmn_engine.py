@@ -44,10 +44,14 @@ class TypedDMNEngine(DMNEngine):
     def result(self, task: Any) -> dict[str, Any]:
         """Return the outputs, or raise when no rule matched."""
         outputs = super().result(task)
+        if not outputs and self.decision_table.hit_policy == "COLLECT":
+            outputs = {o.name or o.label: [] for o in self.decision_table.outputs}
         if outputs:
+            # The business rule task deep-merges outputs into the data: a COLLECT list from an
+            # earlier pass would absorb this one. A decision's outputs replace what was there.
+            for key in outputs:
+                task.data.pop(key, None)
             return outputs
-        if self.decision_table.hit_policy == "COLLECT":
-            return {o.name or o.label: [] for o in self.decision_table.outputs}
         raise WorkflowTaskException(f"decision table {self.decision_table.name or self.decision_table.id}: "
                                     "no rule matched", task=task)
 

@@ -70,3 +70,10 @@ def test_a_bad_input_value_names_the_row(engine: Engine) -> None:
     dmn = _engine(_rule(1, "&gt;= 500", "FULL") + _rule(2, "-", "X"))
     with pytest.raises(WorkflowTaskException, match="row 1"):
         dmn.result(_task(engine, x="lots"))
+
+
+def test_outputs_replace_earlier_values_instead_of_merging(engine: Engine) -> None:
+    dmn = _engine(_rule(1, "&gt;= 500", "BIG") + _rule(2, "-", "ANY"), hit_policy="COLLECT")
+    task = _task(engine, x=600, result=["STALE"])
+    assert dmn.result(task) == {"result": ["BIG", "ANY"]}
+    assert "result" not in task.data  # the business rule task merges the fresh outputs in

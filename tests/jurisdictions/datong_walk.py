@@ -6,6 +6,8 @@ from typing import Any
 
 from engine.testing import ProcessRun
 
+from .walking import walk_process
+
 ANSWERS: dict[str, dict[str, Any]] = {
     "Task_Register": {"projectName": "大同市一体化政务服务平台升级", "owner": "MUNICIPAL_DEPARTMENT",
                       "fundingMode": "GOVERNMENT_INVESTMENT", "registeredInPlatform": True,
@@ -51,24 +53,7 @@ ANSWERS: dict[str, dict[str, Any]] = {
 }
 
 
-def walk(run: ProcessRun, answers: dict[str, list[dict[str, Any]] | dict[str, Any]] | None = None, *,
-         until: str | None = None, skip: tuple[str, ...] = ("Task_ChaseContract", "Task_ReportOverdueNotice"),
-         limit: int = 60) -> None:
-    """Complete ready tasks with valid answers until `until` is ready or nothing is left.
-
-    `answers` overrides per task: a dict applies every time, a list is used up in order.
-    Escalation tasks in `skip` are left open for the test to handle.
-    """
-    answers = {key: (list(value) if isinstance(value, list) else value) for key, value in (answers or {}).items()}
-    for _ in range(limit):
-        ready = [spec for spec in run.waiting() if spec not in skip]
-        if until is not None and until in ready:
-            return
-        if not ready:
-            return
-        spec = ready[0]
-        override = answers.get(spec, {})
-        if isinstance(override, list):
-            override = override.pop(0) if override else {}
-        run.complete(spec, {**ANSWERS[spec], **override})
-    raise AssertionError(f"walk did not finish within {limit} tasks; waiting {run.waiting()}")
+def walk(run: ProcessRun, answers: dict[str, Any] | None = None, *, until: str | None = None,
+         skip: tuple[str, ...] = ("Task_ChaseContract", "Task_ReportOverdueNotice"), limit: int = 60) -> None:
+    """Walk Datong's process with valid answers (see walking.walk)."""
+    walk_process(run, ANSWERS, answers, until=until, skip=skip, limit=limit)

@@ -1,0 +1,27 @@
+"""Drive a jurisdiction process with valid answers, overriding some, until a task is ready."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from engine.testing import ProcessRun
+
+
+def walk_process(run: ProcessRun, base: dict[str, dict[str, Any]], answers: dict[str, Any] | None = None, *,
+                 until: str | None = None, skip: tuple[str, ...] = (), limit: int = 80) -> None:
+    """Complete ready tasks with `base` answers until `until` is ready or nothing is left.
+
+    `answers` overrides per task: a dict applies every time, a list is used up in order.
+    Tasks in `skip` (escalations) are left open for the test to handle.
+    """
+    pending = {key: (list(value) if isinstance(value, list) else value) for key, value in (answers or {}).items()}
+    for _ in range(limit):
+        ready = [spec for spec in run.waiting() if spec not in skip]
+        if not ready or (until is not None and until in ready):
+            return
+        spec = ready[0]
+        override = pending.get(spec, {})
+        if isinstance(override, list):
+            override = override.pop(0) if override else {}
+        run.complete(spec, {**base[spec], **override})
+    raise AssertionError(f"walk did not finish within {limit} tasks; waiting {run.waiting()}")
