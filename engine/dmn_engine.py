@@ -3,8 +3,9 @@
 SpiffWorkflow's engine compares raw task data: a date that a form submitted as
 an ISO string fails against a date cell, and a missing value raises inside a
 cell. Here every input is evaluated once per decision, converted by its DMN
-`typeRef`, and a cell tested against a missing value does not match (as a
-comparison with null is not true in FEEL), so the table's catch-all rule answers.
+`typeRef`, and a cell tested against a missing value (or an input the process has
+not collected yet) does not match, as a comparison with null is not true in FEEL,
+so the table's catch-all rule answers.
 An empty result is an error, never silence; COLLECT with no match gives empty lists.
 """
 
@@ -58,8 +59,13 @@ class TypedDMNEngine(DMNEngine):
     def _input_value(self, entry: Any, task: Any, values: dict[str, Any]) -> Any:
         key = entry.input.id
         if key not in values:
-            raw = task.workflow.script_engine.evaluate(task, entry.input.expression)
-            values[key] = to_type_ref(raw, entry.input.typeRef or "")
+            expression = (entry.input.expression or "").strip()
+            if expression.isidentifier() and expression not in task.data:
+                # A staged decision runs before the process has collected every input: no value yet.
+                values[key] = None
+            else:
+                raw = task.workflow.script_engine.evaluate(task, expression)
+                values[key] = to_type_ref(raw, entry.input.typeRef or "")
         return values[key]
 
     def _matches(self, rule: Any, task: Any, values: dict[str, Any]) -> bool:

@@ -77,3 +77,8 @@ def test_outputs_replace_earlier_values_instead_of_merging(engine: Engine) -> No
     task = _task(engine, x=600, result=["STALE"])
     assert dmn.result(task) == {"result": ["BIG", "ANY"]}
     assert "result" not in task.data  # the business rule task merges the fresh outputs in
+
+
+def test_an_input_not_collected_yet_has_no_value(engine: Engine) -> None:
+    dmn = _engine(_rule(1, "&gt;= 500", "FULL") + _rule(2, "-", "LATER"))
+    assert dmn.result(_task(engine)) == {"result": "LATER"}
