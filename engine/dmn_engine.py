@@ -11,7 +11,9 @@ An empty result is an error, never silence; COLLECT with no match gives empty li
 
 from __future__ import annotations
 
+import ast
 import re
+from functools import lru_cache
 from typing import Any
 
 from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
@@ -60,7 +62,8 @@ class TypedDMNEngine(DMNEngine):
         key = entry.input.id
         if key not in values:
             expression = (entry.input.expression or "").strip()
-            if expression.isidentifier() and expression not in task.data:
+            known = task.workflow.script_engine.environment.globals
+            if any(name not in task.data and name not in known for name in _names(expression)):
                 # A staged decision runs before the process has collected every input: no value yet.
                 values[key] = None
             else:
@@ -92,6 +95,16 @@ class TypedDMNEngine(DMNEngine):
                     error.add_note(f"Failed to execute DMN Rule on row {rule.row_number}")
                     raise error from exc
         return True
+
+
+@lru_cache(maxsize=1024)
+def _names(expression: str) -> frozenset[str]:
+    """Return the variable names an input expression reads."""
+    try:
+        tree = ast.parse(expression, mode="eval")
+    except SyntaxError:
+        return frozenset()  # let evaluation report the syntax error with its row
+    return frozenset(node.id for node in ast.walk(tree) if isinstance(node, ast.Name))
 
 
 def use_typed_engines(specs: list[Any]) -> None:
