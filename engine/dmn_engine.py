@@ -63,7 +63,7 @@ class TypedDMNEngine(DMNEngine):
         if key not in values:
             expression = (entry.input.expression or "").strip()
             known = task.workflow.script_engine.environment.globals
-            if any(name not in task.data and name not in known for name in _names(expression)):
+            if any(task.data.get(name) is None and name not in known for name in _names(expression)):
                 # A staged decision runs before the process has collected every input: no value yet.
                 values[key] = None
             else:
