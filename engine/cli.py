@@ -26,6 +26,7 @@ from .describe import describe_audit, describe_instance, describe_task, describe
 from .errors import GovflowError, InvalidInput
 from .runtime import Engine
 from .settings import Settings
+from .trace import trace_markdown
 
 __all__ = ["main"]
 
@@ -303,6 +304,31 @@ def fire_timers(obj: _Context, now: str | None) -> None:
     with obj.session() as session:
         fired = timers.fire_due_timers(obj.engine, session, moment)
         _emit({"fired": [describe_instance(instances.get_instance(session, i)) for i in fired]})
+
+
+@main.command()
+@click.argument("jurisdiction")
+@click.option("--policy", type=click.Path(path_type=Path), default=None,
+              help="The jurisdiction's policy file (Markdown); lists every article and its ambiguities.")
+@click.option("--coverage", "coverage_file", type=click.Path(path_type=Path), default=None,
+              help="Coverage JSON from the test suite (default: test-artifacts/govflow-coverage.json).")
+@click.option("--output", type=click.Path(path_type=Path), default=None, help="Write the Markdown here.")
+@click.pass_obj
+@_command
+def trace(obj: _Context, jurisdiction: str, policy: Path | None, coverage_file: Path | None,
+          output: Path | None) -> None:
+    """Report which elements and rules implement each article, and the tests covering them (Markdown)."""
+    root = obj.settings.project_root
+    bundle = Bundle.from_jurisdiction(root, jurisdiction)
+    coverage_file = coverage_file or root / "test-artifacts" / "govflow-coverage.json"
+    coverage = json.loads(coverage_file.read_text(encoding="utf-8")) if coverage_file.is_file() else None
+    policy_text = policy.read_text(encoding="utf-8") if policy is not None else None
+    report = trace_markdown(bundle, policy_text, coverage)
+    if output is not None:
+        output.write_text(report, encoding="utf-8")
+        _emit({"jurisdiction": jurisdiction, "written": str(output)})
+    else:
+        click.echo(report)
 
 
 @main.group()

@@ -52,6 +52,13 @@ class CoverageRecorder:
         self.hit_nodes: dict[str, set[str]] = {}
         self.hit_flows: dict[str, set[str]] = {}
         self.hit_rules: dict[str, set[str]] = {}
+        # Which tests exercised an item ("process/element", "process/flow", "decision/rule").
+        self.current_test: str | None = None
+        self.tests: dict[str, set[str]] = {}
+
+    def _credit(self, item: str) -> None:
+        if self.current_test is not None:
+            self.tests.setdefault(item, set()).add(self.current_test)
 
     def add_bundle(self, bundle: Bundle) -> None:
         """Register the elements and rules of a bundle as the universe to cover."""
@@ -94,9 +101,11 @@ class CoverageRecorder:
                 if element not in model.nodes:
                     continue
                 nodes.add(element)
+                self._credit(f"{process_id}/{element}")
                 source = _bpmn_ancestor(task, model)
                 if source is not None and (source, element) in model.flows:
                     flows.add(model.flows[(source, element)])
+                    self._credit(f"{process_id}/{model.flows[(source, element)]}")
 
     @contextmanager
     def recording_rules(self) -> Iterator[None]:
@@ -111,6 +120,8 @@ class CoverageRecorder:
                 # COLLECT returns every matching rule; other hit policies use the first.
                 matched = rules if engine_self.decision_table.hit_policy == "COLLECT" else rules[:1]
                 recorder.hit_rules.setdefault(table_owner, set()).update(rule.id for rule in matched)
+                for rule in matched:
+                    recorder._credit(f"{table_owner}/{rule.id}")
             return rules
 
         TypedDMNEngine.decide = decide  # type: ignore[method-assign]
@@ -135,7 +146,8 @@ class CoverageRecorder:
             hit = self.hit_rules.get(decision_id, set())
             decisions[decision_id] = {"covered": len(hit & set(dmodel.rules)), "total": len(dmodel.rules),
                                       "missing": sorted(set(dmodel.rules) - hit)}
-        return {"processes": processes, "decisions": decisions}
+        tests = {item: sorted(names) for item, names in sorted(self.tests.items())}
+        return {"processes": processes, "decisions": decisions, "tests": tests}
 
     def report(self) -> str:
         """Return a printable coverage table."""

@@ -83,6 +83,14 @@ def govflow_coverage() -> Iterator[CoverageRecorder]:
     (ARTIFACTS / "govflow-coverage.txt").write_text(recorder.report() + "\n", encoding="utf-8")
 
 
+@pytest.fixture(autouse=True)
+def _credit_coverage_to_test(request: pytest.FixtureRequest, govflow_coverage: CoverageRecorder) -> Iterator[None]:
+    """Let the coverage report say which test exercised which element or rule."""
+    govflow_coverage.current_test = request.node.nodeid
+    yield
+    govflow_coverage.current_test = None
+
+
 @pytest.fixture
 def harness(demo_bundle: Bundle, database_url: str, clock: FakeClock,
             govflow_coverage: CoverageRecorder) -> Iterator[ProcessHarness]:

@@ -1,0 +1,55 @@
+"""Traceability report: articles → elements and rules → tests, ambiguities with the chosen reading."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from engine import Bundle
+from engine.cli import main
+from engine.settings import PROJECT_ROOT
+from engine.trace import article_keys, trace_markdown
+
+POLICY = """# Demo
+### S1 — Art. 7, Art. 99
+## 7. Ambiguities
+- **A1** Whether acceptance loops is not stated.
+- **A2** Nobody knows.
+"""
+
+
+def test_article_keys_expand_lists_ranges_and_qualifiers() -> None:
+    assert article_keys("Art. 7, 27–29 x; Art. 12 ¶3, 26 ¶2; Art. 8(四); Art. 23*") == [
+        "Art. 7", "Art. 27", "Art. 28", "Art. 29", "Art. 12", "Art. 26", "Art. 8", "Art. 23*"]
+    assert article_keys("二(二)2 ¶1, 二（四）6 与 三、3") == ["二(二)2", "二(四)6", "三、3"]
+
+
+def test_report_lists_articles_tests_unmodelled_and_ambiguities(tmp_path: Path) -> None:
+    folder = tmp_path / "demo"
+    (folder).mkdir()
+    (folder / "accept.bpmn").write_text((Path(__file__).parent.parent / "data/bundles/smoke/acceptance.bpmn")
+                                        .read_text(encoding="utf-8").replace("Demo Art. 7", "Art. 7 假设（A1）"))
+    for name in ("check.schema.json", "accept.schema.json", "rectify.schema.json"):
+        (folder / name).write_text((Path(__file__).parent.parent / "data/bundles/smoke" / name).read_text())
+    coverage = {"tests": {"smoke_acceptance/Task_Submit": ["tests/x.py::test_submit"]}}
+    report = trace_markdown(Bundle.from_directory(folder), POLICY, coverage)
+    assert "## Art. 7" in report
+    assert "| element | smoke_acceptance | Task_Submit | 提交验收申请 | Art. 7 假设（A1） | test_submit |" in report
+    assert "Art. 99" in report.split("with no element or rule")[1]
+    assert "- **A1** Whether acceptance loops is not stated.\n  - reading: smoke_acceptance/Task_Submit" in report
+    assert "- **A2** Nobody knows.\n  - reading: not modelled by a specific element" in report
+
+
+def test_cli_writes_the_report_for_a_jurisdiction(tmp_path: Path) -> None:
+    coverage = tmp_path / "cov.json"
+    coverage.write_text(json.dumps({"tests": {}}), encoding="utf-8")
+    out = tmp_path / "trace.md"
+    result = CliRunner().invoke(main, ["--database-url", f"sqlite:///{tmp_path / 'g.sqlite'}", "trace", "datong",
+                                       "--coverage", str(coverage), "--output", str(out)])
+    assert result.exit_code == 0, result.output
+    text = out.read_text(encoding="utf-8")
+    assert text.startswith("# Traceability: datong")
+    assert "**not covered**" in text  # the empty coverage file covers nothing
+    assert (PROJECT_ROOT / "bpmn" / "datong").is_dir()
