@@ -2,34 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
-from engine import Bundle, FakeClock
-from engine.coverage import CoverageRecorder
-from engine.settings import PROJECT_ROOT
 from engine.testing import ProcessHarness
 
-
-@pytest.fixture(scope="module")
-def datong(tmp_path_factory: pytest.TempPathFactory,
-           govflow_coverage: CoverageRecorder) -> Iterator[ProcessHarness]:
-    # Decisions are read-only, so one harness serves the module (SQLite file of its own).
-    path = tmp_path_factory.mktemp("datong") / "g.sqlite"
-    harness = ProcessHarness([Bundle.from_jurisdiction(PROJECT_ROOT, "datong")], database_url=f"sqlite:///{path}",
-                             clock=FakeClock("2025-09-30T09:00:00+08:00"), coverage=govflow_coverage)
-    yield harness
-    harness.close()
+from .conftest import HarnessFactory
+from .walking import decide
 
 
-def _out(h: ProcessHarness, decision: str, **inputs: str) -> dict[str, object]:
-    return h.decide(decision, **inputs).outputs
+@pytest.fixture
+def datong(decisions_of: HarnessFactory) -> ProcessHarness:
+    return decisions_of("datong", "2025-09-30T09:00:00+08:00")
+
 
 
 def test_t01_not_in_the_platform_is_blocked(datong: ProcessHarness) -> None:
-    assert _out(datong, "DT_DT_02", registeredInPlatform="false") == {"result": "BLOCKED"}
-    assert _out(datong, "DT_DT_02", registeredInPlatform="true") == {"result": "CONTINUE"}
+    assert decide(datong, "DT_DT_02", registeredInPlatform="false") == {"result": "BLOCKED"}
+    assert decide(datong, "DT_DT_02", registeredInPlatform="true") == {"result": "CONTINUE"}
 
 
 @pytest.mark.parametrize(("complete", "attributes", "passed", "result"), [
@@ -40,7 +29,7 @@ def test_t01_not_in_the_platform_is_blocked(datong: ProcessHarness) -> None:
 ])
 def test_t02_to_t05_reasonableness_review(datong: ProcessHarness, complete: str, attributes: str, passed: str,
                                           result: str) -> None:
-    assert _out(datong, "DT_DT_03", applicationFormAndProposalComplete=complete, dataAttributesStated=attributes,
+    assert decide(datong, "DT_DT_03", applicationFormAndProposalComplete=complete, dataAttributesStated=attributes,
                 reviewPassed=passed) == {"result": result}
 
 
@@ -52,18 +41,18 @@ def test_t02_to_t05_reasonableness_review(datong: ProcessHarness, complete: str,
     ("NORMAL", "false", "NORMAL"),
 ])
 def test_t06_t07_special_situations(datong: ProcessHarness, situation: str, necessary: str, route: str) -> None:
-    assert _out(datong, "DT_DT_04", situation=situation, reallyNecessary=necessary) == {"route": route}
+    assert decide(datong, "DT_DT_04", situation=situation, reallyNecessary=necessary) == {"route": route}
 
 
 def test_t08_t09_t23_interoperability_effects_are_collected(datong: ProcessHarness) -> None:
     base = {"canInterconnect": "true", "sharingAsRequired": "true", "newPrivateNetwork": "false",
             "privateNetworkRequiredByLaw": "false"}
-    assert _out(datong, "DT_DT_05", **base) == {"effect": ["CHECKED"]}
-    assert _out(datong, "DT_DT_05", **{**base, "canInterconnect": "false"}) == {"effect": ["NOT_APPROVED", "CHECKED"]}
-    assert _out(datong, "DT_DT_05", **{**base, "newPrivateNetwork": "true"}) == {"effect": ["PROHIBITED", "CHECKED"]}
-    assert _out(datong, "DT_DT_05", **{**base, "newPrivateNetwork": "true", "privateNetworkRequiredByLaw": "true"}) \
+    assert decide(datong, "DT_DT_05", **base) == {"effect": ["CHECKED"]}
+    assert decide(datong, "DT_DT_05", **{**base, "canInterconnect": "false"}) == {"effect": ["NOT_APPROVED", "CHECKED"]}
+    assert decide(datong, "DT_DT_05", **{**base, "newPrivateNetwork": "true"}) == {"effect": ["PROHIBITED", "CHECKED"]}
+    assert decide(datong, "DT_DT_05", **{**base, "newPrivateNetwork": "true", "privateNetworkRequiredByLaw": "true"}) \
         == {"effect": ["CENTER_CONSENT_REQUIRED", "CHECKED"]}
-    assert _out(datong, "DT_DT_05", **{**base, "sharingAsRequired": "false"}) == {
+    assert decide(datong, "DT_DT_05", **{**base, "sharingAsRequired": "false"}) == {
         "effect": ["OM_FUNDS_WITHHELD", "CHECKED"]}
 
 
@@ -75,7 +64,7 @@ def test_t08_t09_t23_interoperability_effects_are_collected(datong: ProcessHarne
 ])
 def test_t10_t11_contract_filing_in_working_days(datong: ProcessHarness, signed: str, filed: str,
                                                  result: str) -> None:
-    assert _out(datong, "DT_DT_06", signingDate=signed, filingDate=filed) == {"result": result}
+    assert decide(datong, "DT_DT_06", signingDate=signed, filingDate=filed) == {"result": result}
 
 
 @pytest.mark.parametrize(("accepted", "filed", "result"), [
@@ -88,35 +77,35 @@ def test_t10_t11_contract_filing_in_working_days(datong: ProcessHarness, signed:
 ])
 def test_t12_to_t14_acceptance_report_within_one_month(datong: ProcessHarness, accepted: str, filed: str,
                                                        result: str) -> None:
-    assert _out(datong, "DT_DT_09", reportFiled="true", acceptanceDate=accepted, filingDate=filed) == {
+    assert decide(datong, "DT_DT_09", reportFiled="true", acceptanceDate=accepted, filingDate=filed) == {
         "result": result}
 
 
 def test_t15_unfiled_report_blocks_funds(datong: ProcessHarness) -> None:
-    assert _out(datong, "DT_DT_09", reportFiled="false", acceptanceDate="2025-03-15", filingDate="") == {
+    assert decide(datong, "DT_DT_09", reportFiled="false", acceptanceDate="2025-03-15", filingDate="") == {
         "result": "FUNDS_BLOCKED"}
 
 
 def test_t16_deferral_and_rectification(datong: ProcessHarness) -> None:
-    assert _out(datong, "DT_DT_08", canApplyOnTime="false", hasReasonableCause="true") == {
+    assert decide(datong, "DT_DT_08", canApplyOnTime="false", hasReasonableCause="true") == {
         "result": "DEFERRAL_APPLICATION"}
-    assert _out(datong, "DT_DT_08", canApplyOnTime="false", hasReasonableCause="false") == {
+    assert decide(datong, "DT_DT_08", canApplyOnTime="false", hasReasonableCause="false") == {
         "result": "ORDER_RECTIFICATION_WITH_DEADLINE"}
-    assert _out(datong, "DT_DT_08", canApplyOnTime="true", hasReasonableCause="false") == {"result": "PROCEED"}
+    assert decide(datong, "DT_DT_08", canApplyOnTime="true", hasReasonableCause="false") == {"result": "PROCEED"}
 
 
 @pytest.mark.parametrize(("change", "route"), [("MAJOR", "CENTER_EVALUATES"),            # T17
                                                ("UNAUTHORISED", "REPORT_TO_CENTER"),      # T18
                                                ("MINOR", "NOT_REGULATED")])
 def test_t17_t18_change_requests(datong: ProcessHarness, change: str, route: str) -> None:
-    assert _out(datong, "DT_DT_07", changeType=change) == {"route": route}
+    assert decide(datong, "DT_DT_07", changeType=change) == {"route": route}
 
 
 def test_t19_refusing_rectification_suspends_funds(datong: ProcessHarness) -> None:
-    outputs = _out(datong, "DT_DT_10", registeredInPlatform="true", sharingAsRequired="true",
+    outputs = decide(datong, "DT_DT_10", registeredInPlatform="true", sharingAsRequired="true",
                    acceptanceReportFiled="true", refusesRectification="true")
     assert outputs == {"effect": ["SUSPEND_FUNDS_MAY_TERMINATE", "CHECKED"]}
-    everything = _out(datong, "DT_DT_10", registeredInPlatform="false", sharingAsRequired="false",
+    everything = decide(datong, "DT_DT_10", registeredInPlatform="false", sharingAsRequired="false",
                       acceptanceReportFiled="false", refusesRectification="false")
     assert everything == {"effect": ["NO_APPROVAL_NO_INVESTMENT_NO_OM_FUNDS", "NO_OM_FUNDS",
                                      "NO_FURTHER_CONSTRUCTION_OR_OM_FUNDS", "CHECKED"]}
@@ -129,7 +118,7 @@ def test_t19_refusing_rectification_suspends_funds(datong: ProcessHarness) -> No
     ("MUNICIPAL_WITH_COUNTY", "JOINT_CONSTRUCTION", "IN_SCOPE_TIERED"),
 ])
 def test_applicability(datong: ProcessHarness, owner: str, funding: str, result: str) -> None:
-    assert _out(datong, "DT_DT_01", owner=owner, fundingMode=funding) == {"result": result}
+    assert decide(datong, "DT_DT_01", owner=owner, fundingMode=funding) == {"result": result}
 
 
 @pytest.mark.parametrize(("decision", "inputs", "outputs"), [
@@ -145,4 +134,4 @@ def test_applicability(datong: ProcessHarness, owner: str, funding: str, result:
 ])
 def test_unanswered_inputs_fall_to_the_catch_all_rule(datong: ProcessHarness, decision: str,
                                                       inputs: dict[str, str], outputs: dict[str, str]) -> None:
-    assert _out(datong, decision, **inputs) == outputs
+    assert decide(datong, decision, **inputs) == outputs

@@ -2,26 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
-from engine import Bundle, FakeClock, InvalidInput
-from engine.coverage import CoverageRecorder
-from engine.settings import PROJECT_ROOT
+from engine import InvalidInput
 from engine.testing import ProcessHarness
 
+from .conftest import HarnessFactory
 from .datong_walk import ANSWERS, walk
 
 P = "datong_project"
 
 
 @pytest.fixture
-def h(database_url: str, govflow_coverage: CoverageRecorder) -> Iterator[ProcessHarness]:
-    harness = ProcessHarness([Bundle.from_jurisdiction(PROJECT_ROOT, "datong")], database_url=database_url,
-                             clock=FakeClock("2025-09-01T09:00:00+08:00"), coverage=govflow_coverage)
-    yield harness
-    harness.close()
+def h(jurisdiction: HarnessFactory) -> ProcessHarness:
+    return jurisdiction("datong", "2025-09-01T09:00:00+08:00")
 
 
 def test_full_lifecycle_to_decommissioning_over_two_years(h: ProcessHarness) -> None:

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-from engine import Bundle, FakeClock, InvalidInput
-from engine.coverage import CoverageRecorder
-from engine.settings import PROJECT_ROOT
+from engine import InvalidInput
 from engine.testing import ProcessHarness, ProcessRun
 
-from .walking import walk_process
+from .conftest import HarnessFactory
+from .walking import decide, walk_process
 
 P = "fengxian_project"
 ANSWERS: dict[str, dict[str, Any]] = {
@@ -60,19 +58,13 @@ ANSWERS: dict[str, dict[str, Any]] = {
 
 
 @pytest.fixture
-def h(database_url: str, govflow_coverage: CoverageRecorder) -> Iterator[ProcessHarness]:
-    harness = ProcessHarness([Bundle.from_jurisdiction(PROJECT_ROOT, "fengxian")], database_url=database_url,
-                             clock=FakeClock("2025-01-06T09:00:00+08:00"), coverage=govflow_coverage)
-    yield harness
-    harness.close()
+def h(jurisdiction: HarnessFactory) -> ProcessHarness:
+    return jurisdiction("fengxian", "2025-01-06T09:00:00+08:00")
 
 
 def walk(run: ProcessRun, answers: dict[str, Any] | None = None, until: str | None = None) -> None:
     walk_process(run, ANSWERS, answers, until=until, skip=("Task_AcceptanceOverdue",))
 
-
-def _out(h: ProcessHarness, decision: str, **inputs: str) -> dict[str, object]:
-    return h.decide(decision, **inputs).outputs
 
 
 def to_acceptance(h: ProcessHarness, run: ProcessRun, answers: dict[str, Any] | None = None) -> None:
@@ -90,14 +82,14 @@ def to_acceptance(h: ProcessHarness, run: ProcessRun, answers: dict[str, Any] | 
     ("PRIVATE_COMPANY", "APPLICATION_SYSTEM", "OUT_OF_SCOPE"),
 ])
 def test_applicability(h: ProcessHarness, applicant: str, item: str, result: str) -> None:
-    assert _out(h, "DT_FX_01", applicantType=applicant, itemType=item) == {"result": result}
+    assert decide(h, "DT_FX_01", applicantType=applicant, itemType=item) == {"result": result}
 
 
 def test_required_documents_are_collected(h: ProcessHarness) -> None:
     none = {k: "false" for k in ("phased", "upgrade", "applicationSystem", "omProject", "outOfPlan")}
-    assert _out(h, "DT_FX_02", **none) == {"requiredDocuments": ["BASE_DOCUMENTS"]}
+    assert decide(h, "DT_FX_02", **none) == {"requiredDocuments": ["BASE_DOCUMENTS"]}
     everything = {k: "true" for k in none}
-    assert _out(h, "DT_FX_02", **everything) == {"requiredDocuments": [
+    assert decide(h, "DT_FX_02", **everything) == {"requiredDocuments": [
         "PHASED_PLAN", "UPGRADE_DOCUMENTS", "DATA_SHARING_READINESS", "OM_DOCUMENTS", "OUT_OF_PLAN_BASIS", "BASE_DOCUMENTS"]}
 
 
@@ -108,7 +100,7 @@ def test_required_documents_are_collected(h: ProcessHarness) -> None:
     ("MUNICIPAL_AUTHORITY_DOCUMENT", "", "DATA_BUREAU_REVIEW_REQUIRED"),
 ])
 def test_out_of_plan_basis(h: ProcessHarness, basis: str, passed: str, result: str) -> None:
-    assert _out(h, "DT_FX_03", basisDocument=basis, dataBureauReviewPassed=passed) == {"result": result}
+    assert decide(h, "DT_FX_03", basisDocument=basis, dataBureauReviewPassed=passed) == {"result": result}
 
 
 @pytest.mark.parametrize(("conforms", "mature", "cost", "result"), [
@@ -119,7 +111,7 @@ def test_out_of_plan_basis(h: ProcessHarness, basis: str, passed: str, result: s
     ("", "", "", "NOT_TO_BE_REVIEWED_LIST"),
 ])
 def test_pre_review(h: ProcessHarness, conforms: str, mature: str, cost: str, result: str) -> None:
-    assert _out(h, "DT_FX_04", conformsToDistrictPlan=conforms, proposalMature=mature,
+    assert decide(h, "DT_FX_04", conformsToDistrictPlan=conforms, proposalMature=mature,
                 costEstimateReasonable=cost) == {"result": result}
 
 
@@ -129,19 +121,19 @@ def test_pre_review(h: ProcessHarness, conforms: str, mature: str, cost: str, re
     ("PUBLIC_DATA_GOVERNANCE", "false", ["PUBLIC_DATA_GOVERNANCE_FUND", "CENTRALLY_PROVIDED_INFRASTRUCTURE"]),
 ])
 def test_platform_routing(h: ProcessHarness, nature: str, villages: str, platforms: list[str]) -> None:
-    assert _out(h, "DT_FX_05", projectNature=nature, reachesVillages=villages) == {"platform": platforms}
+    assert decide(h, "DT_FX_05", projectNature=nature, reachesVillages=villages) == {"platform": platforms}
 
 
 def test_plan_review_procurement_and_changes(h: ProcessHarness) -> None:
-    assert _out(h, "DT_FX_06", planReviewPassed="false") == {"result": "NOT_INITIATED_THIS_YEAR"}      # T12
-    assert _out(h, "DT_FX_06", planReviewPassed="true") == {"result": "INCLUDED_IN_NEXT_YEAR_PLAN"}    # T13
-    assert _out(h, "DT_FX_06", planReviewPassed="") == {"result": "NOT_INITIATED_THIS_YEAR"}
-    assert _out(h, "DT_FX_07", reachesShanghaiCentralisedCatalogueOrLimit="true") == {"route": "CENTRALISED_PROCUREMENT"}  # T24
-    assert _out(h, "DT_FX_07", reachesShanghaiCentralisedCatalogueOrLimit="false") == {"route": "FINANCE_DETERMINES_METHOD"}
-    assert _out(h, "DT_FX_07", reachesShanghaiCentralisedCatalogueOrLimit="") == {"route": "FINANCE_DETERMINES_METHOD"}
+    assert decide(h, "DT_FX_06", planReviewPassed="false") == {"result": "NOT_INITIATED_THIS_YEAR"}      # T12
+    assert decide(h, "DT_FX_06", planReviewPassed="true") == {"result": "INCLUDED_IN_NEXT_YEAR_PLAN"}    # T13
+    assert decide(h, "DT_FX_06", planReviewPassed="") == {"result": "NOT_INITIATED_THIS_YEAR"}
+    assert decide(h, "DT_FX_07", reachesShanghaiCentralisedCatalogueOrLimit="true") == {"route": "CENTRALISED_PROCUREMENT"}  # T24
+    assert decide(h, "DT_FX_07", reachesShanghaiCentralisedCatalogueOrLimit="false") == {"route": "FINANCE_DETERMINES_METHOD"}
+    assert decide(h, "DT_FX_07", reachesShanghaiCentralisedCatalogueOrLimit="") == {"route": "FINANCE_DETERMINES_METHOD"}
     for change, route in (("30.00", "DATA_BUREAU_REVIEW"), ("30.01", "GOVERNMENT_PROCUREMENT_LAW"),    # T14, T15
                           ("5", "DATA_BUREAU_REVIEW"), ("", "GOVERNMENT_PROCUREMENT_LAW")):           # T16
-        assert _out(h, "DT_FX_08", changeAmountWan=change, totalProjectAmountWan="300") == {"route": route}
+        assert decide(h, "DT_FX_08", changeAmountWan=change, totalProjectAmountWan="300") == {"route": route}
 
 
 @pytest.mark.parametrize(("ended", "submitted", "receipt", "outputs"), [
@@ -152,7 +144,7 @@ def test_plan_review_procurement_and_changes(h: ProcessHarness) -> None:
 ])
 def test_acceptance_within_30_natural_days(h: ProcessHarness, ended: str, submitted: str, receipt: str,
                                            outputs: dict[str, object]) -> None:
-    assert _out(h, "DT_FX_09", trialRunEnded=ended, applicationFormSubmitted=submitted, receiptDate=receipt) == outputs
+    assert decide(h, "DT_FX_09", trialRunEnded=ended, applicationFormSubmitted=submitted, receiptDate=receipt) == outputs
 
 
 @pytest.mark.parametrize(("accepted", "classified", "approved", "result"), [
@@ -164,19 +156,19 @@ def test_acceptance_within_30_natural_days(h: ProcessHarness, ended: str, submit
     ("", "", "", "NO_DELIVERY_NO_PAYMENT"),
 ])
 def test_acceptance_result(h: ProcessHarness, accepted: str, classified: str, approved: str, result: str) -> None:
-    assert _out(h, "DT_FX_10", accepted=accepted, isClassified=classified, secrecyOfficeApproved=approved) == {
+    assert decide(h, "DT_FX_10", accepted=accepted, isClassified=classified, secrecyOfficeApproved=approved) == {
         "result": result}
 
 
 def test_performance_and_decommissioning(h: ProcessHarness) -> None:
-    assert _out(h, "DT_FX_11", evaluationPassed="false", rectified="false") == {
+    assert decide(h, "DT_FX_11", evaluationPassed="false", rectified="false") == {
         "effect": "BLOCK_RELATED_UPGRADE_APPLICATIONS"}                                                  # T22
-    assert _out(h, "DT_FX_11", evaluationPassed="false", rectified="true") == {"effect": "BLOCK_LIFTED"}
-    assert _out(h, "DT_FX_11", evaluationPassed="true", rectified="") == {"effect": "FEEDS_BUDGET_AND_APPLICATIONS"}
-    assert _out(h, "DT_FX_11", evaluationPassed="", rectified="") == {"effect": "BLOCK_RELATED_UPGRADE_APPLICATIONS"}
-    assert _out(h, "DT_FX_12", event="PERMANENT_DECOMMISSION") == {"action": "FILE_WITH_FINANCE_AND_DATA_BUREAU"}  # T23
-    assert _out(h, "DT_FX_12", event="OM_STOPPED") == {"action": "STOP_PER_FINANCE_PROCEDURE"}
-    assert _out(h, "DT_FX_12", event="CONTINUE") == {"action": "NO_ACTION"}
+    assert decide(h, "DT_FX_11", evaluationPassed="false", rectified="true") == {"effect": "BLOCK_LIFTED"}
+    assert decide(h, "DT_FX_11", evaluationPassed="true", rectified="") == {"effect": "FEEDS_BUDGET_AND_APPLICATIONS"}
+    assert decide(h, "DT_FX_11", evaluationPassed="", rectified="") == {"effect": "BLOCK_RELATED_UPGRADE_APPLICATIONS"}
+    assert decide(h, "DT_FX_12", event="PERMANENT_DECOMMISSION") == {"action": "FILE_WITH_FINANCE_AND_DATA_BUREAU"}  # T23
+    assert decide(h, "DT_FX_12", event="OM_STOPPED") == {"action": "STOP_PER_FINANCE_PROCEDURE"}
+    assert decide(h, "DT_FX_12", event="CONTINUE") == {"action": "NO_ACTION"}
 
 
 def test_project_from_application_to_decommissioning(h: ProcessHarness) -> None:

@@ -2,27 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
-from engine import Bundle, FakeClock
-from engine.coverage import CoverageRecorder
-from engine.settings import PROJECT_ROOT
 from engine.testing import ProcessHarness
 
-
-@pytest.fixture(scope="module")
-def qy(tmp_path_factory: pytest.TempPathFactory, govflow_coverage: CoverageRecorder) -> Iterator[ProcessHarness]:
-    path = tmp_path_factory.mktemp("qingyang") / "g.sqlite"
-    harness = ProcessHarness([Bundle.from_jurisdiction(PROJECT_ROOT, "qingyang")], database_url=f"sqlite:///{path}",
-                             clock=FakeClock("2025-03-01T09:00:00+08:00"), coverage=govflow_coverage)
-    yield harness
-    harness.close()
+from .conftest import HarnessFactory
+from .walking import decide
 
 
-def _out(h: ProcessHarness, decision: str, **inputs: str) -> dict[str, object]:
-    return h.decide(decision, **inputs).outputs
+@pytest.fixture
+def qy(decisions_of: HarnessFactory) -> ProcessHarness:
+    return decisions_of("qingyang", "2025-03-01T09:00:00+08:00")
+
 
 
 @pytest.mark.parametrize(("mode", "in_plan", "amount", "steps"), [
@@ -34,7 +25,7 @@ def _out(h: ProcessHarness, decision: str, **inputs: str) -> dict[str, object]:
     ("CONSTRUCTION", "", "120", "PROPOSAL_FEASIBILITY_DESIGN"),
 ])
 def test_approval_document_path(qy: ProcessHarness, mode: str, in_plan: str, amount: str, steps: str) -> None:
-    assert _out(qy, "DT_QY_03", fundingMode=mode, inAnnualPlan=in_plan, investmentWan=amount) == {
+    assert decide(qy, "DT_QY_03", fundingMode=mode, inAnnualPlan=in_plan, investmentWan=amount) == {
         "approvalSteps": steps}
 
 
@@ -46,7 +37,7 @@ def test_approval_document_path(qy: ProcessHarness, mode: str, in_plan: str, amo
     ("", "NEW", "CITY_THEN_PROVINCE"),
 ])
 def test_upper_level_review_at_500(qy: ProcessHarness, amount: str, nature: str, review: str) -> None:
-    assert _out(qy, "DT_QY_04", investmentWan=amount, projectNature=nature) == {"upperReview": review}
+    assert decide(qy, "DT_QY_04", investmentWan=amount, projectNature=nature) == {"upperReview": review}
 
 
 @pytest.mark.parametrize(("estimate", "adjust", "total", "unchanged", "circumstance", "route"), [
@@ -62,7 +53,7 @@ def test_upper_level_review_at_500(qy: ProcessHarness, amount: str, nature: str,
 ])
 def test_change_request_routes(qy: ProcessHarness, estimate: str, adjust: str, total: str, unchanged: str,
                                circumstance: str, route: str) -> None:
-    assert _out(qy, "DT_QY_06", approvedEstimateWan=estimate, adjustAmountWan=adjust, totalAfterChangeWan=total,
+    assert decide(qy, "DT_QY_06", approvedEstimateWan=estimate, adjustAmountWan=adjust, totalAfterChangeWan=total,
                 objectiveUnchanged=unchanged, circumstance=circumstance) == {"route": route}
 
 
@@ -70,7 +61,7 @@ def test_change_request_routes(qy: ProcessHarness, estimate: str, adjust: str, t
                                                  ("200.00", "INITIAL_ACCEPTANCE"),   # T15
                                                  ("", "INITIAL_ACCEPTANCE")])
 def test_acceptance_organiser(qy: ProcessHarness, estimate: str, route: str) -> None:
-    assert _out(qy, "DT_QY_08", approvedEstimateWan=estimate) == {"acceptanceRoute": route}
+    assert decide(qy, "DT_QY_08", approvedEstimateWan=estimate) == {"acceptanceRoute": route}
 
 
 @pytest.mark.parametrize(("special", "months", "trial"), [("false", "", "P3M"),    # T16
@@ -78,7 +69,7 @@ def test_acceptance_organiser(qy: ProcessHarness, estimate: str, route: str) -> 
                                                           ("true", "7", "REJECT"), # T18
                                                           ("", "4", "P3M")])
 def test_trial_run_duration(qy: ProcessHarness, special: str, months: str, trial: str) -> None:
-    assert _out(qy, "DT_QY_07", isSpecialProject=special, requestedMonths=months) == {"trialRun": trial}
+    assert decide(qy, "DT_QY_07", isSpecialProject=special, requestedMonths=months) == {"trialRun": trial}
 
 
 @pytest.mark.parametrize(("accepted", "evaluated", "status"), [
@@ -93,7 +84,7 @@ def test_trial_run_duration(qy: ProcessHarness, special: str, months: str, trial
     ("2024-02-29", "", "NOT_YET_DUE"),
 ])
 def test_post_evaluation_window(qy: ProcessHarness, accepted: str, evaluated: str, status: str) -> None:
-    assert _out(qy, "DT_QY_10", acceptanceDate=accepted, evaluationDate=evaluated) == {"status": status}
+    assert decide(qy, "DT_QY_10", acceptanceDate=accepted, evaluationDate=evaluated) == {"status": status}
 
 
 @pytest.mark.parametrize(("timing", "library", "pre", "gov", "result"), [
@@ -107,7 +98,7 @@ def test_post_evaluation_window(qy: ProcessHarness, accepted: str, evaluated: st
 ])
 def test_annual_plan_eligibility(qy: ProcessHarness, timing: str, library: str, pre: str, gov: str,
                                  result: str) -> None:
-    assert _out(qy, "DT_QY_02", timing=timing, inReserveLibrary=library, preReviewPassed=pre,
+    assert decide(qy, "DT_QY_02", timing=timing, inReserveLibrary=library, preReviewPassed=pre,
                 countyGovApproved=gov) == {"result": result}
 
 
@@ -119,24 +110,24 @@ def test_annual_plan_eligibility(qy: ProcessHarness, timing: str, library: str, 
     ("COUNTY_UNIT", "false", "PRIVATE", "OUT_OF_SCOPE"),
 ])
 def test_applicability(qy: ProcessHarness, applicant: str, classified: str, source: str, result: str) -> None:
-    assert _out(qy, "DT_QY_01", applicantType=applicant, isClassified=classified, fundingSource=source) == {
+    assert decide(qy, "DT_QY_01", applicantType=applicant, isClassified=classified, fundingSource=source) == {
         "scopeResult": result}
 
 
 @pytest.mark.parametrize(("civil", "energy", "extra"), [("false", "false", "NONE"), ("true", "false", "REQUIRED"),  # T29
                                                         ("false", "true", "REQUIRED"), ("", "false", "REQUIRED")])
 def test_other_approvals(qy: ProcessHarness, civil: str, energy: str, extra: str) -> None:
-    assert _out(qy, "DT_QY_05", involvesNewCivilWorks=civil, highEnergyConsumption=energy) == {
+    assert decide(qy, "DT_QY_05", involvesNewCivilWorks=civil, highEnergyConsumption=energy) == {
         "extraApprovals": extra}
 
 
 def test_acceptance_gates_are_collected(qy: ProcessHarness) -> None:
     ok = {"trialRunFinished": "true", "archiveAccepted": "true", "isClassified": "false", "canAcceptOnSchedule": "true"}
-    assert _out(qy, "DT_QY_09", **ok) == {"effect": ["CHECKED"]}
-    assert _out(qy, "DT_QY_09", **{**ok, "archiveAccepted": "false"}) == {"effect": ["ACCEPTANCE_FAILS", "CHECKED"]}  # T27
-    assert _out(qy, "DT_QY_09", **{**ok, "isClassified": "true"}) == {
+    assert decide(qy, "DT_QY_09", **ok) == {"effect": ["CHECKED"]}
+    assert decide(qy, "DT_QY_09", **{**ok, "archiveAccepted": "false"}) == {"effect": ["ACCEPTANCE_FAILS", "CHECKED"]}  # T27
+    assert decide(qy, "DT_QY_09", **{**ok, "isClassified": "true"}) == {
         "effect": ["SECRECY_APPROVAL_REQUIRED", "CHECKED"]}                                                        # T28
-    assert _out(qy, "DT_QY_09", **{**ok, "trialRunFinished": "false", "canAcceptOnSchedule": "false"}) == {
+    assert decide(qy, "DT_QY_09", **{**ok, "trialRunFinished": "false", "canAcceptOnSchedule": "false"}) == {
         "effect": ["TRIAL_RUN_NOT_FINISHED", "DEFERRAL_APPLICATION", "CHECKED"]}
 
 
@@ -144,12 +135,12 @@ def test_acceptance_gates_are_collected(qy: ProcessHarness) -> None:
                                             ("false", "PROFESSIONAL_REVIEW_AND_CITY_FILING"),   # T30
                                             ("", "PROFESSIONAL_REVIEW_AND_CITY_FILING")])
 def test_integrated_platform_exception(qy: ProcessHarness, can: str, route: str) -> None:
-    assert _out(qy, "DT_QY_11", canRelyOnIntegratedPlatform=can) == {"route": route}
+    assert decide(qy, "DT_QY_11", canRelyOnIntegratedPlatform=can) == {"route": route}
 
 
 @pytest.mark.parametrize(("found", "rectified", "compliant", "action"), [
     ("false", "", "", "NONE"), ("true", "true", "true", "CLOSED"), ("true", "false", "", "DISCRETIONARY_SANCTIONS"),
     ("true", "true", "false", "DISCRETIONARY_SANCTIONS"), ("", "", "", "DISCRETIONARY_SANCTIONS")])
 def test_supervision_outcome(qy: ProcessHarness, found: str, rectified: str, compliant: str, action: str) -> None:
-    assert _out(qy, "DT_QY_12", violationFound=found, rectifiedByDeadline=rectified,
+    assert decide(qy, "DT_QY_12", violationFound=found, rectifiedByDeadline=rectified,
                 compliantAfterRectification=compliant) == {"action": action}

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-from engine import Bundle, FakeClock, InvalidInput
-from engine.coverage import CoverageRecorder
-from engine.settings import PROJECT_ROOT
+from engine import InvalidInput
 from engine.testing import ProcessHarness, ProcessRun
 
+from .conftest import HarnessFactory
 from .walking import walk_process
 
 P = "qingyang_project"
@@ -80,11 +78,8 @@ ANSWERS: dict[str, dict[str, Any]] = {
 
 
 @pytest.fixture
-def h(database_url: str, govflow_coverage: CoverageRecorder) -> Iterator[ProcessHarness]:
-    harness = ProcessHarness([Bundle.from_jurisdiction(PROJECT_ROOT, "qingyang")], database_url=database_url,
-                             clock=FakeClock("2025-03-01T09:00:00+08:00"), coverage=govflow_coverage)
-    yield harness
-    harness.close()
+def h(jurisdiction: HarnessFactory) -> ProcessHarness:
+    return jurisdiction("qingyang", "2025-03-01T09:00:00+08:00")
 
 
 def walk(run: ProcessRun, answers: dict[str, Any] | None = None, until: str | None = None) -> None:

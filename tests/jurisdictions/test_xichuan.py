@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-from engine import Bundle, FakeClock, InvalidInput
-from engine.coverage import CoverageRecorder
+from engine import InvalidInput
 from engine.instances import load, persist
-from engine.settings import PROJECT_ROOT
 from engine.testing import ProcessHarness, ProcessRun
 
-from .walking import walk_process
+from .conftest import HarnessFactory
+from .walking import decide, walk_process
 
 P = "xichuan_project"
 SHARING = {"sharingChapterIncluded": True, "resourceCatalogueRef": "目录.xlsx", "sharingListRef": "清单.xlsx",
@@ -78,25 +76,19 @@ ESCALATIONS = ("Task_RemindSubmission", "Task_LateExplanation", "Task_ChaseRecti
 
 
 @pytest.fixture
-def h(database_url: str, govflow_coverage: CoverageRecorder) -> Iterator[ProcessHarness]:
-    harness = ProcessHarness([Bundle.from_jurisdiction(PROJECT_ROOT, "xichuan")], database_url=database_url,
-                             clock=FakeClock("2025-05-10T09:00:00+08:00"), coverage=govflow_coverage)
-    yield harness
-    harness.close()
+def h(jurisdiction: HarnessFactory) -> ProcessHarness:
+    return jurisdiction("xichuan", "2025-05-10T09:00:00+08:00")
 
 
 def walk(run: ProcessRun, answers: dict[str, Any] | None = None, until: str | None = None) -> None:
     walk_process(run, ANSWERS, answers, until=until, skip=ESCALATIONS)
 
 
-def _out(h: ProcessHarness, decision: str, **inputs: str) -> dict[str, object]:
-    return h.decide(decision, **inputs).outputs
-
 
 @pytest.mark.parametrize(("submitted", "result"), [("2025-06-30", "ON_TIME"), ("2025-07-01", "MISSED_REGULAR_CYCLE"),  # T01, T02
                                                    ("", "MISSED_REGULAR_CYCLE")])
 def test_submission_by_end_of_june(h: ProcessHarness, submitted: str, result: str) -> None:
-    assert _out(h, "DT_XC_01", planYear="2026", submissionDate=submitted) == {"result": result}
+    assert decide(h, "DT_XC_01", planYear="2026", submissionDate=submitted) == {"result": result}
 
 
 @pytest.mark.parametrize(("origin", "ptype", "passed", "higher", "route"), [
@@ -109,7 +101,7 @@ def test_submission_by_end_of_june(h: ProcessHarness, submitted: str, result: st
     ("ANNUAL", "PURCHASED_SERVICE", "", "", "TECH_REVIEW_REQUIRED"),
 ])
 def test_approval_route(h: ProcessHarness, origin: str, ptype: str, passed: str, higher: str, route: str) -> None:
-    assert _out(h, "DT_XC_02", origin=origin, projectType=ptype, techReviewPassed=passed,
+    assert decide(h, "DT_XC_02", origin=origin, projectType=ptype, techReviewPassed=passed,
                 higherLevelExplicitRequirement=higher) == {"route": route}
 
 
@@ -134,7 +126,7 @@ CHANGE = {"allApprovalStagesComplete": "true", "approvedEstimateWan": "1000", "a
     ({"allApprovalStagesComplete": ""}, "FORMAL_PROCEDURE"),
 ])
 def test_change_request(h: ProcessHarness, changes: dict[str, str], route: str) -> None:
-    assert _out(h, "DT_XC_05", **{**CHANGE, **changes}) == {"route": route}
+    assert decide(h, "DT_XC_05", **{**CHANGE, **changes}) == {"route": route}
 
 
 @pytest.mark.parametrize(("completed", "accepted", "explained", "result"), [
@@ -146,45 +138,45 @@ def test_change_request(h: ProcessHarness, changes: dict[str, str], route: str) 
 ])
 def test_acceptance_within_six_months(h: ProcessHarness, completed: str, accepted: str, explained: str,
                                       result: str) -> None:
-    assert _out(h, "DT_XC_06", completionDate=completed, acceptanceDate=accepted,
+    assert decide(h, "DT_XC_06", completionDate=completed, acceptanceDate=accepted,
                 writtenExplanationFiled=explained) == {"result": result}
 
 
 def test_other_decisions(h: ProcessHarness) -> None:
-    assert _out(h, "DT_XC_03", newCivilWorks="true", highEnergy="false") == {"extraApprovals": "REQUIRED"}  # T26
-    assert _out(h, "DT_XC_03", newCivilWorks="false", highEnergy="true") == {"extraApprovals": "REQUIRED"}
-    assert _out(h, "DT_XC_03", newCivilWorks="false", highEnergy="false") == {"extraApprovals": "NONE"}
-    assert _out(h, "DT_XC_03", newCivilWorks="", highEnergy="") == {"extraApprovals": "REQUIRED"}
-    assert _out(h, "DT_XC_04", projectType="GOVERNMENT_INVESTMENT_CONSTRUCTION") == {"supervisor": "REQUIRED"}  # T27
-    assert _out(h, "DT_XC_04", projectType="PURCHASED_SERVICE") == {"supervisor": "NOT_STATED"}
-    assert _out(h, "DT_XC_04", projectType="") == {"supervisor": "REQUIRED"}
-    assert _out(h, "DT_XC_07", acceptancePassed="false") == {"next": "RECTIFY"}                           # T18
-    assert _out(h, "DT_XC_07", acceptancePassed="true") == {"next": "O_AND_M"}
-    assert _out(h, "DT_XC_07", acceptancePassed="") == {"next": "RECTIFY"}
-    assert _out(h, "DT_XC_09", omMode="OUTSOURCED") == {"requirement": "GOVERNMENT_PROCUREMENT_REQUIRED"}   # T23
-    assert _out(h, "DT_XC_09", omMode="CENTRALISED") == {"requirement": "QUALIFIED_BODY_REQUIRED"}
-    assert _out(h, "DT_XC_09", omMode="SELF_MANAGED") == {"requirement": "NONE_ADDITIONAL"}
-    assert _out(h, "DT_XC_09", omMode="") == {"requirement": "GOVERNMENT_PROCUREMENT_REQUIRED"}
-    assert _out(h, "DT_XC_10", request="NEW_SEPARATE_INFRASTRUCTURE") == {"result": "PROHIBITED"}            # T24
-    assert _out(h, "DT_XC_10", request="THIRD_PARTY_CLOUD_EXPIRY") == {"result": "DO_NOT_RENEW"}             # T25
-    assert _out(h, "DT_XC_10", request="EXISTING_ROOM_OR_NON_CLASSIFIED_SYSTEM") == {"result": "MIGRATE_TO_COUNTY_CLOUD"}
-    assert _out(h, "DT_XC_10", request="USE_COUNTY_CLOUD") == {"result": "USE_COUNTY_CLOUD"}
-    assert _out(h, "DT_XC_11", finding="SERIOUS_CONSEQUENCE", rectifiedAndCompliant="true") == {"action": "CRITICISM_OR_TRANSFER"}
-    assert _out(h, "DT_XC_11", finding="SERIOUS_DELAY", rectifiedAndCompliant="true") == {"action": "CLOSE"}
-    assert _out(h, "DT_XC_11", finding="MAJOR_LOSS", rectifiedAndCompliant="false") == {
+    assert decide(h, "DT_XC_03", newCivilWorks="true", highEnergy="false") == {"extraApprovals": "REQUIRED"}  # T26
+    assert decide(h, "DT_XC_03", newCivilWorks="false", highEnergy="true") == {"extraApprovals": "REQUIRED"}
+    assert decide(h, "DT_XC_03", newCivilWorks="false", highEnergy="false") == {"extraApprovals": "NONE"}
+    assert decide(h, "DT_XC_03", newCivilWorks="", highEnergy="") == {"extraApprovals": "REQUIRED"}
+    assert decide(h, "DT_XC_04", projectType="GOVERNMENT_INVESTMENT_CONSTRUCTION") == {"supervisor": "REQUIRED"}  # T27
+    assert decide(h, "DT_XC_04", projectType="PURCHASED_SERVICE") == {"supervisor": "NOT_STATED"}
+    assert decide(h, "DT_XC_04", projectType="") == {"supervisor": "REQUIRED"}
+    assert decide(h, "DT_XC_07", acceptancePassed="false") == {"next": "RECTIFY"}                           # T18
+    assert decide(h, "DT_XC_07", acceptancePassed="true") == {"next": "O_AND_M"}
+    assert decide(h, "DT_XC_07", acceptancePassed="") == {"next": "RECTIFY"}
+    assert decide(h, "DT_XC_09", omMode="OUTSOURCED") == {"requirement": "GOVERNMENT_PROCUREMENT_REQUIRED"}   # T23
+    assert decide(h, "DT_XC_09", omMode="CENTRALISED") == {"requirement": "QUALIFIED_BODY_REQUIRED"}
+    assert decide(h, "DT_XC_09", omMode="SELF_MANAGED") == {"requirement": "NONE_ADDITIONAL"}
+    assert decide(h, "DT_XC_09", omMode="") == {"requirement": "GOVERNMENT_PROCUREMENT_REQUIRED"}
+    assert decide(h, "DT_XC_10", request="NEW_SEPARATE_INFRASTRUCTURE") == {"result": "PROHIBITED"}            # T24
+    assert decide(h, "DT_XC_10", request="THIRD_PARTY_CLOUD_EXPIRY") == {"result": "DO_NOT_RENEW"}             # T25
+    assert decide(h, "DT_XC_10", request="EXISTING_ROOM_OR_NON_CLASSIFIED_SYSTEM") == {"result": "MIGRATE_TO_COUNTY_CLOUD"}
+    assert decide(h, "DT_XC_10", request="USE_COUNTY_CLOUD") == {"result": "USE_COUNTY_CLOUD"}
+    assert decide(h, "DT_XC_11", finding="SERIOUS_CONSEQUENCE", rectifiedAndCompliant="true") == {"action": "CRITICISM_OR_TRANSFER"}
+    assert decide(h, "DT_XC_11", finding="SERIOUS_DELAY", rectifiedAndCompliant="true") == {"action": "CLOSE"}
+    assert decide(h, "DT_XC_11", finding="MAJOR_LOSS", rectifiedAndCompliant="false") == {
         "action": "MAY_SUSPEND_FUNDS_AND_CONSTRUCTION"}
-    assert _out(h, "DT_XC_11", finding="NONE", rectifiedAndCompliant="") == {"action": "NONE"}
+    assert decide(h, "DT_XC_11", finding="NONE", rectifiedAndCompliant="") == {"action": "NONE"}
 
 
 def test_o_and_m_budget_eligibility(h: ProcessHarness) -> None:
     ok = {"infoBureauOpinionGiven": "true", "sharingCompleted": "true", "duplicateCollectionOrConstruction": "false",
           "longUnusedOrFailedEvaluation": "false", "otherRequirementsImplemented": "true"}
-    assert _out(h, "DT_XC_08", **ok) == {"result": ["ELIGIBLE", "CHECKED"]}
-    assert _out(h, "DT_XC_08", **{**ok, "infoBureauOpinionGiven": "false"}) == {"result": ["NOT_BUDGETABLE", "CHECKED"]}  # T20
-    assert _out(h, "DT_XC_08", **{**ok, "duplicateCollectionOrConstruction": "true"}) == {"result": ["NO_OM_BUDGET", "CHECKED"]}  # T21
+    assert decide(h, "DT_XC_08", **ok) == {"result": ["ELIGIBLE", "CHECKED"]}
+    assert decide(h, "DT_XC_08", **{**ok, "infoBureauOpinionGiven": "false"}) == {"result": ["NOT_BUDGETABLE", "CHECKED"]}  # T20
+    assert decide(h, "DT_XC_08", **{**ok, "duplicateCollectionOrConstruction": "true"}) == {"result": ["NO_OM_BUDGET", "CHECKED"]}  # T21
     for key, value in (("sharingCompleted", "false"), ("longUnusedOrFailedEvaluation", "true"),
                        ("otherRequirementsImplemented", "false")):
-        assert _out(h, "DT_XC_08", **{**ok, key: value}) == {"result": ["NO_OM_BUDGET", "CHECKED"]}
+        assert decide(h, "DT_XC_08", **{**ok, key: value}) == {"result": ["NO_OM_BUDGET", "CHECKED"]}
 
 
 def test_construction_project_through_three_stages_to_shutdown(h: ProcessHarness) -> None:

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-from engine import Bundle, FakeClock, InvalidInput
-from engine.coverage import CoverageRecorder
-from engine.settings import PROJECT_ROOT
+from engine import InvalidInput
 from engine.testing import ProcessHarness, ProcessRun
 
-from .walking import walk_process
+from .conftest import HarnessFactory
+from .walking import decide, walk_process
 
 P = "yunfu_project"
 ACCEPT = {"acceptanceDate": "2024-11-20", "wholeProject": True, "acceptanceTestRef": "测评.pdf",
@@ -57,24 +55,18 @@ ANSWERS: dict[str, dict[str, Any]] = {
 
 
 @pytest.fixture
-def h(database_url: str, govflow_coverage: CoverageRecorder) -> Iterator[ProcessHarness]:
-    harness = ProcessHarness([Bundle.from_jurisdiction(PROJECT_ROOT, "yunfu")], database_url=database_url,
-                             clock=FakeClock("2024-03-01T09:00:00+08:00"), coverage=govflow_coverage)
-    yield harness
-    harness.close()
+def h(jurisdiction: HarnessFactory) -> ProcessHarness:
+    return jurisdiction("yunfu", "2024-03-01T09:00:00+08:00")
 
 
 def walk(run: ProcessRun, answers: dict[str, Any] | None = None, until: str | None = None) -> None:
     walk_process(run, ANSWERS, answers, until=until, skip=("Task_RemindPlan",))
 
 
-def _out(h: ProcessHarness, decision: str, **inputs: str) -> dict[str, object]:
-    return h.decide(decision, **inputs).outputs
-
 
 @pytest.mark.parametrize(("filed", "result"), [("2024-11-30", "ON_TIME"), ("2024-12-01", "LATE"), ("", "LATE")])  # T01, T02
 def test_plan_filing_by_30_november(h: ProcessHarness, filed: str, result: str) -> None:
-    assert _out(h, "DT_YF_03", planYear="2025", filingDate=filed) == {"result": result}
+    assert decide(h, "DT_YF_03", planYear="2025", filingDate=filed) == {"result": result}
 
 
 @pytest.mark.parametrize(("service", "related", "category", "owner"), [
@@ -87,7 +79,7 @@ def test_plan_filing_by_30_november(h: ProcessHarness, filed: str, result: str) 
     ("OM", "NONE", "PROFESSIONAL", "applicant_unit"),
 ])
 def test_category_and_owner(h: ProcessHarness, service: str, related: str, category: str, owner: str) -> None:
-    assert _out(h, "DT_YF_02", serviceType=service, relatedTo=related) == {"category": category, "owner": owner}
+    assert decide(h, "DT_YF_02", serviceType=service, relatedTo=related) == {"category": category, "owner": owner}
 
 
 @pytest.mark.parametrize(("total", "software", "obligations"), [
@@ -97,7 +89,7 @@ def test_category_and_owner(h: ProcessHarness, service: str, related: str, categ
     ("250", "80", ["SUPERVISION_REQUIRED", "CHECKED"]),                                         # T12
 ])
 def test_mandatory_supervision_and_testing(h: ProcessHarness, total: str, software: str, obligations: list[str]) -> None:
-    assert _out(h, "DT_YF_05", totalInvestmentWan=total, appSoftwareDevWan=software) == {"obligation": obligations}
+    assert decide(h, "DT_YF_05", totalInvestmentWan=total, appSoftwareDevWan=software) == {"obligation": obligations}
 
 
 @pytest.mark.parametrize(("catalogue", "ipv6", "check", "review", "finance", "result"), [
@@ -109,7 +101,7 @@ def test_mandatory_supervision_and_testing(h: ProcessHarness, total: str, softwa
 ])
 def test_professional_initiation(h: ProcessHarness, catalogue: str, ipv6: str, check: str, review: str,
                                  finance: str, result: str) -> None:
-    assert _out(h, "DT_YF_04", sharingCatalogueProvided=catalogue, ipv6Supported=ipv6, initialCheckPassed=check,
+    assert decide(h, "DT_YF_04", sharingCatalogueProvided=catalogue, ipv6Supported=ipv6, initialCheckPassed=check,
                 costAndExpertReviewDone=review, financeOpinion=finance) == {"result": result}
 
 
@@ -119,7 +111,7 @@ def test_professional_initiation(h: ProcessHarness, catalogue: str, ipv6: str, c
     ("2024-02-29", "", "EXPIRED"),
 ])
 def test_approval_opinion_valid_two_years(h: ProcessHarness, issued: str, checked: str, result: str) -> None:
-    assert _out(h, "DT_YF_06", issueDate=issued, checkDate=checked) == {"result": result}
+    assert decide(h, "DT_YF_06", issueDate=issued, checkDate=checked) == {"result": result}
 
 
 @pytest.mark.parametrize(("in_budget", "basis", "consent", "result"), [
@@ -130,7 +122,7 @@ def test_approval_opinion_valid_two_years(h: ProcessHarness, issued: str, checke
     ("false", "LIVELIHOOD_CRITICAL", "", "CITY_GOV_CONSENT_REQUIRED"),
 ])
 def test_in_year_exception(h: ProcessHarness, in_budget: str, basis: str, consent: str, result: str) -> None:
-    assert _out(h, "DT_YF_07", inBeginningYearBudget=in_budget, basis=basis, cityGovConsent=consent) == {
+    assert decide(h, "DT_YF_07", inBeginningYearBudget=in_budget, basis=basis, cityGovConsent=consent) == {
         "result": result}
 
 
@@ -141,14 +133,14 @@ def test_in_year_exception(h: ProcessHarness, in_budget: str, basis: str, consen
     ("NONE", "", "NO_ACTION"),
 ])
 def test_change_delay_termination(h: ProcessHarness, event: str, cause: str, action: str) -> None:
-    assert _out(h, "DT_YF_08", event=event, cause=cause) == {"action": action}
+    assert decide(h, "DT_YF_08", event=event, cause=cause) == {"action": action}
 
 
 @pytest.mark.parametrize(("category", "passed", "route"), [
     ("PUBLIC", "", "DATA_BUREAU_ORGANISES"), ("PROFESSIONAL", "false", "BLOCKED"),     # T23
     ("PROFESSIONAL", "true", "UNIT_ORGANISES_AND_FILES"), ("OTHER", "true", "BLOCKED")])
 def test_acceptance_route(h: ProcessHarness, category: str, passed: str, route: str) -> None:
-    assert _out(h, "DT_YF_09", category=category, preAcceptanceReviewPassed=passed) == {"route": route}
+    assert decide(h, "DT_YF_09", category=category, preAcceptanceReviewPassed=passed) == {"route": route}
 
 
 @pytest.mark.parametrize(("start", "classified", "level", "funding", "result"), [
@@ -161,7 +153,7 @@ def test_acceptance_route(h: ProcessHarness, category: str, passed: str, route: 
 ])
 def test_applicability_and_validity_period(h: ProcessHarness, start: str, classified: str, level: str,
                                            funding: str, result: str) -> None:
-    assert _out(h, "DT_YF_01", processStartDate=start, isClassified=classified, level=level, funding=funding) == {
+    assert decide(h, "DT_YF_01", processStartDate=start, isClassified=classified, level=level, funding=funding) == {
         "result": result}
 
 

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from engine.testing import ProcessRun
+from engine.testing import ProcessHarness, ProcessRun
+
+
+def decide(harness: ProcessHarness, decision: str, **inputs: str) -> dict[str, object]:
+    """Evaluate a deployed decision with raw (string) inputs and return its outputs."""
+    return harness.decide(decision, **inputs).outputs
 
 
 def walk_process(run: ProcessRun, base: dict[str, dict[str, Any]], answers: dict[str, Any] | None = None, *,
