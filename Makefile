@@ -18,6 +18,7 @@ setup: $(BIN)/govflow
 run: setup
 	$(BIN)/govflow init-db
 	$(BIN)/govflow deploy --all --actor setup
+	$(BIN)/govflow users demo
 	$(BIN)/flask --app webapp run --host $(HOST) --port $(PORT)
 
 test: lint test-sqlite test-postgres

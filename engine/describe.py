@@ -6,10 +6,10 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from .models import AuditEvent, Deployment, InstanceRow, ProcessVersion, TaskRow
+from .models import AuditEvent, Deployment, InstanceRow, ProcessVersion, TaskRow, UserRow
 
-__all__ = ["describe_audit", "describe_deployment", "describe_instance", "describe_task", "describe_version",
-           "json_default"]
+__all__ = ["describe_audit", "describe_deployment", "describe_instance", "describe_task", "describe_user",
+           "describe_version", "json_default"]
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -60,3 +60,9 @@ def describe_audit(row: AuditEvent) -> dict[str, Any]:
     """Describe one audit entry."""
     return {"at": _iso(row.at), "actor": row.actor, "action": row.action, "instance_id": row.instance_id,
             "task_id": row.task_id, "element": row.element, "data": row.data}
+
+
+def describe_user(row: UserRow) -> dict[str, Any]:
+    """Describe a user without the password hash."""
+    return {"username": row.username, "display_name": row.display_name, "role": row.role, "unit": row.unit,
+            "groups": row.groups, "active": row.active}

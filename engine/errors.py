@@ -6,6 +6,7 @@ them to its transport in a single place. None of them carries an HTTP code::
     GovflowError
      ├── NotFound            a deployment, process, instance, task or decision does not exist
      ├── Conflict            the state changed under the caller (task already completed, stale version)
+     ├── NotAuthenticated    no valid credentials were given
      ├── PermissionDenied    the actor may not act on this task
      ├── InvalidInput        submitted data is wrong; carries one FieldError per field
      ├── DeploymentError     a bundle failed a check; carries one Problem per file/line/element
@@ -24,6 +25,7 @@ __all__ = [
     "FieldError",
     "GovflowError",
     "InvalidInput",
+    "NotAuthenticated",
     "NotFound",
     "PermissionDenied",
     "Problem",
@@ -49,6 +51,10 @@ class NotFound(GovflowError):
 
 class Conflict(GovflowError):
     """The state changed under the caller; retrying with fresh state may succeed."""
+
+
+class NotAuthenticated(GovflowError):
+    """The caller is not signed in, or the credentials are wrong."""
 
 
 class PermissionDenied(GovflowError):

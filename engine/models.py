@@ -10,6 +10,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 __all__ = [
     "AuditEvent",
+    "UserRow",
     "Base",
     "DecisionVersion",
     "Deployment",
@@ -171,3 +172,19 @@ class AuditEvent(Base):
     task_id: Mapped[str | None] = mapped_column(String(36))
     element: Mapped[str | None] = mapped_column(String(128))
     data: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
+class UserRow(Base):
+    """A person who signs in: candidate groups decide which tasks they see."""
+
+    __tablename__ = "app_user"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(128))
+    password_hash: Mapped[str] = mapped_column(String(256))
+    role: Mapped[str] = mapped_column(String(32))
+    unit: Mapped[str | None] = mapped_column(String(128))
+    groups: Mapped[list[str]] = mapped_column(JSON)
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -11,6 +11,7 @@ from engine import (
     DeploymentError,
     GovflowError,
     InvalidInput,
+    NotAuthenticated,
     NotFound,
     PermissionDenied,
     ProcessError,
@@ -20,6 +21,7 @@ __all__ = ["STATUS", "init_app"]
 
 STATUS: dict[type[GovflowError], int] = {
     NotFound: 404,
+    NotAuthenticated: 401,
     Conflict: 409,
     PermissionDenied: 403,
     InvalidInput: 422,
