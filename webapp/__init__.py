@@ -13,6 +13,8 @@ __all__ = ["create_app"]
 DEFAULTS: dict[str, Any] = {
     "SECRET_KEY": "dev-only-change-me",
     "DATABASE_URL": "",
+    "SCHEDULER_ENABLED": True,
+    "TIMER_INTERVAL_SECONDS": 5,
 }
 
 
@@ -27,6 +29,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     _register_engine(app)
     _register_blueprints(app)
     _register_errors(app)
+    _register_scheduler(app)
     return app
 
 
@@ -57,3 +60,9 @@ def _register_errors(app: Flask) -> None:
     from . import errors
 
     errors.init_app(app)
+
+
+def _register_scheduler(app: Flask) -> None:
+    from . import scheduler
+
+    scheduler.init_scheduler(app)

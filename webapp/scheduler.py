@@ -1,0 +1,47 @@
+"""Run due timers in the app process: APScheduler calls one engine job every few seconds."""
+
+from __future__ import annotations
+
+import atexit
+import logging
+import os
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from flask import Flask
+
+from engine import unit_of_work
+from engine.timers import fire_due_timers
+
+__all__ = ["fire_timers_job", "init_scheduler", "should_start"]
+
+logger = logging.getLogger(__name__)
+
+
+def should_start(app: Flask) -> bool:
+    """Tell whether this process runs the timer job: enabled, not testing, not the reloader's parent."""
+    if not app.config.get("SCHEDULER_ENABLED", True) or app.testing:
+        return False
+    # With the reloader, the parent only watches files; the child (WERKZEUG_RUN_MAIN=true) serves.
+    return not app.debug or os.environ.get("WERKZEUG_RUN_MAIN") == "true"
+
+
+def fire_timers_job(app: Flask) -> list[str]:
+    """Fire every due timer in one unit of work; several app processes never fire one twice (SKIP LOCKED)."""
+    with unit_of_work(app.extensions["govflow.sessions"]) as session:
+        fired = fire_due_timers(app.extensions["govflow.engine"], session)
+    if fired:
+        logger.info("fired timers of %d instance(s)", len(fired))
+    return fired
+
+
+def init_scheduler(app: Flask) -> BackgroundScheduler | None:
+    """Start the background scheduler when this process should run timers."""
+    if not should_start(app):
+        return None
+    scheduler = BackgroundScheduler(daemon=True)
+    scheduler.add_job(fire_timers_job, "interval", args=[app], seconds=app.config["TIMER_INTERVAL_SECONDS"],
+                      id="fire-due-timers", max_instances=1, coalesce=True)
+    scheduler.start()
+    atexit.register(lambda: scheduler.shutdown(wait=False))
+    app.extensions["govflow.scheduler"] = scheduler
+    return scheduler
