@@ -34,6 +34,11 @@ def fire_timers_job(app: Flask) -> list[str]:
     return fired
 
 
+def _stop(scheduler: BackgroundScheduler) -> None:
+    if scheduler.running:  # a test or an embedding host may have stopped it already
+        scheduler.shutdown(wait=False)
+
+
 def init_scheduler(app: Flask) -> BackgroundScheduler | None:
     """Start the background scheduler when this process should run timers."""
     if not should_start(app):
@@ -42,6 +47,6 @@ def init_scheduler(app: Flask) -> BackgroundScheduler | None:
     scheduler.add_job(fire_timers_job, "interval", args=[app], seconds=app.config["TIMER_INTERVAL_SECONDS"],
                       id="fire-due-timers", max_instances=1, coalesce=True)
     scheduler.start()
-    atexit.register(lambda: scheduler.shutdown(wait=False))
+    atexit.register(_stop, scheduler)
     app.extensions["govflow.scheduler"] = scheduler
     return scheduler
