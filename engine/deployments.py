@@ -6,7 +6,7 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .audit import record
@@ -136,7 +136,3 @@ def _check_ownership(session: Session, bundle: str, processes: dict[str, object]
 def _hash(document: object) -> str:
     return hashlib.sha256(json.dumps(document, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 
-
-def version_count(session: Session) -> int:
-    """Return how many process versions exist (for status output)."""
-    return int(session.scalar(select(func.count()).select_from(ProcessVersion)) or 0)

@@ -11,6 +11,7 @@ from ..bundle import Bundle
 from ..db import init_db
 from ..describe import (
     describe_audit,
+    describe_deployment,
     describe_instance,
     describe_task,
     describe_version,
@@ -53,7 +54,8 @@ def deploy(obj: CliContext, jurisdictions: tuple[str, ...], deploy_all: bool, fr
     with obj.session() as session:  # all or nothing: one failed bundle deploys none
         for bundle in bundles:
             result = deployments.deploy_bundle(obj.engine, session, bundle, actor, note)
-            results.append({"bundle": bundle.name, "deployment": result.deployment.id, "created": result.created,
+            results.append({"bundle": bundle.name, "deployment": describe_deployment(result.deployment),
+                            "created": result.created,
                             "new_versions": [describe_version(v) for v in result.new_versions],
                             "unchanged": [v.process_id for v in result.unchanged],
                             "new_decisions": {d.decision_id: d.version for d in result.new_decisions}})

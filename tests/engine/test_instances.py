@@ -16,7 +16,7 @@ from engine.db import lost_races_as_conflicts
 from engine.deployments import deploy_bundle
 from engine.instances import cancel_instance, get_instance, load, retry_instance, start_instance
 from engine.models import TaskRow
-from engine.tasks import assign_task, claim_task, complete_task, list_tasks, unclaim_task
+from engine.tasks import assign_task, claim_task, complete_task, list_tasks, task_form, unclaim_task
 
 from .helpers import SMOKE, deploy_smoke, unit
 
@@ -234,3 +234,12 @@ def test_a_failing_due_date_expression_puts_the_instance_in_error(engine: Engine
         assert (row.status, row.error_element) == ("error", "Task_Apply")
         assert "filedOn" in row.error_message
         assert [a.action for a in audit_trail(session, instance_id)] == ["start", "error"]
+
+
+def test_task_form_returns_schema_and_ui_schema(engine: Engine, deployed: sessionmaker[Session]) -> None:
+    instance_id = _start(engine, deployed)
+    with unit(deployed) as session:
+        [task] = list_tasks(session, instance_id=instance_id)
+        schema, ui_schema = task_form(engine, session, task.id)
+    assert schema["properties"]["investmentWan"]["title"] == "投资额（万元）"
+    assert ui_schema == {}  # the smoke form has no uiSchema
