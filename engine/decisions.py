@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from .convert import to_type_ref
 from .deployments import latest_decision
 from .dmn import DecisionInfo, DecisionInput, read_decision
-from .dmn_engine import TypedDMNEngine
+from .dmn_engine import typed
 from .errors import DecisionError, FieldError, InvalidInput
 from .runtime import Engine
 from .xmlsafe import parse_xml
@@ -50,8 +50,7 @@ def evaluate_decision(engine: Engine, session: Session, decision_id: str, raw: d
     inputs = _typed_inputs(info, raw)
     parser = SpiffBpmnParser()
     parser.add_dmn_xml(root, filename=row.file_path)
-    dmn_engine = parser.get_engine(decision_id, None)
-    dmn_engine.__class__ = TypedDMNEngine
+    dmn_engine = typed(parser.get_engine(decision_id, None))
     task = _DecisionTask(inputs, engine)
     try:
         with engine.running():

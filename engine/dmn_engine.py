@@ -22,7 +22,7 @@ from SpiffWorkflow.exceptions import SpiffWorkflowException
 
 from .convert import to_type_ref
 
-__all__ = ["TypedDMNEngine", "use_typed_engines"]
+__all__ = ["TypedDMNEngine", "typed", "use_typed_engines"]
 
 _VALUE = "dmninputvalue"
 # A `?` outside quotes stands for the input value (SpiffWorkflow's syntax).
@@ -107,10 +107,19 @@ def _names(expression: str) -> frozenset[str]:
     return frozenset(node.id for node in ast.walk(tree) if isinstance(node, ast.Name))
 
 
+def typed(engine: DMNEngine) -> TypedDMNEngine:
+    """Turn a DMN engine built by SpiffWorkflow's parser into the typed engine, in place."""
+    # The parser and the spec serializer construct DMNEngine themselves; swapping the class
+    # keeps their decision table and needs no parser or serializer subclass.
+    if type(engine) is DMNEngine:
+        engine.__class__ = TypedDMNEngine
+    return engine  # type: ignore[return-value]
+
+
 def use_typed_engines(specs: list[Any]) -> None:
     """Give every business rule task in these process specs the typed engine."""
     for spec in specs:
         for task_spec in spec.task_specs.values():
             engine = getattr(task_spec, "dmnEngine", None)
-            if engine is not None and type(engine) is DMNEngine:
-                engine.__class__ = TypedDMNEngine
+            if engine is not None:
+                typed(engine)

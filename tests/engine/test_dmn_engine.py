@@ -8,7 +8,7 @@ import pytest
 from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.spiff.parser import SpiffBpmnParser
 
-from engine.dmn_engine import TypedDMNEngine
+from engine.dmn_engine import TypedDMNEngine, typed
 from engine.runtime import Engine
 
 
@@ -20,9 +20,7 @@ def _engine(rules: str, type_ref: str = "number", hit_policy: str = "FIRST") -> 
 <output id="o1" name="result" typeRef="string"/>{rules}</decisionTable></decision></definitions>""".encode()
     parser = SpiffBpmnParser()
     parser.add_dmn_str(dmn)
-    engine = parser.get_engine("D1", None)
-    engine.__class__ = TypedDMNEngine
-    return engine
+    return typed(parser.get_engine("D1", None))
 
 
 def _rule(n: int, cell: str, out: str) -> str:
