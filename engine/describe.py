@@ -41,7 +41,8 @@ def describe_version(row: ProcessVersion) -> dict[str, Any]:
 def describe_instance(row: InstanceRow) -> dict[str, Any]:
     """Describe an instance without its serialized state."""
     return {"id": row.id, "process_id": row.process_id, "version": row.process_version.version,
-            "business_key": row.business_key, "status": row.status, "error_element": row.error_element,
+            "business_key": row.business_key, "unit": row.unit, "project_name": row.project_name,
+            "status": row.status, "active_elements": row.active_elements or [], "error_element": row.error_element,
             "error_message": row.error_message, "next_timer_due_at": _iso(row.next_timer_due_at),
             "started_by": row.started_by, "created_at": _iso(row.created_at), "updated_at": _iso(row.updated_at),
             "ended_at": _iso(row.ended_at), "state_bytes": len(row.state.encode("utf-8"))}
@@ -49,7 +50,9 @@ def describe_instance(row: InstanceRow) -> dict[str, Any]:
 
 def describe_task(row: TaskRow) -> dict[str, Any]:
     """Describe a task index row."""
-    return {"id": row.id, "instance_id": row.instance_id, "process_id": row.process_id, "task": row.spec_id,
+    return {"id": row.id, "instance_id": row.instance_id, "process_id": row.process_id, "bundle": row.bundle,
+            "business_key": row.business_key, "project_name": row.project_name, "unit": row.unit,
+            "task": row.spec_id,
             "name": row.name, "lane": row.lane, "candidate_group": row.candidate_group, "assignee": row.assignee,
             "status": row.status, "due_at": _iso(row.due_at), "form": row.form, "ui_form": row.ui_form,
             "created_at": _iso(row.created_at), "claimed_by": row.claimed_by, "claimed_at": _iso(row.claimed_at),

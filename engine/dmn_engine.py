@@ -13,6 +13,10 @@ from __future__ import annotations
 
 import ast
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
@@ -22,7 +26,32 @@ from SpiffWorkflow.exceptions import SpiffWorkflowException
 
 from .convert import to_type_ref
 
-__all__ = ["TypedDMNEngine", "typed", "use_typed_engines"]
+__all__ = ["DecisionTaken", "TypedDMNEngine", "recording_decisions", "typed", "use_typed_engines"]
+
+
+@dataclass(frozen=True)
+class DecisionTaken:
+    """One evaluation of a decision table inside a process: what went in and what came out."""
+
+    element_id: str
+    decision_id: str
+    decision_name: str
+    inputs: list[dict[str, Any]]  # label, expression and typed value of every input column
+    outputs: dict[str, Any]
+
+
+_taken: ContextVar[list[DecisionTaken] | None] = ContextVar("govflow_decisions_taken", default=None)
+
+
+@contextmanager
+def recording_decisions() -> Iterator[list[DecisionTaken]]:
+    """Collect every decision the typed engine evaluates inside the block, in order."""
+    taken: list[DecisionTaken] = []
+    token = _taken.set(taken)
+    try:
+        yield taken
+    finally:
+        _taken.reset(token)
 
 _VALUE = "dmninputvalue"
 # A `?` outside quotes stands for the input value (SpiffWorkflow's syntax).
@@ -54,9 +83,30 @@ class TypedDMNEngine(DMNEngine):
             # earlier pass would absorb this one. A decision's outputs replace what was there.
             for key in outputs:
                 task.data.pop(key, None)
+            self._record(task, outputs)
             return outputs
         raise WorkflowTaskException(f"decision table {self.decision_table.name or self.decision_table.id}: "
                                     "no rule matched", task=task)
+
+    def _record(self, task: Any, outputs: dict[str, Any]) -> None:
+        taken = _taken.get()
+        if taken is None:
+            return
+        table = self.decision_table
+        values: dict[str, Any] = {}
+        inputs: list[dict[str, Any]] = []
+        for rule in table.rules[:1]:
+            for entry in rule.inputEntries:
+                try:
+                    value = self._input_value(entry, task, values)
+                except Exception:  # noqa: BLE001 - the record shows what could not be evaluated
+                    value = None
+                inputs.append({"label": entry.input.label or entry.input.id,
+                               "expression": entry.input.expression, "value": value})
+        spec = task.task_spec
+        decision_id = (getattr(spec, "extensions", None) or {}).get("calledDecisionId") or table.id
+        taken.append(DecisionTaken(spec.bpmn_id or spec.name, decision_id, table.name or decision_id,
+                                   inputs, dict(outputs)))
 
     def _input_value(self, entry: Any, task: Any, values: dict[str, Any]) -> Any:
         key = entry.input.id

@@ -10,6 +10,8 @@ from uuid import UUID
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent
+from SpiffWorkflow.bpmn.specs.mixins.events.intermediate_event import BoundaryEvent
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.util.task import TaskState
 
@@ -137,6 +139,17 @@ class Instance:
         return [task.task_spec.bpmn_id for task in self._workflow.get_tasks(state=TaskState.WAITING)
                 if isinstance(getattr(task.task_spec, "event_definition", None), TimerEventDefinition)
                 and "event_value" not in task.internal_data]
+
+    def active_elements(self) -> list[str]:
+        """Return the ids of elements the instance stands at: ready tasks, waiting events, failures."""
+        active = [t.spec_id for t in self.ready_human_tasks()]
+        for task in self._all_tasks():
+            spec = task.task_spec
+            # Boundary events wait beside their activity, which already counts; joins are not a position.
+            if task.state == TaskState.WAITING and isinstance(spec, CatchingEvent) \
+                    and not isinstance(spec, BoundaryEvent):
+                active.append(spec.bpmn_id)
+        return active + self.failed_elements()
 
     def executed_elements(self) -> list[str]:
         """Return the ids of completed BPMN elements, in completion order."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
@@ -15,6 +16,8 @@ from .audit import record
 from .calendar import parse_date
 from .clock import Clock, use_clock
 from .deployments import get_version
+from .describe import json_default
+from .dmn_engine import DecisionTaken, recording_decisions
 from .errors import Conflict, InvalidInput, NotFound, ProcessError
 from .instance import HumanTask, Instance
 from .models import InstanceRow, TaskRow
@@ -36,8 +39,12 @@ _FINISHED = {COMPLETED, CANCELLED}
 
 
 def start_instance(engine: Engine, session: Session, process_id: str, data: dict[str, Any] | None = None, *,
-                   actor: str, version: int | None = None, business_key: str | None = None) -> InstanceRow:
-    """Start a process version with initial data and run it to its first wait state."""
+                   actor: str, version: int | None = None, business_key: str | None = None,
+                   unit: str | None = None) -> InstanceRow:
+    """Start a process version with initial data and run it to its first wait state.
+
+    `unit` is the applicant unit that owns the project; only its clerks see its applicant tasks.
+    """
     process_version = get_version(session, process_id, version)
     instance = engine.new_instance(process_version)
     if data:
@@ -45,7 +52,7 @@ def start_instance(engine: Engine, session: Session, process_id: str, data: dict
     now = engine.now()
     row = InstanceRow(
         id=uuid.uuid4().hex, process_version_id=process_version.id, process_id=process_id,
-        business_key=business_key, status=RUNNING, state="", serializer_version=STATE_FORMAT,
+        business_key=business_key, unit=unit, status=RUNNING, state="", serializer_version=STATE_FORMAT,
         started_by=actor, created_at=now, updated_at=now)
     row.process_version = process_version
     session.add(row)
@@ -57,18 +64,35 @@ def start_instance(engine: Engine, session: Session, process_id: str, data: dict
 
 def run_and_persist(engine: Engine, session: Session, row: InstanceRow, instance: Instance, actor: str,
                     action: Callable[[], None] | None = None, clock: Clock | None = None) -> None:
-    """Run `action` (default: engine steps) under the engine clock, then persist, capturing failures."""
-    with use_clock(clock or engine.clock):
+    """Run `action` (default: engine steps) under the engine clock, then persist, capturing failures.
+
+    Every decision evaluated on the way goes to the audit trail with its inputs and outputs.
+    """
+    with use_clock(clock or engine.clock), recording_decisions() as taken:
         try:
             if action is None:
                 instance.run_until_user_input_required()
             else:
                 action()
+            _record_decisions(engine, session, row, taken, actor)
             persist(engine, session, row, instance)  # evaluates due dates, which may fail too
         except ProcessError as exc:
+            _record_decisions(engine, session, row, taken, actor)
             persist(engine, session, row, instance, error=exc)
             record(session, engine.now(), actor, "error", instance_id=row.id, element=exc.element_id,
                    data={"message": exc.message})
+
+
+def _record_decisions(engine: Engine, session: Session, row: InstanceRow, taken: list[DecisionTaken],
+                      actor: str) -> None:
+    now = engine.now()
+    for decision in taken:
+        data = {"decision": decision.decision_id, "name": decision.decision_name,
+                "inputs": decision.inputs, "outputs": decision.outputs}
+        # Decimals and dates become JSON text the way every other view shows them.
+        record(session, now, actor, "decide", instance_id=row.id, element=decision.element_id,
+               data=json.loads(json.dumps(data, default=json_default)))
+    taken.clear()
 
 
 def load(engine: Engine, session: Session, instance_id: str) -> tuple[InstanceRow, Instance]:
@@ -85,6 +109,9 @@ def persist(engine: Engine, session: Session, row: InstanceRow, instance: Instan
     row.serializer_version = STATE_FORMAT
     row.updated_at = now
     row.next_timer_due_at = None if row.status == CANCELLED else instance.next_timer_due()
+    name = instance.data.get("projectName")
+    if isinstance(name, str) and name.strip():
+        row.project_name = name.strip()[:256]
     if row.status == CANCELLED:
         pass  # a cancelled instance keeps its status; its open tasks are withdrawn below
     elif error is not None:
@@ -95,6 +122,10 @@ def persist(engine: Engine, session: Session, row: InstanceRow, instance: Instan
             row.status, row.ended_at = COMPLETED, now
         else:
             row.status = RUNNING if instance.ready_human_tasks() else WAITING
+    active = [] if row.status in _FINISHED else instance.active_elements()
+    if error is not None and error.element_id and error.element_id not in active:
+        active.append(error.element_id)  # a failed due date leaves no failed task behind
+    row.active_elements = active
     _sync_task_index(engine, session, row, instance, now, strict=error is None)
     session.flush()
 
@@ -110,6 +141,8 @@ def _sync_task_index(engine: Engine, session: Session, row: InstanceRow, instanc
             # Gone without a completion through us: an interrupting timer, a cancel or a migration.
             task_row.status = "cancelled"
             task_row.completed_at = now
+        elif task_row.status == "ready":
+            task_row.project_name = row.project_name
     lanes = row.process_version.lanes
     for task_id, task in ready.items():
         if task_id in known:
@@ -121,7 +154,9 @@ def _sync_task_index(engine: Engine, session: Session, row: InstanceRow, instanc
                 raise
             due_at = None  # the instance is already recorded in error at that element
         session.add(TaskRow(
-            id=task_id, instance_id=row.id, process_id=row.process_id, spec_id=task.spec_id, name=task.name,
+            id=task_id, instance_id=row.id, process_id=row.process_id, bundle=row.process_version.bundle,
+            business_key=row.business_key, project_name=row.project_name, unit=row.unit,
+            spec_id=task.spec_id, name=task.name,
             lane=task.lane, candidate_group=lanes.get(task.process_id, {}).get(task.lane or ""),
             status="ready", created_at=now,
             due_at=due_at, form=task.properties.get("formJsonSchemaFilename"),

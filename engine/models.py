@@ -14,6 +14,7 @@ __all__ = [
     "Base",
     "DecisionVersion",
     "Deployment",
+    "IdempotentResponse",
     "InstanceRow",
     "ProcessVersion",
     "TaskRow",
@@ -112,7 +113,12 @@ class InstanceRow(Base):
     process_version_id: Mapped[int] = mapped_column(ForeignKey("process_version.id"), index=True)
     process_id: Mapped[str] = mapped_column(String(128), index=True)
     business_key: Mapped[str | None] = mapped_column(String(128), index=True)
+    # The applicant unit that owns the project: its clerks alone see its applicant tasks.
+    unit: Mapped[str | None] = mapped_column(String(128), index=True)
+    project_name: Mapped[str | None] = mapped_column(String(256))
     status: Mapped[str] = mapped_column(String(16), index=True)
+    # Where the instance stands (ready tasks, waiting events, the failed element): read by the heat map.
+    active_elements: Mapped[list[str]] = mapped_column(JSON, default=list)
     state: Mapped[str] = mapped_column(Text)
     serializer_version: Mapped[str] = mapped_column(String(32))
     version: Mapped[int] = mapped_column(Integer, nullable=False)
@@ -142,6 +148,11 @@ class TaskRow(Base):
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     instance_id: Mapped[str] = mapped_column(ForeignKey("instance.id"), index=True)
     process_id: Mapped[str] = mapped_column(String(128))
+    # Copied from the instance so the inbox filters and searches without joining or loading state.
+    bundle: Mapped[str] = mapped_column(String(64), index=True)
+    business_key: Mapped[str | None] = mapped_column(String(128))
+    project_name: Mapped[str | None] = mapped_column(String(256))
+    unit: Mapped[str | None] = mapped_column(String(128))
     spec_id: Mapped[str] = mapped_column(String(128))
     name: Mapped[str] = mapped_column(String(256))
     lane: Mapped[str | None] = mapped_column(String(128))
@@ -187,4 +198,17 @@ class UserRow(Base):
     unit: Mapped[str | None] = mapped_column(String(128))
     groups: Mapped[list[str]] = mapped_column(JSON)
     active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class IdempotentResponse(Base):
+    """The stored answer to a request sent with an Idempotency-Key, replayed on a retry."""
+
+    __tablename__ = "idempotent_response"
+
+    username: Mapped[str] = mapped_column(String(64), primary_key=True)
+    key: Mapped[str] = mapped_column(String(128), primary_key=True)
+    request_hash: Mapped[str] = mapped_column(String(64))
+    status: Mapped[int] = mapped_column(Integer)
+    body: Mapped[dict[str, Any]] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)

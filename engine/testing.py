@@ -64,11 +64,11 @@ class ProcessHarness:
         return self.coverage.recording_rules() if self.coverage is not None else nullcontext()
 
     def start(self, process_id: str, data: dict[str, Any] | None = None, *, user: str = "tester",
-              version: int | None = None, business_key: str | None = None) -> ProcessRun:
+              version: int | None = None, business_key: str | None = None, unit: str | None = None) -> ProcessRun:
         """Start an instance and return a handle to drive it."""
         with self._unit() as session, self._recording():
             row = instances.start_instance(self.engine, session, process_id, data, actor=user, version=version,
-                                           business_key=business_key)
+                                           business_key=business_key, unit=unit)
             return ProcessRun(self, row.id)
 
     def advance(self, delta: timedelta | None = None, **kwargs: float) -> list[str]:

@@ -97,7 +97,9 @@ def create_demo_users(engine: Engine, session: Session, password: str = DEMO_PAS
     """Create one clerk per candidate group of the deployed processes, an owner per jurisdiction and an admin.
 
     Clerk names are the group with '_' for ':' (e.g. datong_applicant_unit); applicant clerks belong to the
-    unit `<jurisdiction>:demo_unit`. Existing users are left as they are.
+    unit `<jurisdiction>:demo_unit`, and a second applicant clerk `<jurisdiction>_other_applicant` to the unit
+    `<jurisdiction>:other_unit`, to show that units see only their own projects. Existing users are left as
+    they are.
     """
     groups: dict[str, set[str]] = {}
     for version in list_versions(session):
@@ -109,6 +111,8 @@ def create_demo_users(engine: Engine, session: Session, password: str = DEMO_PAS
         for group in sorted(names):
             unit = f"{jurisdiction}:demo_unit" if group.endswith(":applicant_unit") else None
             wanted.append((group.replace(":", "_"), [group], "clerk", unit))
+            if unit is not None:
+                wanted.append((f"{jurisdiction}_other_applicant", [group], "clerk", f"{jurisdiction}:other_unit"))
         wanted.append((f"{jurisdiction}_owner", sorted(names), "process_owner", None))
     wanted.append(("admin", sorted(g for names in groups.values() for g in names), "admin", None))
     created = []

@@ -77,18 +77,19 @@ def versions(obj: CliContext, process_id: str | None) -> None:
 @click.option("--data", default=None, help="Initial data as a JSON object.")
 @click.option("--version", type=int, default=None, help="Start this version instead of the latest.")
 @click.option("--business-key", default=None)
+@click.option("--unit", default=None, help="Applicant unit that owns the project.")
 @click.option("--actor", default="cli", show_default=True)
 @click.pass_obj
 @domain_errors_as_json
 def start(obj: CliContext, process_id: str, data: str | None, version: int | None, business_key: str | None,
-          actor: str) -> None:
+          unit: str | None, actor: str) -> None:
     """Start an instance of a process."""
     initial = json_option(data, "data")
     if not isinstance(initial, dict):
         raise InvalidInput("--data must be a JSON object")
     with obj.session() as session:
         row = instances.start_instance(obj.engine, session, process_id, initial, actor=actor, version=version,
-                                       business_key=business_key)
+                                       business_key=business_key, unit=unit)
         open_tasks = tasks.list_tasks(session, instance_id=row.id)
         emit({**describe_instance(row), "tasks": [describe_task(t) for t in open_tasks]})
 

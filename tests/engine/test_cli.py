@@ -47,7 +47,10 @@ def test_deploy_start_complete_and_inspect(govflow: Any) -> None:
     assert done["task"]["status"] == "completed"
     assert done["instance"]["status"] in {"waiting", "running"}
     shown = govflow("instance", started["id"])
-    assert [a["action"] for a in shown["audit"]] == ["start", "claim", "complete"]
+    assert [a["action"] for a in shown["audit"]] == ["start", "claim", "complete", "decide"]
+    decided = shown["audit"][-1]
+    assert decided["data"]["inputs"] == [{"label": "投资", "expression": "investmentWan", "value": "12.5"}]
+    assert decided["data"]["outputs"]
     assert govflow("instances", "--business-key", "QY-2025-001")[0]["id"] == started["id"]
 
 

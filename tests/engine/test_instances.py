@@ -90,8 +90,11 @@ def test_complete_runs_decision_and_records_audit(engine: Engine, deployed: sess
         done = list_tasks(session, instance_id=instance_id, status="completed")
         assert [(t.completed_by, t.data["investmentWan"]) for t in done] == [("alice", 500.0)]
         trail = audit_trail(session, instance_id)
-        assert [a.action for a in trail] == ["start", "complete"]
+        assert [a.action for a in trail] == ["start", "complete", "decide"]
         assert trail[1].data == {"investmentWan": 500.0, "signedOn": "2025-09-30"}
+        assert trail[2].element == "Rule"
+        assert trail[2].data["outputs"] == {"route": "FULL"}
+        assert row.active_elements == ["Timer"]
 
 
 def test_completing_a_task_twice_is_a_conflict(engine: Engine, deployed: sessionmaker[Session]) -> None:

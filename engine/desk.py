@@ -1,0 +1,156 @@
+"""The clerk's desk: start projects, open, claim and complete tasks, each call checked against the actor."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from . import instances, tasks
+from .access import APPLICANT_ROLE, Actor, check_instance, check_task
+from .deployments import get_version, list_versions
+from .describe import describe_instance, describe_task, json_default
+from .errors import Conflict, FieldError, InvalidInput, PermissionDenied
+from .models import IdempotentResponse, InstanceRow, ProcessVersion, TaskRow
+from .runtime import Engine
+
+__all__ = ["Completion", "TaskView", "claim", "complete", "start_project", "startable_versions", "task_view",
+           "unclaim", "visible_instance"]
+
+_KEY_LIMIT = 128
+
+
+@dataclass(frozen=True)
+class TaskView:
+    """Everything a task page shows: the task, its form, prefilled data and earlier steps."""
+
+    row: TaskRow
+    instance: InstanceRow
+    schema: dict[str, Any]
+    ui_schema: dict[str, Any]
+    form_data: dict[str, Any]
+    earlier: list[TaskRow]
+
+
+@dataclass(frozen=True)
+class Completion:
+    """The answer to a completion; `replayed` when an idempotency key matched an earlier one."""
+
+    body: dict[str, Any]
+    replayed: bool
+
+
+def startable_versions(session: Session, actor: Actor) -> list[ProcessVersion]:
+    """Return the current version of every process the actor's unit may apply to."""
+    latest: dict[str, ProcessVersion] = {}
+    for version in list_versions(session):
+        if _may_apply(actor, version.bundle):
+            latest.setdefault(version.process_id, version)  # newest first within each process
+    return sorted(latest.values(), key=lambda v: (v.bundle, v.process_id))
+
+
+def start_project(engine: Engine, session: Session, actor: Actor, process_id: str, *,
+                  business_key: str | None = None, data: dict[str, Any] | None = None) -> InstanceRow:
+    """Start a project application owned by the actor's unit."""
+    version = get_version(session, process_id)
+    if not _may_apply(actor, version.bundle):
+        raise PermissionDenied(f"{actor.username} is not an applicant clerk of {version.bundle}")
+    if not actor.unit:
+        raise InvalidInput(f"{actor.username} belongs to no unit", [FieldError("unit", "申请人未归属任何单位")])
+    key = (business_key or "").strip() or _new_business_key(engine, version.bundle)
+    if len(key) > _KEY_LIMIT:
+        raise InvalidInput("business key too long",
+                           [FieldError("business_key", f"项目编号不得超过 {_KEY_LIMIT} 个字符")])
+    taken = select(InstanceRow.id).where(InstanceRow.process_id == process_id, InstanceRow.business_key == key)
+    if session.scalar(taken) is not None:
+        raise InvalidInput(f"business key {key} is already used",
+                           [FieldError("business_key", f"项目编号「{key}」已被使用")])
+    return instances.start_instance(engine, session, process_id, data or {}, actor=actor.username,
+                                    business_key=key, unit=actor.unit)
+
+
+def task_view(engine: Engine, session: Session, actor: Actor, task_id: str) -> TaskView:
+    """Return a visible task with its form, the data it already holds and the steps before it."""
+    row = check_task(actor, tasks.get_task(session, task_id))
+    instance_row = instances.get_instance(session, row.instance_id)
+    schema, ui_schema = tasks.task_form(engine, session, task_id)
+    form_data: dict[str, Any] = {}
+    if row.status == "ready":
+        _, instance = instances.load(engine, session, row.instance_id)
+        current = instance.human_task(task_id).data
+        # Prefill what the process already knows for this form, e.g. a returned application.
+        known = {k: v for k, v in current.items() if k in schema.get("properties", {})}
+        form_data = json.loads(json.dumps(known, default=_form_value))
+    else:
+        form_data = dict(row.data or {})
+    earlier = list(session.scalars(select(TaskRow).where(
+        TaskRow.instance_id == row.instance_id, TaskRow.status == "completed").order_by(TaskRow.completed_at)))
+    return TaskView(row, instance_row, schema, ui_schema, form_data, earlier)
+
+
+def claim(engine: Engine, session: Session, actor: Actor, task_id: str) -> TaskRow:
+    """Claim a visible task for the actor."""
+    check_task(actor, tasks.get_task(session, task_id))
+    return tasks.claim_task(engine, session, task_id, user=actor.username)
+
+
+def unclaim(engine: Engine, session: Session, actor: Actor, task_id: str) -> TaskRow:
+    """Give a task the actor claimed back to its group."""
+    check_task(actor, tasks.get_task(session, task_id))
+    return tasks.unclaim_task(engine, session, task_id, user=actor.username)
+
+
+def complete(engine: Engine, session: Session, actor: Actor, task_id: str, data: Any, *,
+             idempotency_key: str | None = None) -> Completion:
+    """Complete a visible task; a repeated idempotency key returns the first answer instead."""
+    row = check_task(actor, tasks.get_task(session, task_id))
+    fingerprint = _fingerprint(task_id, data)
+    if idempotency_key is not None:
+        if not idempotency_key.strip() or len(idempotency_key) > _KEY_LIMIT:
+            raise InvalidInput("bad idempotency key",
+                               [FieldError("Idempotency-Key", f"应为 1 到 {_KEY_LIMIT} 个字符")])
+        stored = session.get(IdempotentResponse, (actor.username, idempotency_key))
+        if stored is not None:
+            if stored.request_hash != fingerprint:
+                raise Conflict(f"idempotency key {idempotency_key} was used for a different request")
+            return Completion(stored.body, replayed=True)
+    tasks.complete_task(engine, session, task_id, data, user=actor.username)
+    instance_row = instances.get_instance(session, row.instance_id)
+    body = json.loads(json.dumps({"task": describe_task(row), "instance": describe_instance(instance_row)},
+                                 default=json_default))
+    if idempotency_key is not None:
+        session.add(IdempotentResponse(username=actor.username, key=idempotency_key, request_hash=fingerprint,
+                                       status=200, body=body, created_at=engine.now()))
+        session.flush()  # two concurrent first uses: the loser's insert fails here, inside its unit of work
+    return Completion(body, replayed=False)
+
+
+def visible_instance(session: Session, actor: Actor, instance_id: str) -> InstanceRow:
+    """Return an instance the actor may see."""
+    return check_instance(session, actor, instances.get_instance(session, instance_id))
+
+
+def _may_apply(actor: Actor, bundle: str) -> bool:
+    return actor.is_admin or f"{bundle}:{APPLICANT_ROLE}" in actor.groups
+
+
+def _new_business_key(engine: Engine, bundle: str) -> str:
+    return f"{bundle.upper()}-{engine.now():%Y%m%d}-{secrets.token_hex(3).upper()}"
+
+
+def _form_value(value: Any) -> Any:
+    # Forms hold JSON numbers: a Decimal goes back as the number the clerk typed.
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    return json_default(value)
+
+
+def _fingerprint(task_id: str, data: Any) -> str:
+    text = json.dumps({"task": task_id, "data": data}, sort_keys=True, default=str, ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()

@@ -1,0 +1,199 @@
+"""The clerk's desk, inbox and oversight services on Qingyang: units, groups, roles, idempotency, heat map."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy.orm import Session, sessionmaker
+
+from engine import Bundle, Conflict, Engine, FakeClock, InvalidInput, NotFound, PermissionDenied, desk, oversight
+from engine.access import Actor
+from engine.deployments import deploy_bundle
+from engine.inbox import InboxQuery, due_state, inbox, inbox_facets
+from engine.models import AuditEvent
+from engine.settings import PROJECT_ROOT
+
+from .helpers import unit
+
+REGISTER: dict[str, Any] = {
+    "projectName": "青阳县城市运行管理平台", "applicantType": "COUNTY_UNIT", "isClassified": False,
+    "fundingSource": "FISCAL", "fundingMode": "CONSTRUCTION", "projectNature": "NEW", "investmentWan": 180.0,
+    "timing": "REGULAR_CYCLE", "inReserveLibrary": True, "involvesNewCivilWorks": False,
+    "highEnergyConsumption": False, "canRelyOnIntegratedPlatform": True, "crossDepartment": False}
+
+APPLICANT = Actor("qy_applicant", unit="qingyang:unit_a", groups=frozenset({"qingyang:applicant_unit"}))
+OTHER_UNIT = Actor("qy_other", unit="qingyang:unit_b", groups=frozenset({"qingyang:applicant_unit"}))
+SUPERVISOR = Actor("qy_dept", groups=frozenset({"qingyang:supervising_department"}))
+DATA_BUREAU = Actor("qy_data", groups=frozenset({"qingyang:data_bureau"}))
+DATONG = Actor("dt_applicant", unit="datong:unit", groups=frozenset({"datong:applicant_unit"}))
+ADMIN = Actor("root", role="admin")
+
+
+@pytest.fixture
+def qingyang(engine: Engine, sessions: sessionmaker[Session]) -> Iterator[sessionmaker[Session]]:
+    """Deploy Qingyang on the test database."""
+    with unit(sessions) as session:
+        deploy_bundle(engine, session, Bundle.from_jurisdiction(PROJECT_ROOT, "qingyang"), "owner")
+    yield sessions
+
+
+def _start(engine: Engine, sessions: sessionmaker[Session], actor: Actor = APPLICANT, key: str | None = None) -> str:
+    with unit(sessions) as session:
+        return desk.start_project(engine, session, actor, "qingyang_project", business_key=key).id
+
+
+def _only_task(session: Session, actor: Actor, **filters: Any) -> Any:
+    [row] = inbox(session, actor, InboxQuery(**filters), now=FakeClock("2025-09-30T09:00:00+08:00").now()).rows
+    return row
+
+
+def test_applicant_units_see_only_their_own_projects(engine: Engine, qingyang: sessionmaker[Session]) -> None:
+    instance_id = _start(engine, qingyang, key="QY-2025-001")
+    with unit(qingyang) as session:
+        row = _only_task(session, APPLICANT)
+        assert (row.spec_id, row.unit, row.business_key, row.bundle) == \
+            ("Task_Register", "qingyang:unit_a", "QY-2025-001", "qingyang")
+        for outsider in (OTHER_UNIT, SUPERVISOR, DATONG):
+            assert inbox(session, outsider, InboxQuery(), engine.now()).total == 0
+            with pytest.raises(NotFound):
+                desk.task_view(engine, session, outsider, row.id)
+            with pytest.raises(NotFound):
+                desk.claim(engine, session, outsider, row.id)
+            with pytest.raises(NotFound):
+                oversight.instance_view(engine, session, outsider, instance_id)
+        assert inbox(session, ADMIN, InboxQuery(), engine.now()).total == 1
+
+
+def test_work_moves_to_the_next_agency_which_then_sees_the_project(engine: Engine,
+                                                                   qingyang: sessionmaker[Session]) -> None:
+    instance_id = _start(engine, qingyang)
+    with unit(qingyang) as session:
+        task = _only_task(session, APPLICANT)
+        desk.claim(engine, session, APPLICANT, task.id)
+        desk.complete(engine, session, APPLICANT, task.id, REGISTER)
+    with unit(qingyang) as session:
+        review = _only_task(session, SUPERVISOR)
+        assert (review.spec_id, review.project_name) == ("Task_DeptReview", REGISTER["projectName"])
+        view = desk.task_view(engine, session, SUPERVISOR, review.id)
+        assert [t.spec_id for t in view.earlier] == ["Task_Register"]
+        assert view.earlier[0].data["investmentWan"] == 180.0
+        shown = oversight.instance_view(engine, session, SUPERVISOR, instance_id)
+        assert "Task_Register" in shown.executed and shown.active == ["Task_DeptReview"]
+        assert [d.element for d in shown.decisions][:1] == ["Rule_Scope"]
+        assert shown.decisions[0].data["inputs"] and shown.decisions[0].data["outputs"]
+        # The applicant unit keeps seeing its own project after its task is done.
+        assert oversight.instance_view(engine, session, APPLICANT, instance_id).row.id == instance_id
+        with pytest.raises(NotFound):
+            oversight.instance_view(engine, session, DATA_BUREAU, instance_id)
+
+
+def test_returned_task_is_prefilled_with_what_the_process_holds(engine: Engine,
+                                                                qingyang: sessionmaker[Session]) -> None:
+    _start(engine, qingyang)
+    with unit(qingyang) as session:
+        task = _only_task(session, APPLICANT)
+        desk.complete(engine, session, APPLICANT, task.id, REGISTER)
+    with unit(qingyang) as session:
+        review = _only_task(session, SUPERVISOR)
+        desk.complete(engine, session, SUPERVISOR, review.id, {"deptApproved": False, "deptOpinion": "补充材料"})
+    with unit(qingyang) as session:
+        again = _only_task(session, APPLICANT)
+        view = desk.task_view(engine, session, APPLICANT, again.id)
+        assert view.form_data["projectName"] == REGISTER["projectName"]
+        assert view.form_data["investmentWan"] == 180
+        assert "deptOpinion" not in view.form_data  # only this form's fields
+
+
+def test_only_applicant_clerks_with_a_unit_start_projects(engine: Engine, qingyang: sessionmaker[Session]) -> None:
+    with unit(qingyang) as session:
+        assert [v.process_id for v in desk.startable_versions(session, APPLICANT)] == ["qingyang_project"]
+        assert desk.startable_versions(session, SUPERVISOR) == []
+        with pytest.raises(PermissionDenied):
+            desk.start_project(engine, session, SUPERVISOR, "qingyang_project")
+        with pytest.raises(PermissionDenied):
+            desk.start_project(engine, session, DATONG, "qingyang_project")
+        with pytest.raises(InvalidInput) as caught:
+            desk.start_project(engine, session, ADMIN, "qingyang_project")
+        assert caught.value.errors[0].field == "unit"
+    first = _start(engine, qingyang, key="QY-1")
+    with pytest.raises(InvalidInput) as caught, unit(qingyang) as session:
+        desk.start_project(engine, session, APPLICANT, "qingyang_project", business_key="QY-1")
+    assert caught.value.errors[0].field == "business_key"
+    generated = _start(engine, qingyang)
+    with unit(qingyang) as session:
+        keys = {oversight.instance_view(engine, session, APPLICANT, i).row.business_key for i in (first, generated)}
+        assert "QY-1" in keys and any(k.startswith("QINGYANG-20250930-") for k in keys)
+
+
+def test_idempotency_key_replays_the_first_answer(engine: Engine, qingyang: sessionmaker[Session]) -> None:
+    _start(engine, qingyang)
+    with unit(qingyang) as session:
+        task = _only_task(session, APPLICANT)
+        first = desk.complete(engine, session, APPLICANT, task.id, REGISTER, idempotency_key="k-1")
+    with unit(qingyang) as session:
+        again = desk.complete(engine, session, APPLICANT, task.id, REGISTER, idempotency_key="k-1")
+        assert again.replayed and not first.replayed and again.body == first.body
+        with pytest.raises(Conflict):
+            desk.complete(engine, session, APPLICANT, task.id, {**REGISTER, "investmentWan": 1}, idempotency_key="k-1")
+        with pytest.raises(Conflict):  # without the key the task is simply no longer ready
+            desk.complete(engine, session, APPLICANT, task.id, REGISTER)
+        completions = [e for e in session.query(AuditEvent).filter_by(action="complete")]
+        assert len(completions) == 1
+
+
+def test_inbox_filters_search_due_state_and_pages(engine: Engine, qingyang: sessionmaker[Session],
+                                                  clock: FakeClock) -> None:
+    for n in range(5):
+        _start(engine, qingyang, key=f"QY-2025-{n:03d}")
+    with unit(qingyang) as session:
+        now = engine.now()
+        page = inbox(session, APPLICANT, InboxQuery(per_page=2, page=3), now)
+        assert (page.total, page.pages, len(page.rows)) == (5, 3, 1)
+        assert inbox(session, APPLICANT, InboxQuery(search="qy-2025-003"), now).rows[0].business_key == "QY-2025-003"
+        assert inbox(session, APPLICANT, InboxQuery(search="%"), now).total == 0  # wildcards are literal
+        assert inbox(session, APPLICANT, InboxQuery(bundle="datong"), now).total == 0
+        assert inbox(session, APPLICANT, InboxQuery(task="Task_Register"), now).total == 5
+        assert inbox(session, APPLICANT, InboxQuery(scope="mine"), now).total == 0
+        first = inbox(session, APPLICANT, InboxQuery(), now).rows[0]
+        desk.claim(engine, session, APPLICANT, first.id)
+        assert [r.id for r in inbox(session, APPLICANT, InboxQuery(scope="mine"), now).rows] == [first.id]
+        facets = inbox_facets(session, APPLICANT)
+        assert facets.bundles == ["qingyang"] and facets.tasks == [("Task_Register", "填报项目基本情况")]
+        assert inbox(session, APPLICANT, InboxQuery(due="no_deadline"), now).total == 5
+        first.due_at = now + timedelta(days=1)
+        assert due_state(first, now) == "due_soon"
+        assert due_state(first, now + timedelta(days=2)) == "overdue"
+        assert inbox(session, APPLICANT, InboxQuery(due="due_soon"), now).rows == [first]
+        assert inbox(session, APPLICANT, InboxQuery(due="overdue"), now + timedelta(days=2)).rows == [first]
+
+
+def test_search_finds_project_names_once_registered(engine: Engine, qingyang: sessionmaker[Session]) -> None:
+    _start(engine, qingyang)
+    with unit(qingyang) as session:
+        desk.complete(engine, session, APPLICANT, _only_task(session, APPLICANT).id, REGISTER)
+    with unit(qingyang) as session:
+        found = inbox(session, SUPERVISOR, InboxQuery(search="运行管理"), engine.now())
+        assert [r.spec_id for r in found.rows] == ["Task_DeptReview"]
+
+
+def test_monitoring_is_for_administrators(engine: Engine, qingyang: sessionmaker[Session]) -> None:
+    for _ in range(3):
+        _start(engine, qingyang)
+    with unit(qingyang) as session:
+        desk.complete(engine, session, APPLICANT, _only_task(session, APPLICANT, per_page=1).id, REGISTER)
+    with unit(qingyang) as session:
+        for call in (lambda: oversight.version_loads(session, APPLICANT),
+                     lambda: oversight.heat_map(session, SUPERVISOR, "qingyang_project", 1),
+                     lambda: oversight.overdue_by_agency(session, APPLICANT, engine.now())):
+            with pytest.raises(PermissionDenied):
+                call()
+        [load] = oversight.version_loads(session, ADMIN)
+        assert (load.version.process_id, load.running, load.errors) == ("qingyang_project", 3, 0)
+        heat = oversight.heat_map(session, ADMIN, "qingyang_project", 1)
+        assert heat.total == 3 and heat.counts == {"Task_Register": 2, "Task_DeptReview": 1}
+        assert 'id="qingyang_project"' in heat.diagram
+        later = engine.now() + timedelta(days=400)
+        assert oversight.overdue_by_agency(session, ADMIN, later) == []  # nothing here carries a deadline yet
