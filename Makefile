@@ -5,7 +5,9 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
-.PHONY: setup run lint test test-sqlite test-postgres bench
+.PHONY: setup frontend run lint test test-sqlite test-postgres bench
+
+ASSETS := webapp/static/build/.built
 
 $(BIN)/govflow: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -13,7 +15,14 @@ $(BIN)/govflow: pyproject.toml
 	$(BIN)/pip install -q -e '.[test]'
 	touch $@
 
-setup: $(BIN)/govflow
+# Browser assets (rjsf forms, bpmn-js viewer, Swagger UI) are bundled from npm packages, never fetched at run time.
+$(ASSETS): frontend/package.json frontend/package-lock.json frontend/build.mjs $(wildcard frontend/src/*)
+	cd frontend && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error && npm run --silent build
+	touch $@
+
+frontend: $(ASSETS)
+
+setup: $(BIN)/govflow $(ASSETS)
 
 run: setup
 	$(BIN)/govflow init-db

@@ -16,10 +16,10 @@ from sqlalchemy import ColumnElement, and_, exists, false, or_, select, true
 from sqlalchemy.orm import Session
 
 from .errors import NotFound, PermissionDenied
-from .models import InstanceRow, TaskRow, UserRow
+from .models import InstanceRow, ProcessVersion, TaskRow, UserRow
 
 __all__ = ["APPLICANT_ROLE", "Actor", "check_instance", "check_task", "is_applicant_group", "require_role",
-           "visible_tasks"]
+           "visible_instances", "visible_tasks"]
 
 APPLICANT_ROLE = "applicant_unit"
 
@@ -88,16 +88,32 @@ def check_task(actor: Actor, row: TaskRow) -> TaskRow:
     return row
 
 
+def visible_instances(actor: Actor) -> ColumnElement[bool]:
+    """Return the SQL condition selecting the instances `actor` may see.
+
+    An instance is visible to whoever started it, to clerks of its applicant unit, to agencies whose
+    desk it reached (whatever the task's status now), to its jurisdiction's process owners, and to
+    administrators.
+    """
+    if actor.is_admin:
+        return true()
+    clauses: list[ColumnElement[bool]] = [
+        InstanceRow.started_by == actor.username,
+        exists().where(TaskRow.instance_id == InstanceRow.id, visible_tasks(actor)),
+    ]
+    applicant_bundles = sorted(g.split(":", 1)[0] for g in actor.groups if is_applicant_group(g))
+    if actor.unit and applicant_bundles:
+        clauses.append(and_(InstanceRow.unit == actor.unit, InstanceRow.process_version_id.in_(
+            select(ProcessVersion.id).where(ProcessVersion.bundle.in_(applicant_bundles)))))
+    if actor.role == "process_owner" and actor.jurisdictions:
+        clauses.append(InstanceRow.process_version_id.in_(
+            select(ProcessVersion.id).where(ProcessVersion.bundle.in_(sorted(actor.jurisdictions)))))
+    return or_(*clauses)
+
+
 def check_instance(session: Session, actor: Actor, row: InstanceRow) -> InstanceRow:
-    """Return the instance if `actor` took part in it, owns its unit or oversees its jurisdiction."""
-    if actor.is_admin or row.started_by == actor.username or actor.owns(row.process_version.bundle):
-        return row
-    if row.unit is not None and row.unit == actor.unit \
-            and f"{row.process_version.bundle}:{APPLICANT_ROLE}" in actor.groups:
-        return row
-    # Agencies see the projects that reached their desk, whatever the task's status now.
-    reached = select(exists().where(TaskRow.instance_id == row.id, visible_tasks(actor)))
-    if session.scalar(reached):
+    """Return the instance if `actor` may see it; otherwise report it as not found."""
+    if session.scalar(select(exists().where(InstanceRow.id == row.id, visible_instances(actor)))):
         return row
     raise NotFound(f"instance {row.id} does not exist")
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import Engine as SqlEngine
 from sqlalchemy import create_engine, event
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -58,6 +58,9 @@ def lost_races_as_conflicts() -> Iterator[None]:
         yield
     except StaleDataError:
         raise Conflict("the data changed while this request ran; reload and try again") from None
+    except IntegrityError:
+        # A unique key another request inserted first (an idempotency key, say): that request won.
+        raise Conflict("another request created the same record; reload and try again") from None
     except OperationalError as exc:
         # SQLite refuses a writer whose WAL snapshot went stale: a lost race, not a crash.
         if "locked" in str(exc.orig).lower():

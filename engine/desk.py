@@ -13,17 +13,25 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from . import instances, tasks
-from .access import APPLICANT_ROLE, Actor, check_instance, check_task
+from .access import APPLICANT_ROLE, Actor, check_instance, check_task, visible_tasks
 from .deployments import get_version, list_versions
 from .describe import describe_instance, describe_task, json_default
 from .errors import Conflict, FieldError, InvalidInput, PermissionDenied
 from .models import IdempotentResponse, InstanceRow, ProcessVersion, TaskRow
 from .runtime import Engine
 
-__all__ = ["Completion", "TaskView", "claim", "complete", "start_project", "startable_versions", "task_view",
-           "unclaim", "visible_instance"]
+__all__ = ["Completion", "EarlierStep", "TaskView", "claim", "complete", "open_tasks", "start_project",
+           "startable_versions", "task_view", "unclaim", "visible_instance"]
 
 _KEY_LIMIT = 128
+
+
+@dataclass(frozen=True)
+class EarlierStep:
+    """A completed task of the same instance, its fields titled as its form titles them."""
+
+    row: TaskRow
+    fields: list[tuple[str, str]]
 
 
 @dataclass(frozen=True)
@@ -35,7 +43,7 @@ class TaskView:
     schema: dict[str, Any]
     ui_schema: dict[str, Any]
     form_data: dict[str, Any]
-    earlier: list[TaskRow]
+    earlier: list[EarlierStep]
 
 
 @dataclass(frozen=True)
@@ -91,7 +99,15 @@ def task_view(engine: Engine, session: Session, actor: Actor, task_id: str) -> T
         form_data = dict(row.data or {})
     earlier = list(session.scalars(select(TaskRow).where(
         TaskRow.instance_id == row.instance_id, TaskRow.status == "completed").order_by(TaskRow.completed_at)))
-    return TaskView(row, instance_row, schema, ui_schema, form_data, earlier)
+    steps = [EarlierStep(done, _titled(engine, instance_row, done)) for done in earlier]
+    return TaskView(row, instance_row, schema, ui_schema, form_data, steps)
+
+
+def open_tasks(session: Session, actor: Actor, instance_id: str) -> list[TaskRow]:
+    """Return the ready tasks of an instance that the actor may see, oldest first."""
+    return list(session.scalars(select(TaskRow).where(
+        TaskRow.instance_id == instance_id, TaskRow.status == "ready", visible_tasks(actor))
+        .order_by(TaskRow.created_at, TaskRow.id)))
 
 
 def claim(engine: Engine, session: Session, actor: Actor, task_id: str) -> TaskRow:
@@ -142,6 +158,21 @@ def _may_apply(actor: Actor, bundle: str) -> bool:
 
 def _new_business_key(engine: Engine, bundle: str) -> str:
     return f"{bundle.upper()}-{engine.now():%Y%m%d}-{secrets.token_hex(3).upper()}"
+
+
+def _titled(engine: Engine, instance_row: InstanceRow, row: TaskRow) -> list[tuple[str, str]]:
+    version = instance_row.process_version
+    properties = engine.form(version, row.form).get("properties", {}) if row.form else {}
+    ui = engine.form(version, row.ui_form) if row.ui_form else {}
+    shown = []
+    for key, value in (row.data or {}).items():
+        spec = properties.get(key, {})
+        text = "是" if value is True else "否" if value is False else "" if value is None else str(value)
+        names = (ui.get(key) or {}).get("ui:enumNames")
+        if names and value in spec.get("enum", []):
+            text = str(names[spec["enum"].index(value)])
+        shown.append((str(spec.get("title") or key), text))
+    return shown
 
 
 def _form_value(value: Any) -> Any:

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from . import instances
-from .access import Actor, check_instance, require_role, visible_tasks
+from .access import Actor, check_instance, require_role, visible_instances, visible_tasks
 from .audit import audit_trail
 from .deployments import get_version, list_versions
 from .errors import NotFound
@@ -19,7 +19,7 @@ from .models import AuditEvent, InstanceRow, ProcessVersion, TaskRow
 from .runtime import Engine
 
 __all__ = ["HeatMap", "InstanceView", "OverdueGroup", "VersionLoad", "cancel", "diagram_xml", "heat_map",
-           "instance_view", "overdue_by_agency", "retry", "version_loads"]
+           "instance_view", "list_visible_instances", "overdue_by_agency", "retry", "version_loads"]
 
 _FINISHED = ("completed", "cancelled")
 _ADMIN = ("admin",)
@@ -94,6 +94,23 @@ def instance_view(engine: Engine, session: Session, actor: Actor, instance_id: s
                         list(row.active_elements or []), instance.failed_elements() or
                         ([row.error_element] if row.status == "error" and row.error_element else []),
                         instance.waiting_timers(), open_tasks, audit_trail(session, row.id))
+
+
+def list_visible_instances(session: Session, actor: Actor, *, process_id: str | None = None,
+                           status: str | None = None, business_key: str | None = None, page: int = 1,
+                           per_page: int = 25) -> tuple[list[InstanceRow], int]:
+    """Return one page of the instances `actor` may see, newest first, and how many there are."""
+    stmt = select(InstanceRow).where(visible_instances(actor))
+    if process_id:
+        stmt = stmt.where(InstanceRow.process_id == process_id)
+    if status:
+        stmt = stmt.where(InstanceRow.status == status)
+    if business_key:
+        stmt = stmt.where(InstanceRow.business_key == business_key)
+    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    rows = session.scalars(stmt.order_by(InstanceRow.created_at.desc(), InstanceRow.id)
+                           .limit(per_page).offset((max(page, 1) - 1) * per_page))
+    return list(rows), total
 
 
 def version_loads(session: Session, actor: Actor) -> list[VersionLoad]:

@@ -173,9 +173,17 @@ class ProcessRun:
             raise AssertionError(f"elements {sorted(visited)} were visited")
 
 
+_RECREATED: set[str] = set()
+
+
 def _reset(db: Any) -> None:
     # Tests share one PostgreSQL database; start every harness from empty tables.
     if db.dialect.name == "postgresql":
+        url = db.url.render_as_string(hide_password=False)
+        if url not in _RECREATED:
+            # Once per test process: tables left by an older schema would not match the models.
+            Base.metadata.drop_all(db)
+            _RECREATED.add(url)
         Base.metadata.create_all(db)
         names = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
         with db.begin() as connection:

@@ -7,28 +7,47 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from flask.json.provider import DefaultJSONProvider
 
 __all__ = ["create_app"]
 
 DEFAULTS: dict[str, Any] = {
-    "SECRET_KEY": "dev-only-change-me",
+    "SECRET_KEY": "",  # empty: a random key kept in the instance folder
     "DATABASE_URL": "",
     "SCHEDULER_ENABLED": True,
     "TIMER_INTERVAL_SECONDS": 5,
+    "TOKEN_MAX_AGE_SECONDS": 8 * 3600,
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
 }
+
+
+class GovflowJSONProvider(DefaultJSONProvider):
+    """JSON with ISO dates and exact decimals, as the engine's own views write them."""
+
+    ensure_ascii = False
+
+    @staticmethod
+    def default(o: Any) -> Any:
+        from engine.describe import json_default
+
+        try:
+            return json_default(o)
+        except TypeError:
+            return DefaultJSONProvider.default(o)
 
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     """Create and configure an instance of the Flask application."""
     app = Flask(__name__, instance_relative_config=True)
+    app.json = GovflowJSONProvider(app)
     app.config.from_mapping(DEFAULTS)
     if test_config is None:
         app.config.from_prefixed_env("GOVFLOW")
     else:
         app.config.update(test_config)
     _register_engine(app)
-    _register_blueprints(app)
-    _register_errors(app)
+    _register_web(app)
     _register_scheduler(app)
     return app
 
@@ -40,7 +59,7 @@ def _register_engine(app: Flask) -> None:
     if app.config.get("DATABASE_URL"):
         overrides["database_url"] = app.config["DATABASE_URL"]
     settings = Settings.from_env(**overrides)
-    app.extensions["govflow.engine"] = Engine(settings)
+    app.extensions["govflow.engine"] = app.config.get("ENGINE") or Engine(settings)
     app.extensions["govflow.db"] = make_db_engine(settings.database_url)
     app.extensions["govflow.sessions"] = make_session_factory(app.extensions["govflow.db"])
 
@@ -49,17 +68,14 @@ def _register_engine(app: Flask) -> None:
     db.init_app(app)
 
 
-def _register_blueprints(app: Flask) -> None:
-    from . import api, pages
+def _register_web(app: Flask) -> None:
+    from . import api, auth, errors, i18n, pages
 
-    app.register_blueprint(api.bp)
+    auth.init_app(app)
+    i18n.init_app(app)
     app.register_blueprint(pages.bp)
-
-
-def _register_errors(app: Flask) -> None:
-    from . import errors
-
-    errors.init_app(app)
+    smorest = api.init_app(app)
+    errors.init_app(app, api_errors=smorest.handle_http_exception)
 
 
 def _register_scheduler(app: Flask) -> None:

@@ -6,8 +6,9 @@ from flask import Flask, current_app, g
 from sqlalchemy.orm import Session
 
 from engine import Engine
+from engine.db import lost_races_as_conflicts
 
-__all__ = ["get_engine", "get_session", "init_app"]
+__all__ = ["commit", "get_engine", "get_session", "init_app"]
 
 
 def get_engine() -> Engine:
@@ -20,6 +21,12 @@ def get_session() -> Session:
     if "db_session" not in g:
         g.db_session = current_app.extensions["govflow.sessions"]()
     return g.db_session  # type: ignore[no-any-return]
+
+
+def commit() -> None:
+    """End the request's unit of work; a write that lost a race becomes a Conflict."""
+    with lost_races_as_conflicts():
+        get_session().commit()
 
 
 def close_session(_error: BaseException | None = None) -> None:

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from flask import Flask, render_template, request
+from collections.abc import Callable
+from typing import Any
+
+from flask import Flask, current_app, redirect, render_template, request, url_for
+from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
 from engine import (
@@ -17,7 +21,7 @@ from engine import (
     ProcessError,
 )
 
-__all__ = ["STATUS", "init_app"]
+__all__ = ["STATUS", "handle_domain_error", "init_app"]
 
 STATUS: dict[type[GovflowError], int] = {
     NotFound: 404,
@@ -41,11 +45,31 @@ def _status(error: GovflowError) -> int:
 def handle_domain_error(error: GovflowError) -> tuple[object, int] | Response:
     """Render a domain error as JSON for the API and as a page for people."""
     status = _status(error)
+    if _wants_json():
+        headers = {"WWW-Authenticate": 'Bearer realm="govflow"'} if status == 401 else {}
+        return error.to_dict(), status, headers  # type: ignore[return-value]
+    if isinstance(error, NotAuthenticated):
+        return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+    return render_template("error.html", message=error.message, status=status), status
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/") or request.is_json
+
+
+def handle_http_error(error: HTTPException) -> Any:
+    """Render HTTP errors (a missing page, a failed CSRF check) as JSON for the API, else in the layout."""
+    if error.code is None or error.code < 400:
+        return error
     if request.path.startswith("/api/"):
-        return error.to_dict(), status
-    return render_template("error.html", error=error, status=status), status
+        return current_app.extensions["govflow.api_errors"](error)
+    if request.is_json:
+        return {"error": error.name.replace(" ", ""), "message": error.description}, error.code
+    return render_template("error.html", message=error.description, status=error.code), error.code
 
 
-def init_app(app: Flask) -> None:
-    """Register the one handler for the whole error tree."""
+def init_app(app: Flask, api_errors: Callable[[HTTPException], Any]) -> None:
+    """Register the one handler for the domain error tree and the one for HTTP errors."""
+    app.extensions["govflow.api_errors"] = api_errors
     app.register_error_handler(GovflowError, handle_domain_error)
+    app.register_error_handler(HTTPException, handle_http_error)

@@ -1,26 +1,151 @@
-"""Pages for people; the full inbox comes with the web app issue."""
+"""Pages for people: inbox, task, start, instance and monitoring. Every view needs a signed-in actor."""
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
 
-from engine import deployments, instances, tasks
+from flask import Blueprint, abort, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response
 
-from .db import get_session
+from engine import InvalidInput, desk, oversight
+from engine.inbox import DUE_STATES, InboxQuery, due_state, inbox, inbox_facets
+
+from .auth import current_actor
+from .db import commit, get_engine, get_session
+
+__all__ = ["bp"]
 
 bp = Blueprint("pages", __name__)
 
 
-@bp.get("/")
-def index() -> str:
-    """Show deployed processes and open tasks."""
-    session = get_session()
-    return render_template("index.html", versions=deployments.list_versions(session),
-                           tasks=tasks.list_tasks(session, limit=50))
+@bp.before_request
+def _signed_in() -> None:
+    current_actor()  # NotAuthenticated sends people to the sign-in page
+
+
+@bp.app_template_filter("local")
+def local_time(value: datetime | None, pattern: str = "%Y-%m-%d %H:%M") -> str:
+    """Show a stored UTC moment in the jurisdiction's time zone."""
+    if value is None:
+        return ""
+    return value.astimezone(ZoneInfo(get_engine().settings.timezone)).strftime(pattern)
+
+
+def _inbox_query() -> InboxQuery:
+    args = request.args
+    due = args.get("due") or None
+    return InboxQuery(
+        scope="mine" if args.get("scope") == "mine" else "groups",
+        bundle=args.get("bundle") or None, process_id=args.get("process") or None, task=args.get("task") or None,
+        due=due if due in DUE_STATES else None,  # type: ignore[arg-type]
+        search=args.get("q") or None, sort="newest" if args.get("sort") == "newest" else "due",
+        page=args.get("page", 1, type=int) or 1, per_page=args.get("per_page", 25, type=int) or 25)
+
+
+@bp.get("/", endpoint="inbox")
+def inbox_page() -> str:
+    """Show the clerk's inbox."""
+    actor, session, now = current_actor(), get_session(), get_engine().now()
+    query = _inbox_query()
+    page = inbox(session, actor, query, now)
+    return render_template("inbox.html", page=page, query=query, facets=inbox_facets(session, actor),
+                           due_state=lambda row: due_state(row, now), due_states=DUE_STATES)
+
+
+
+@bp.get("/tasks/<task_id>")
+def task(task_id: str) -> str:
+    """Show a task with its form, or what was submitted once it is done."""
+    actor = current_actor()
+    view = desk.task_view(get_engine(), get_session(), actor, task_id)
+    editable = view.row.status == "ready" and view.row.assignee in (None, actor.username)
+    return render_template("task.html", view=view, editable=editable,
+                           due=due_state(view.row, get_engine().now()))
+
+
+def _back(default: str) -> Response:
+    target = request.form.get("next", "")
+    return redirect(target if target.startswith("/") and not target.startswith("//") else default)
+
+
+@bp.post("/tasks/<task_id>/claim")
+def claim(task_id: str) -> Response:
+    """Claim a task."""
+    desk.claim(get_engine(), get_session(), current_actor(), task_id)
+    commit()
+    return _back(url_for("pages.task", task_id=task_id))
+
+
+@bp.post("/tasks/<task_id>/unclaim")
+def unclaim(task_id: str) -> Response:
+    """Give a claimed task back to the group."""
+    desk.unclaim(get_engine(), get_session(), current_actor(), task_id)
+    commit()
+    return _back(url_for("pages.inbox"))
+
+
+@bp.post("/tasks/<task_id>/complete")
+def complete(task_id: str) -> dict[str, Any]:
+    """Complete a task from the form page (JSON in, JSON out; field errors come back as 422)."""
+    data = request.get_json(silent=True)
+    if data is None:
+        abort(415, "expected a JSON body")
+    done = desk.complete(get_engine(), get_session(), current_actor(), task_id, data,
+                         idempotency_key=request.headers.get("Idempotency-Key"))
+    commit()
+    return {"redirect": url_for("pages.instance", instance_id=done.body["task"]["instance_id"])}
+
+
+@bp.route("/start", methods=["GET", "POST"])
+def start() -> str | Response | tuple[str, int]:
+    """Offer the processes the actor's unit may apply to, and start one."""
+    actor, session, engine = current_actor(), get_session(), get_engine()
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        try:
+            row = desk.start_project(engine, session, actor, request.form.get("process", ""),
+                                     business_key=request.form.get("business_key"))
+        except InvalidInput as exc:
+            errors = {e.field: e.message for e in exc.errors}
+        else:
+            commit()
+            first = next((t for t in desk.open_tasks(session, actor, row.id)), None)
+            if first is not None:
+                return redirect(url_for("pages.task", task_id=first.id))
+            return redirect(url_for("pages.instance", instance_id=row.id))
+    page = render_template("start.html", versions=desk.startable_versions(session, actor), errors=errors,
+                           form=request.form)
+    return (page, 422) if errors else page
 
 
 @bp.get("/instances/<instance_id>")
 def instance(instance_id: str) -> str:
-    """Show one instance's status."""
-    row = instances.get_instance(get_session(), instance_id)
-    return render_template("instance.html", row=row)
+    """Show where an instance stands on its diagram, with its history and decisions."""
+    view = oversight.instance_view(get_engine(), get_session(), current_actor(), instance_id)
+    return render_template("instance.html", view=view, row=view.row)
+
+
+@bp.get("/monitor")
+def monitor() -> str:
+    """Show process versions with their load, and overdue tasks by agency (administrators)."""
+    actor, session = current_actor(), get_session()
+    loads = oversight.version_loads(session, actor)
+    overdue = oversight.overdue_by_agency(session, actor, get_engine().now())
+    return render_template("monitor.html", loads=loads, overdue=overdue)
+
+
+@bp.get("/monitor/<process_id>/<int:version>")
+def heat_map(process_id: str, version: int) -> str:
+    """Show a process version's diagram with unfinished instances counted per element."""
+    heat = oversight.heat_map(get_session(), current_actor(), process_id, version)
+    return render_template("heatmap.html", heat=heat)
+
+
+@bp.post("/instances/<instance_id>/retry")
+def retry(instance_id: str) -> Response:
+    """Re-run the failed element of an instance (administrators)."""
+    oversight.retry(get_engine(), get_session(), current_actor(), instance_id)
+    commit()
+    return _back(url_for("pages.instance", instance_id=instance_id))

@@ -78,8 +78,8 @@ def test_work_moves_to_the_next_agency_which_then_sees_the_project(engine: Engin
         review = _only_task(session, SUPERVISOR)
         assert (review.spec_id, review.project_name) == ("Task_DeptReview", REGISTER["projectName"])
         view = desk.task_view(engine, session, SUPERVISOR, review.id)
-        assert [t.spec_id for t in view.earlier] == ["Task_Register"]
-        assert view.earlier[0].data["investmentWan"] == 180.0
+        assert [s.row.spec_id for s in view.earlier] == ["Task_Register"]
+        assert ("申报主体", "县直单位") in view.earlier[0].fields and ("涉密项目", "否") in view.earlier[0].fields
         shown = oversight.instance_view(engine, session, SUPERVISOR, instance_id)
         assert "Task_Register" in shown.executed and shown.active == ["Task_DeptReview"]
         assert [d.element for d in shown.decisions][:1] == ["Rule_Scope"]

@@ -1,0 +1,40 @@
+// Show a BPMN diagram read-only: an instance's position, or a version's heat map with counts.
+import NavigatedViewer from "bpmn-js/lib/NavigatedViewer";
+
+const container = document.getElementById("diagram");
+const source = document.getElementById("diagram-config");
+
+async function show(config) {
+  const viewer = new NavigatedViewer({ container });
+  await viewer.importXML(config.xml);
+  const canvas = viewer.get("canvas");
+  const registry = viewer.get("elementRegistry");
+  const overlays = viewer.get("overlays");
+  canvas.zoom("fit-viewport");
+  const mark = (ids, marker) => (ids || []).forEach((id) => {
+    if (registry.get(id)) canvas.addMarker(id, marker);
+  });
+  mark(config.done, "gf-done");
+  mark(config.active, "gf-active");
+  mark(config.failed, "gf-failed");
+  const counts = config.counts || {};
+  const highest = Math.max(1, ...Object.values(counts));
+  for (const [id, count] of Object.entries(counts)) {
+    if (!registry.get(id)) continue;
+    // Five heat steps, like a cockpit heat map: more instances waiting, hotter colour.
+    canvas.addMarker(id, `gf-heat-${Math.min(5, Math.ceil((count / highest) * 5))}`);
+    const badge = document.createElement("div");
+    badge.className = "gf-count";
+    badge.dataset.element = id;
+    badge.textContent = String(count);
+    overlays.add(id, { position: { top: -12, right: 12 }, html: badge });
+  }
+  container.dataset.ready = "true";
+}
+
+if (container && source) {
+  show(JSON.parse(source.textContent)).catch((error) => {
+    container.dataset.ready = "error";
+    container.textContent = `diagram could not be shown: ${error.message}`;
+  });
+}

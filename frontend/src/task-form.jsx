@@ -1,0 +1,88 @@
+// Render a task's JSON Schema form with rjsf; submit to the server, which validates again.
+import { createRoot } from "react-dom/client";
+import { useState } from "react";
+import Form from "@rjsf/core";
+import { customizeValidator } from "@rjsf/validator-ajv8";
+import Ajv2020 from "ajv/dist/2020";
+import localizeZh from "ajv-i18n/localize/zh";
+
+// Forms declare draft 2020-12; Chinese messages unless the clerk chose English.
+function makeValidator(language) {
+  return customizeValidator({ AjvClass: Ajv2020 }, language === "en" ? undefined : localizeZh);
+}
+
+// Server field errors ("a.b" paths) become rjsf's nested extraErrors shape.
+export function toExtraErrors(fields) {
+  const extra = {};
+  const general = [];
+  for (const { field, message } of fields || []) {
+    if (!field) { general.push(message); continue; }
+    let node = extra;
+    for (const part of field.split(".")) { node = node[part] = node[part] || {}; }
+    node.__errors = [...(node.__errors || []), message];
+  }
+  return { extra, general };
+}
+
+// randomUUID needs a secure context; an intranet server on plain http still has getRandomValues.
+function newKey() {
+  if (crypto.randomUUID) return crypto.randomUUID();
+  return Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+function TaskForm({ config, validator }) {
+  const [formData, setFormData] = useState(config.formData || {});
+  const [extraErrors, setExtraErrors] = useState({});
+  const [alert, setAlert] = useState(null);
+  const [busy, setBusy] = useState(false);
+  // One key per filled-in form: a double click or a resent request completes the task once.
+  const [idempotencyKey] = useState(newKey);
+
+  async function submit({ formData: data }) {
+    setBusy(true);
+    setAlert(null);
+    setFormData(data);
+    try {
+      const response = await fetch(config.submitUrl, {
+        method: "POST",
+        credentials: "same-origin",
+        headers: { "Content-Type": "application/json", "X-CSRF-Token": config.csrfToken,
+                   "Idempotency-Key": idempotencyKey },
+        body: JSON.stringify(data || {}),
+      });
+      const body = await response.json().catch(() => ({}));
+      if (response.ok) { window.location.assign(body.redirect); return; }
+      if (response.status === 422) {
+        const { extra, general } = toExtraErrors(body.fields);
+        setExtraErrors(extra);
+        setAlert([config.messages.fixErrors, ...general].join(" "));
+      } else if (response.status === 409) {
+        setAlert(`${config.messages.conflict}（${body.message || ""}）`);
+      } else {
+        setAlert(body.message || config.messages.networkError);
+      }
+    } catch (error) {
+      setAlert(config.messages.networkError);
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <>
+      {alert && <p className="alert" role="alert" id="form-alert">{alert}</p>}
+      <Form schema={config.schema} uiSchema={{ ...config.uiSchema, "ui:submitButtonOptions": {
+              submitText: config.messages.submit, props: { disabled: busy } } }}
+            formData={formData} validator={validator} extraErrors={extraErrors}
+            onChange={({ formData: data }) => setFormData(data)} onSubmit={submit}
+            showErrorList="top" noHtml5Validate />
+    </>
+  );
+}
+
+const mount = document.getElementById("task-form");
+const source = document.getElementById("task-form-config");
+if (mount && source) {
+  const config = JSON.parse(source.textContent);
+  createRoot(mount).render(<TaskForm config={config} validator={makeValidator(config.language)} />);
+}

@@ -1,0 +1,52 @@
+"""What every API blueprint shares: the argument parser that raises InvalidInput, and paging arguments."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, NoReturn
+
+import marshmallow as ma
+from flask_smorest import Blueprint as SmorestBlueprint
+from webargs.flaskparser import FlaskParser
+
+from engine import FieldError, InvalidInput
+
+__all__ = ["Blueprint", "PageArgs"]
+
+
+def _flatten(messages: Any, prefix: str = "") -> list[FieldError]:
+    if isinstance(messages, Mapping):
+        found: list[FieldError] = []
+        for key, value in messages.items():
+            # webargs nests by location first ("json", "query"): the field path starts below it.
+            name = "" if not prefix and key in {"json", "query", "headers", "form", "files"} else \
+                f"{prefix}.{key}" if prefix else str(key)
+            found.extend(_flatten(value, name))
+        return found
+    if isinstance(messages, list) and all(isinstance(m, str) for m in messages):
+        return [FieldError(prefix, message) for message in messages]
+    if isinstance(messages, list):
+        return [error for item in messages for error in _flatten(item, prefix)]
+    return [FieldError(prefix, str(messages))]
+
+
+class _Parser(FlaskParser):
+    """Report bad arguments as InvalidInput naming each field, like every other validation error."""
+
+    def handle_error(self, error: ma.ValidationError, req: Any, schema: ma.Schema, *, error_status_code: int | None,
+                     error_headers: Mapping[str, str] | None) -> NoReturn:
+        fields = _flatten(error.messages)
+        raise InvalidInput("invalid request: " + ", ".join(sorted({f.field or "body" for f in fields})), fields)
+
+
+class Blueprint(SmorestBlueprint):  # type: ignore[misc]
+    """A flask-smorest blueprint whose argument errors are InvalidInput."""
+
+    ARGUMENTS_PARSER = _Parser()
+
+
+class PageArgs(ma.Schema):
+    """Paging of list endpoints."""
+
+    page = ma.fields.Integer(load_default=1, validate=ma.validate.Range(min=1))
+    per_page = ma.fields.Integer(load_default=25, validate=ma.validate.Range(min=1, max=200))

@@ -1,0 +1,157 @@
+"""Who is calling: session sign-in for people, bearer tokens for API clients, CSRF on every page post."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from flask import Blueprint, Flask, current_app, g, redirect, render_template, request, session, url_for
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from werkzeug.exceptions import BadRequest
+from werkzeug.wrappers import Response
+
+from engine import NotAuthenticated, NotFound
+from engine.access import Actor
+from engine.models import UserRow
+from engine.users import authenticate, get_user
+
+from .db import get_session
+
+__all__ = ["bp", "csrf_token", "current_actor", "init_app", "issue_token", "stored_secret_key"]
+
+bp = Blueprint("auth", __name__)
+
+_UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
+_TOKEN_SALT = "govflow-api-token"
+
+
+def current_actor() -> Actor:
+    """Return the signed-in actor, or raise NotAuthenticated."""
+    actor: Actor | None = g.get("actor")
+    if actor is None:
+        raise NotAuthenticated("sign in first")
+    return actor
+
+
+def csrf_token() -> str:
+    """Return this browser session's CSRF token, creating it on first use."""
+    if "csrf" not in session:
+        session["csrf"] = secrets.token_urlsafe(32)
+    return str(session["csrf"])
+
+
+def _fingerprint(user: UserRow) -> str:
+    # A token dies with the password it was issued under.
+    return hashlib.sha256(user.password_hash.encode()).hexdigest()[:16]
+
+
+def _serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.secret_key or "", salt=_TOKEN_SALT)
+
+
+def issue_token(user: UserRow) -> str:
+    """Return a signed bearer token for an API client."""
+    return str(_serializer().dumps({"u": user.username, "p": _fingerprint(user)}))
+
+
+def _token_user(token: str) -> UserRow:
+    try:
+        payload = _serializer().loads(token, max_age=current_app.config["TOKEN_MAX_AGE_SECONDS"])
+    except SignatureExpired:
+        raise NotAuthenticated("the token has expired; request a new one") from None
+    except BadSignature:
+        raise NotAuthenticated("the token is not valid") from None
+    try:
+        user = get_user(get_session(), payload["u"])
+    except NotFound:
+        raise NotAuthenticated("the token is not valid") from None
+    if not user.active or not hmac.compare_digest(payload.get("p", ""), _fingerprint(user)):
+        raise NotAuthenticated("the token is not valid")
+    return user
+
+
+def _load_actor() -> None:
+    g.actor = None
+    if request.path.startswith("/api/"):
+        header = request.headers.get("Authorization", "")
+        scheme, _, token = header.partition(" ")
+        if header and scheme.lower() == "bearer" and token.strip():
+            g.actor = Actor.of(_token_user(token.strip()))
+        elif header:
+            raise NotAuthenticated("use the header 'Authorization: Bearer <token>'")
+        return
+    username = session.get("user")
+    if username:
+        user = get_session().query(UserRow).filter_by(username=username, active=True).one_or_none()
+        if user is None:
+            session.pop("user", None)
+        else:
+            g.actor = Actor.of(user)
+
+
+def _check_csrf() -> None:
+    # The API authenticates by bearer token only, which a foreign page cannot send; pages use cookies.
+    if request.method not in _UNSAFE or request.path.startswith("/api/"):
+        return
+    sent = request.form.get("csrf_token") or request.headers.get("X-CSRF-Token") or ""
+    expected = session.get("csrf")
+    if not expected or not hmac.compare_digest(sent, str(expected)):
+        raise BadRequest("表单已过期或来源不明，请刷新页面后重试 (CSRF token missing or wrong)")
+
+
+def _safe_next(target: str | None) -> str:
+    parts = urlsplit(target or "")
+    if target and not parts.scheme and not parts.netloc and target.startswith("/"):
+        return target
+    return url_for("pages.inbox")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login() -> str | Response:
+    """Show the sign-in form, or sign in."""
+    error = None
+    if request.method == "POST":
+        try:
+            user = authenticate(get_session(), request.form.get("username", ""), request.form.get("password", ""))
+        except NotAuthenticated:
+            error = "bad_credentials"
+        else:
+            session.clear()  # a new session id for the signed-in user, against fixation
+            session["user"] = user.username
+            session["lang"] = request.form.get("lang") or "zh"
+            csrf_token()
+            return redirect(_safe_next(request.args.get("next")))
+    return render_template("login.html", error=error, next=request.args.get("next", "")), 401 if error else 200
+
+
+@bp.post("/logout")
+def logout() -> Response:
+    """Sign out."""
+    lang = session.get("lang")
+    session.clear()
+    if lang:
+        session["lang"] = lang
+    return redirect(url_for("auth.login"))
+
+
+def stored_secret_key(path: Path) -> str:
+    """Return the random key kept at `path`, creating it on first use, so sessions survive restarts."""
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(48), encoding="utf-8")
+        path.chmod(0o600)
+    return path.read_text(encoding="utf-8").strip()
+
+
+def init_app(app: Flask) -> None:
+    """Register sign-in, the actor loader and the CSRF check."""
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = stored_secret_key(Path(app.instance_path) / "secret_key")
+    app.register_blueprint(bp)
+    app.before_request(_load_actor)
+    app.before_request(_check_csrf)
+    app.jinja_env.globals["csrf_token"] = csrf_token
+

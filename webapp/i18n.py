@@ -1,0 +1,158 @@
+"""Interface text in Simplified Chinese (the default) and English; forms carry their own Chinese labels."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Flask, redirect, request, session, url_for
+from werkzeug.wrappers import Response
+
+__all__ = ["LANGUAGES", "bp", "init_app", "language", "translate"]
+
+LANGUAGES = ("zh", "en")
+
+# key: (Chinese, English)
+MESSAGES: dict[str, tuple[str, str]] = {
+    "app_name": ("Govflow 政务信息化项目流程", "Govflow government IT project workflow"),
+    "inbox": ("待办", "Inbox"),
+    "start": ("发起申请", "New application"),
+    "monitor": ("运行监控", "Monitoring"),
+    "api_docs": ("接口文档", "API docs"),
+    "sign_in": ("登录", "Sign in"),
+    "sign_out": ("退出", "Sign out"),
+    "username": ("用户名", "Username"),
+    "password": ("密码", "Password"),
+    "bad_credentials": ("用户名或密码错误", "Wrong username or password"),
+    "my_tasks": ("我的任务", "My tasks"),
+    "group_tasks": ("本组任务", "My groups' tasks"),
+    "jurisdiction": ("辖区", "Jurisdiction"),
+    "process": ("流程", "Process"),
+    "task": ("任务", "Task"),
+    "due_state": ("期限状态", "Due state"),
+    "overdue": ("已逾期", "Overdue"),
+    "due_soon": ("即将到期", "Due soon"),
+    "on_time": ("期限内", "On time"),
+    "no_deadline": ("无期限", "No deadline"),
+    "search": ("搜索", "Search"),
+    "search_hint": ("项目编号或项目名称", "Business key or project name"),
+    "sort": ("排序", "Sort"),
+    "sort_due": ("按期限", "By due date"),
+    "sort_newest": ("最新在前", "Newest first"),
+    "all": ("全部", "All"),
+    "filter": ("筛选", "Filter"),
+    "business_key": ("项目编号", "Business key"),
+    "project_name": ("项目名称", "Project name"),
+    "agency": ("办理机构", "Agency"),
+    "due_at": ("办理期限", "Due"),
+    "assignee": ("办理人", "Assignee"),
+    "unassigned": ("未认领", "Unclaimed"),
+    "claim": ("认领", "Claim"),
+    "unclaim": ("退回组内", "Unclaim"),
+    "open": ("办理", "Open"),
+    "no_tasks": ("暂无待办任务", "No tasks"),
+    "page_of": ("第 {page} / {pages} 页，共 {total} 条", "Page {page} of {pages}, {total} in all"),
+    "previous": ("上一页", "Previous"),
+    "next": ("下一页", "Next"),
+    "submit": ("提交", "Submit"),
+    "earlier_steps": ("前序环节提交的信息", "Data from earlier steps"),
+    "submitted_by": ("提交人", "Submitted by"),
+    "submitted_data": ("提交的信息", "Submitted data"),
+    "claimed_by_other": ("该任务已由 {user} 认领", "Claimed by {user}"),
+    "task_done": ("该任务已办结", "This task is completed"),
+    "fix_errors": ("请按提示修改标红的字段后再提交", "Please correct the marked fields"),
+    "conflict": ("任务状态已变化，请刷新页面", "The task changed meanwhile; reload the page"),
+    "network_error": ("提交失败，请稍后重试", "Submission failed; try again"),
+    "view_instance": ("查看流程进度", "View progress"),
+    "instance": ("流程实例", "Process instance"),
+    "status": ("状态", "Status"),
+    "status_running": ("办理中", "Running"),
+    "status_waiting": ("等待中", "Waiting"),
+    "status_completed": ("已办结", "Completed"),
+    "status_error": ("出错", "Error"),
+    "status_cancelled": ("已撤销", "Cancelled"),
+    "version": ("版本", "Version"),
+    "unit": ("申报单位", "Applicant unit"),
+    "started": ("发起时间", "Started"),
+    "open_tasks": ("当前任务", "Current tasks"),
+    "timers": ("计时器", "Timers"),
+    "fires_at": ("触发时间", "Fires at"),
+    "decisions": ("决策记录", "Decisions"),
+    "decision": ("决策", "Decision"),
+    "inputs": ("输入", "Inputs"),
+    "outputs": ("输出", "Outputs"),
+    "audit": ("办理记录", "Audit trail"),
+    "when": ("时间", "When"),
+    "who": ("操作人", "Who"),
+    "what": ("操作", "What"),
+    "element": ("环节", "Element"),
+    "data": ("数据", "Data"),
+    "legend_done": ("已完成", "Completed"),
+    "legend_active": ("当前环节", "Active"),
+    "legend_error": ("出错环节", "In error"),
+    "start_intro": ("以本单位名义发起新的项目申请。", "Start a new project application for your unit."),
+    "business_key_optional": ("项目编号（可不填，系统自动生成）", "Business key (optional, generated if empty)"),
+    "start_button": ("发起", "Start"),
+    "nothing_to_start": ("您没有可发起的流程", "There is no process you can start"),
+    "versions": ("流程版本", "Process versions"),
+    "running_instances": ("未办结", "Unfinished"),
+    "error_instances": ("出错", "In error"),
+    "heat_map": ("热力图", "Heat map"),
+    "errors": ("出错的实例", "Instances in error"),
+    "message": ("错误信息", "Message"),
+    "retry": ("重试", "Retry"),
+    "overdue_by_agency": ("各机构逾期任务", "Overdue tasks by agency"),
+    "count": ("数量", "Count"),
+    "oldest_due": ("最早期限", "Oldest due date"),
+    "no_errors": ("没有出错的实例", "No instance is in error"),
+    "no_overdue": ("没有逾期任务", "Nothing is overdue"),
+    "instances_here": ("个实例停留在此", "instances here"),
+    "error_title": ("出错了", "Something went wrong"),
+    "back": ("返回", "Back"),
+    "yes": ("是", "Yes"),
+    "no": ("否", "No"),
+    "action_start": ("发起", "started"),
+    "action_claim": ("认领", "claimed"),
+    "action_unclaim": ("退回", "unclaimed"),
+    "action_assign": ("指派", "assigned"),
+    "action_complete": ("提交", "completed"),
+    "action_decide": ("决策", "decided"),
+    "action_timer": ("计时器触发", "timer fired"),
+    "action_error": ("出错", "failed"),
+    "action_retry": ("重试", "retried"),
+    "action_cancel": ("撤销", "cancelled"),
+    "signed_in_as": ("当前用户", "Signed in as"),
+    "diagram": ("流程图", "Diagram"),
+}
+
+
+def language() -> str:
+    """Return the interface language of this request."""
+    # Chinese unless the person chose English: clerks' machines often run English browsers.
+    chosen = session.get("lang")
+    return str(chosen) if chosen in LANGUAGES else "zh"
+
+
+def translate(key: str, **values: object) -> str:
+    """Return the interface text for `key` in the request's language."""
+    pair = MESSAGES.get(key)
+    if pair is None:
+        return key
+    text = pair[1] if language() == "en" else pair[0]
+    return text.format(**values) if values else text
+
+
+bp = Blueprint("i18n", __name__)
+
+
+@bp.get("/lang/<code>")
+def choose(code: str) -> Response:
+    """Switch the interface language and go back."""
+    if code in LANGUAGES:
+        session["lang"] = code
+    back = request.referrer or ""
+    return redirect(back if back.startswith(request.host_url) else url_for("pages.inbox"))
+
+
+def init_app(app: Flask) -> None:
+    """Make `_()` and `lang` available in templates."""
+    app.register_blueprint(bp)
+    app.jinja_env.globals["_"] = translate
+    app.jinja_env.globals["current_language"] = language
