@@ -8,12 +8,12 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine as SqlEngine
-from sqlalchemy import create_engine, event
+from sqlalchemy import create_engine, event, inspect
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
-from .errors import Conflict
+from .errors import Conflict, GovflowError
 from .models import Base
 
 __all__ = ["init_db", "lost_races_as_conflicts", "make_db_engine", "make_session_factory", "unit_of_work"]
@@ -47,8 +47,16 @@ def make_session_factory(engine: SqlEngine) -> sessionmaker[Session]:
 
 
 def init_db(engine: SqlEngine) -> None:
-    """Create every table that does not exist yet."""
+    """Create every table that does not exist yet; refuse a database whose tables lack columns."""
     Base.metadata.create_all(engine)
+    inspector = inspect(engine)
+    missing = [f"{table.name}.{column.name}" for table in Base.metadata.sorted_tables
+               for column in table.columns
+               if column.name not in {c["name"] for c in inspector.get_columns(table.name)}]
+    if missing:
+        # No migrations yet: say so now rather than fail on the first query that needs the column.
+        raise GovflowError(f"the database was created by an older Govflow and lacks {', '.join(missing)}; "
+                           f"recreate it (for SQLite, delete the file) and deploy again")
 
 
 @contextmanager

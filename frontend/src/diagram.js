@@ -29,6 +29,14 @@ async function show(config) {
     badge.textContent = String(count);
     overlays.add(id, { position: { top: -12, right: 12 }, html: badge });
   }
+  // Wide lifecycle diagrams shrink to unreadable size when fitted: zoom in on where the work is.
+  const hottest = Object.entries(counts).sort((a, b) => b[1] - a[1])[0];
+  const focusId = [...(config.failed || []), ...(config.active || []), ...(hottest ? [hottest[0]] : [])]
+    .find((id) => registry.get(id));
+  if (focusId && canvas.viewbox().scale < 0.6) {
+    canvas.zoom(0.9);
+    canvas.scrollToElement(registry.get(focusId), { top: 200, left: 300, right: 300, bottom: 200 });
+  }
   container.dataset.ready = "true";
 }
 

@@ -2,6 +2,7 @@
 import { createRoot } from "react-dom/client";
 import { useState } from "react";
 import Form from "@rjsf/core";
+import { englishStringTranslator, TranslatableString } from "@rjsf/utils";
 import { customizeValidator } from "@rjsf/validator-ajv8";
 import Ajv2020 from "ajv/dist/2020";
 import localizeZh from "ajv-i18n/localize/zh";
@@ -9,6 +10,21 @@ import localizeZh from "ajv-i18n/localize/zh";
 // Forms declare draft 2020-12; Chinese messages unless the clerk chose English.
 function makeValidator(language) {
   return customizeValidator({ AjvClass: Ajv2020 }, language === "en" ? undefined : localizeZh);
+}
+
+// rjsf's own words (the error list title, array buttons) in Chinese, the rest as rjsf has them.
+const CHINESE = {
+  [TranslatableString.ErrorsLabel]: "错误",
+  [TranslatableString.AddItemButton]: "添加",
+  [TranslatableString.RemoveButton]: "删除",
+  [TranslatableString.MoveUpButton]: "上移",
+  [TranslatableString.MoveDownButton]: "下移",
+  [TranslatableString.YesLabel]: "是",
+  [TranslatableString.NoLabel]: "否",
+};
+
+function translator(language) {
+  return (key, params) => (language !== "en" && CHINESE[key]) || englishStringTranslator(key, params);
 }
 
 // Server field errors ("a.b" paths) become rjsf's nested extraErrors shape.
@@ -75,7 +91,7 @@ function TaskForm({ config, validator }) {
               submitText: config.messages.submit, props: { disabled: busy } } }}
             formData={formData} validator={validator} extraErrors={extraErrors}
             onChange={({ formData: data }) => setFormData(data)} onSubmit={submit}
-            showErrorList="top" noHtml5Validate />
+            translateString={translator(config.language)} showErrorList="top" noHtml5Validate />
     </>
   );
 }

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.orm import Session, sessionmaker
 
-from engine import Bundle, Engine, Settings, make_db_engine
+from engine import Bundle, Engine, GovflowError, Settings, init_db, make_db_engine
 from engine.deployments import deploy_bundle
 from engine.instances import get_instance, load, start_instance
 from engine.scripting import RestrictedEnvironment
@@ -75,3 +75,12 @@ def test_helpers_reach_dmn_cells_and_use_the_engine_clock(engine: Engine) -> Non
         assert environment.evaluate("add_working_days(today(), 5)", {}) == "2025-10-14"
         assert environment.evaluate("deadline('2025-10-14')", {}) == "2025-10-15T00:00:00+08:00"
         assert environment.evaluate("working_days_between(signed, '2025-10-14') <= 5", {"signed": "2025-09-30"})
+
+
+def test_init_db_refuses_tables_of_an_older_schema(tmp_path: Path) -> None:
+    db = make_db_engine(f"sqlite:///{tmp_path / 'old.sqlite'}")
+    with db.begin() as connection:
+        connection.execute(text("CREATE TABLE task (id VARCHAR(36) PRIMARY KEY)"))
+    with pytest.raises(GovflowError, match="task.instance_id"):
+        init_db(db)
+    db.dispose()

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 from flask import Flask
 
-from engine import FakeClock, unit_of_work
+from engine import Conflict, FakeClock, unit_of_work
+from engine.audit import audit_trail
 from engine.instances import get_instance, start_instance
 from webapp import create_app
 from webapp.scheduler import fire_timers_job, init_scheduler, should_start
@@ -52,3 +55,34 @@ def test_started_in_a_serving_process(database_url: str) -> None:
     finally:
         scheduler.shutdown(wait=False)
         app.extensions["govflow.db"].dispose()
+
+
+def test_two_app_processes_fire_each_due_timer_exactly_once(app: Flask, database_url: str) -> None:
+    """Two apps with their own connection pools, as two worker processes have, run the job at once."""
+    engine = app.extensions["govflow.engine"]
+    with unit_of_work(app.extensions["govflow.sessions"]) as session:
+        ids = [start_instance(engine, session, "smoke_acceptance", {}, actor="clerk").id for _ in range(10)]
+    other = create_app({"TESTING": True, "DATABASE_URL": database_url, "SECRET_KEY": "x", "ENGINE": engine})
+    engine.clock.set("2025-10-20T09:00:00+08:00")
+    barrier = threading.Barrier(2)
+    fired: list[list[str]] = []
+
+    def worker(application: Flask) -> None:
+        barrier.wait()
+        try:
+            fired.append(fire_timers_job(application))
+        except Conflict:
+            fired.append([])  # SQLite lets one writer through; the other backs off until the next tick
+
+    threads = [threading.Thread(target=worker, args=(a,)) for a in (app, other)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    fired.append(fire_timers_job(other))  # the next tick picks up whatever a backed-off worker left
+    other.extensions["govflow.db"].dispose()
+    all_fired = [i for batch in fired for i in batch]
+    assert sorted(all_fired) == sorted(ids)  # every instance once, none twice
+    with unit_of_work(app.extensions["govflow.sessions"]) as session:
+        timer_events = [e for i in ids for e in audit_trail(session, i) if e.action == "timer"]
+    assert len(timer_events) == len(ids)
