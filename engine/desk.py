@@ -8,6 +8,7 @@ import secrets
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -157,7 +158,8 @@ def _may_apply(actor: Actor, bundle: str) -> bool:
 
 
 def _new_business_key(engine: Engine, bundle: str) -> str:
-    return f"{bundle.upper()}-{engine.now():%Y%m%d}-{secrets.token_hex(3).upper()}"
+    local = engine.now().astimezone(ZoneInfo(engine.settings.timezone))  # the clerk's date, not UTC's
+    return f"{bundle.upper()}-{local:%Y%m%d}-{secrets.token_hex(3).upper()}"
 
 
 def _titled(engine: Engine, instance_row: InstanceRow, row: TaskRow) -> list[tuple[str, str]]:

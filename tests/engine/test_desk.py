@@ -107,7 +107,8 @@ def test_returned_task_is_prefilled_with_what_the_process_holds(engine: Engine,
         assert "deptOpinion" not in view.form_data  # only this form's fields
 
 
-def test_only_applicant_clerks_with_a_unit_start_projects(engine: Engine, qingyang: sessionmaker[Session]) -> None:
+def test_only_applicant_clerks_with_a_unit_start_projects(engine: Engine, qingyang: sessionmaker[Session],
+                                                         clock: FakeClock) -> None:
     with unit(qingyang) as session:
         assert [v.process_id for v in desk.startable_versions(session, APPLICANT)] == ["qingyang_project"]
         assert desk.startable_versions(session, SUPERVISOR) == []
@@ -122,10 +123,11 @@ def test_only_applicant_clerks_with_a_unit_start_projects(engine: Engine, qingya
     with pytest.raises(InvalidInput) as caught, unit(qingyang) as session:
         desk.start_project(engine, session, APPLICANT, "qingyang_project", business_key="QY-1")
     assert caught.value.errors[0].field == "business_key"
+    clock.set("2025-10-01T07:30:00+08:00")  # still 30 September in UTC: the key carries the local date
     generated = _start(engine, qingyang)
     with unit(qingyang) as session:
         keys = {oversight.instance_view(engine, session, APPLICANT, i).row.business_key for i in (first, generated)}
-        assert "QY-1" in keys and any(k.startswith("QINGYANG-20250930-") for k in keys)
+        assert "QY-1" in keys and any(k.startswith("QINGYANG-20251001-") for k in keys)
 
 
 def test_idempotency_key_replays_the_first_answer(engine: Engine, qingyang: sessionmaker[Session]) -> None:

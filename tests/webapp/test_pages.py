@@ -10,6 +10,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from engine import FakeClock, unit_of_work
+from engine.instances import start_instance
 from engine.users import create_user
 from webapp.scheduler import fire_timers_job
 
@@ -144,3 +145,20 @@ def test_monitoring_heat_map_and_retry_for_administrators(app: Flask, login: Log
     config = json.loads(re.search(r'id="diagram-config">(.*?)</script>', heat, re.S).group(1))  # type: ignore[union-attr]
     assert config["counts"] == {"Task_Register": 3}
     assert login(APPLICANT).get("/monitor/qingyang_project/1").status_code == 403
+
+
+def test_instances_in_error_are_listed_with_their_message_and_can_be_retried(app: Flask, login: Login) -> None:
+    engine = app.extensions["govflow.engine"]
+    with unit_of_work(app.extensions["govflow.sessions"]) as session:
+        failed = start_instance(engine, session, "smoke_failing", {"divisor": 0}, actor="clerk", business_key="ERR-1")
+    admin = login("admin")
+    heat = admin.get("/monitor/smoke_failing/1").get_data(as_text=True)
+    assert "ERR-1" in heat and "division by zero" in heat
+    assert f'/instances/{failed.id}/retry' in heat
+    clerk = login("qingyang_data_bureau")
+    assert clerk.post(f"/instances/{failed.id}/retry", data={"csrf_token": csrf_of(clerk)}).status_code == 403
+    retried = admin.post(f"/instances/{failed.id}/retry", data={"csrf_token": csrf_of(admin),
+                                                               "next": "/monitor/smoke_failing/1"})
+    assert retried.headers["Location"] == "/monitor/smoke_failing/1"
+    page = admin.get(f"/instances/{failed.id}").get_data(as_text=True)
+    assert "重试" in page and "division by zero" in page  # retried, and the data still divides by zero
