@@ -54,6 +54,11 @@ class Actor:
         """Return the jurisdictions (bundles) the actor has a group in."""
         return frozenset(group.split(":", 1)[0] for group in self.groups)
 
+    @property
+    def applies(self) -> bool:
+        """Tell whether the actor clerks for an applicant unit somewhere, so may start projects."""
+        return any(is_applicant_group(group) for group in self.groups)
+
     def owns(self, bundle: str) -> bool:
         """Tell whether the actor may edit and deploy this jurisdiction's bundle."""
         return self.is_admin or (self.role == "process_owner" and bundle in self.jurisdictions)

@@ -69,7 +69,10 @@ def test_other_units_and_agencies_cannot_reach_the_task(login: Login) -> None:
         assert _complete(clerk, task, ANSWERS["Task_Register"]).status_code == 404
         assert clerk.post(task + "/claim", data={"csrf_token": csrf_of(clerk)}).status_code == 404
         assert _task_ids(clerk.get("/").get_data(as_text=True)) == []
-    assert login("qingyang_data_bureau").get("/monitor").status_code == 403
+    bureau = login("qingyang_data_bureau")
+    assert bureau.get("/monitor").status_code == 403
+    assert 'href="/start"' not in bureau.get("/").get_data(as_text=True)
+    assert 'href="/start"' in login(APPLICANT).get("/").get_data(as_text=True)
 
 
 def test_claim_and_unclaim_from_the_inbox(app: Flask, login: Login) -> None:
