@@ -17,6 +17,7 @@ from webapp import create_app
 from ..engine.helpers import SMOKE
 
 Login = Callable[[str], FlaskClient]
+Tokens = Callable[[str], dict[str, str]]
 
 
 @pytest.fixture
@@ -64,7 +65,7 @@ def login(app: Flask) -> Login:
 
 
 @pytest.fixture
-def token_for(client: FlaskClient) -> Callable[[str], dict[str, str]]:
+def token_for(client: FlaskClient) -> Tokens:
     """Return a factory of Authorization headers for demo users."""
 
     def headers(username: str) -> dict[str, str]:

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from flask import Flask
 from flask.testing import FlaskClient
 
 from ..jurisdictions.test_qingyang_process import ANSWERS
+from .conftest import Tokens
 
-Tokens = Callable[[str], dict[str, str]]
 APPLICANT = "qingyang_applicant_unit"
 
 

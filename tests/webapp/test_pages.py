@@ -15,7 +15,7 @@ from engine.users import create_user
 from webapp.scheduler import fire_timers_job
 
 from ..jurisdictions.test_qingyang_process import ANSWERS
-from .conftest import Login, csrf_of
+from .conftest import Login, Tokens, csrf_of
 
 APPLICANT = "qingyang_applicant_unit"
 
@@ -32,6 +32,12 @@ def _complete(clerk: FlaskClient, task_path: str, data: dict[str, Any], **header
     return clerk.post(task_path + "/complete", json=data, headers={"X-CSRF-Token": csrf_of(clerk), **headers})
 
 
+def _embedded_json(page: str, element_id: str) -> Any:
+    found = re.search(rf'id="{element_id}">(.*?)</script>', page, re.S)
+    assert found is not None, f"no #{element_id} on the page"
+    return json.loads(found.group(1))
+
+
 def _task_ids(page: str) -> list[str]:
     return re.findall(r'data-task="([0-9a-f-]{36})"', page)
 
@@ -41,7 +47,7 @@ def test_start_page_opens_the_first_task_with_its_form(login: Login) -> None:
     assert "项目编号（可不填" in clerk.get("/start").get_data(as_text=True)
     page = clerk.get(_start(clerk)).get_data(as_text=True)
     assert "填报项目基本情况" in page
-    config = json.loads(re.search(r'id="task-form-config">(.*?)</script>', page, re.S).group(1))  # type: ignore[union-attr]
+    config = _embedded_json(page, "task-form-config")
     assert config["schema"]["properties"]["projectName"]["title"] == "项目名称"
     assert config["uiSchema"]["applicantType"]["ui:enumNames"][0] == "县直单位"
     assert config["csrfToken"] == csrf_of(clerk)
@@ -92,14 +98,15 @@ def test_claim_and_unclaim_from_the_inbox(app: Flask, login: Login) -> None:
     assert _task_ids(found) == [task_id] and _task_ids(clerk.get("/?q=nothing").get_data(as_text=True)) == []
 
 
-def test_clerks_carry_a_qingyang_project_from_application_to_acceptance(app: Flask, login: Login,
-                                                                        clock: FakeClock) -> None:
+def test_clerks_carry_a_qingyang_project_from_application_to_acceptance(app: Flask, login: Login, clock: FakeClock,
+                                                                        token_for: Tokens) -> None:
     clock.set("2025-03-01T09:00:00+08:00")
     clerks: dict[str, FlaskClient] = {}
     applicant = clerks.setdefault(APPLICANT, login(APPLICANT))
     _start(applicant)
     instance_path = ""
     done: list[str] = []
+    admin_token = token_for("admin")
 
     def work_until_nothing_is_ready() -> None:
         nonlocal instance_path
@@ -108,7 +115,7 @@ def test_clerks_carry_a_qingyang_project_from_application_to_acceptance(app: Fla
             pending = _task_ids(admin.get("/?per_page=200").get_data(as_text=True))
             if not pending:
                 return
-            detail = admin.get(f"/api/v1/tasks/{pending[0]}", headers=_token(admin))
+            detail = admin.get(f"/api/v1/tasks/{pending[0]}", headers=admin_token)
             group, spec = detail.json["task"]["candidate_group"], detail.json["task"]["task"]
             clerk = clerks.setdefault(group, login(group.replace(":", "_")))
             response = _complete(clerk, f"/tasks/{pending[0]}", ANSWERS[spec])
@@ -126,15 +133,10 @@ def test_clerks_carry_a_qingyang_project_from_application_to_acceptance(app: Fla
     assert done[-2:] == ["Task_SelfAcceptance", "Task_FileAcceptance"]
     page = applicant.get(instance_path).get_data(as_text=True)
     assert "验收" in page and "Timer_PostEvalOpens" in page  # waiting for the post-evaluation window
-    config = json.loads(re.search(r'id="diagram-config">(.*?)</script>', page, re.S).group(1))  # type: ignore[union-attr]
+    config = _embedded_json(page, "diagram-config")
     assert "Task_FileAcceptance" in config["done"] and config["active"] == ["Timer_PostEvalOpens"]
     assert 'id="qingyang_project"' in config["xml"]
     assert page.count("决策") >= 2 and "Rule_Gates" in page
-
-
-def _token(client: FlaskClient) -> dict[str, str]:
-    response = client.post("/api/v1/auth/token", json={"username": "admin", "password": "govflow-demo"})
-    return {"Authorization": f"Bearer {response.json['token']}"}
 
 
 def test_monitoring_heat_map_and_retry_for_administrators(app: Flask, login: Login) -> None:
@@ -145,7 +147,7 @@ def test_monitoring_heat_map_and_retry_for_administrators(app: Flask, login: Log
     monitor = admin.get("/monitor").get_data(as_text=True)
     assert "qingyang_project" in monitor and "没有逾期任务" in monitor
     heat = admin.get("/monitor/qingyang_project/1").get_data(as_text=True)
-    config = json.loads(re.search(r'id="diagram-config">(.*?)</script>', heat, re.S).group(1))  # type: ignore[union-attr]
+    config = _embedded_json(heat, "diagram-config")
     assert config["counts"] == {"Task_Register": 3}
     assert login(APPLICANT).get("/monitor/qingyang_project/1").status_code == 403
 

@@ -5,6 +5,11 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import fields
 
+from engine.inbox import DUE_STATES
+from engine.instances import CANCELLED, COMPLETED, ERROR, RUNNING, WAITING
+
+from .common import PageArgs
+
 __all__ = [
     "AuditSchema", "CalendarAnswerSchema", "CalendarArgs", "CompleteResultSchema", "DecisionArgs",
     "DecisionResultSchema", "HeatMapSchema", "InstanceDetailSchema", "InstanceListArgs", "InstanceSchema",
@@ -80,17 +85,14 @@ class TaskDetailSchema(ma.Schema):
     form_data = fields.Dict()
 
 
-class TaskListArgs(ma.Schema):
+class TaskListArgs(PageArgs):
     scope = fields.String(load_default="groups", validate=ma.validate.OneOf(["groups", "mine"]))
     bundle = fields.String(load_default=None)
     process_id = fields.String(load_default=None)
     task = fields.String(load_default=None)
-    due = fields.String(load_default=None,
-                        validate=ma.validate.OneOf(["overdue", "due_soon", "on_time", "no_deadline"]))
+    due = fields.String(load_default=None, validate=ma.validate.OneOf(DUE_STATES))
     search = fields.String(load_default=None)
     sort = fields.String(load_default="due", validate=ma.validate.OneOf(["due", "newest"]))
-    page = fields.Integer(load_default=1, validate=ma.validate.Range(min=1))
-    per_page = fields.Integer(load_default=25, validate=ma.validate.Range(min=1, max=200))
 
 
 class CompleteResultSchema(ma.Schema):
@@ -143,13 +145,11 @@ class InstanceDetailSchema(ma.Schema):
         return [{"element": e, "due_at": d.isoformat()} for e, d in view.timers]  # type: ignore[attr-defined]
 
 
-class InstanceListArgs(ma.Schema):
+class InstanceListArgs(PageArgs):
     process_id = fields.String(load_default=None)
-    status = fields.String(load_default=None, validate=ma.validate.OneOf(
-        ["running", "waiting", "completed", "error", "cancelled"]))
+    status = fields.String(load_default=None,
+                           validate=ma.validate.OneOf([RUNNING, WAITING, COMPLETED, ERROR, CANCELLED]))
     business_key = fields.String(load_default=None)
-    page = fields.Integer(load_default=1, validate=ma.validate.Range(min=1))
-    per_page = fields.Integer(load_default=25, validate=ma.validate.Range(min=1, max=200))
 
 
 class StartArgs(ma.Schema):
