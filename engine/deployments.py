@@ -5,18 +5,29 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
+from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from .audit import record
 from .bundle import Bundle
 from .compiler import compile_bundle
 from .errors import DeploymentError, NotFound, Problem
-from .models import DecisionVersion, Deployment, ProcessVersion
+from .models import CurrentVersion, DecisionVersion, Deployment, InstanceRow, ProcessVersion
 from .runtime import Engine
 
-__all__ = ["DeployResult", "deploy_bundle", "get_version", "latest_decision", "list_versions"]
+__all__ = [
+    "DeployResult",
+    "VersionEntry",
+    "current_versions",
+    "deploy_bundle",
+    "get_version",
+    "latest_decision",
+    "list_versions",
+    "make_current",
+    "version_history",
+]
 
 
 @dataclass
@@ -30,8 +41,9 @@ class DeployResult:
     new_decisions: list[DecisionVersion] = field(default_factory=list)
 
 
-def deploy_bundle(engine: Engine, session: Session, bundle: Bundle, actor: str, note: str = "") -> DeployResult:
-    """Check a bundle and store it as new versions; a rejected bundle stores nothing."""
+def deploy_bundle(engine: Engine, session: Session, bundle: Bundle, actor: str, note: str = "",
+                  tag: str = "") -> DeployResult:
+    """Check a bundle and store it as new versions that new instances start on; a rejected bundle stores nothing."""
     existing = session.scalar(select(Deployment).where(
         Deployment.bundle == bundle.name, Deployment.content_hash == bundle.content_hash))
     if existing is not None:
@@ -40,7 +52,7 @@ def deploy_bundle(engine: Engine, session: Session, bundle: Bundle, actor: str, 
     _check_ownership(session, bundle.name, compiled.processes, compiled.decisions)
     now = engine.now()
     deployment = Deployment(bundle=bundle.name, content_hash=bundle.content_hash, files=bundle.as_texts(),
-                            deployed_by=actor, deployed_at=now, note=note)
+                            deployed_by=actor, deployed_at=now, note=note, tag=tag[:64])
     session.add(deployment)
     session.flush()
     result = DeployResult(deployment, created=True)
@@ -70,11 +82,46 @@ def deploy_bundle(engine: Engine, session: Session, bundle: Bundle, actor: str, 
         session.add(row)
         result.new_decisions.append(row)
     session.flush()
+    for version in result.new_versions:
+        _point_at(session, version, actor, now)
     record(session, now, actor, "deploy", data={
-        "bundle": bundle.name, "deployment": deployment.id, "hash": bundle.content_hash,
+        "bundle": bundle.name, "deployment": deployment.id, "hash": bundle.content_hash, "tag": tag, "note": note,
         "versions": {v.process_id: v.version for v in result.new_versions},
         "decisions": {d.decision_id: d.version for d in result.new_decisions}})
     return result
+
+
+@dataclass(frozen=True)
+class VersionEntry:
+    """One line of a process's version history: who deployed it, when, why, and what still runs on it."""
+
+    process_id: str
+    version: int
+    name: str
+    bundle: str
+    created_at: datetime
+    created_by: str
+    tag: str
+    note: str
+    current: bool
+    open_instances: int
+
+
+def version_history(session: Session, process_id: str) -> list[VersionEntry]:
+    """Return the versions of a process, newest first, with their deployment notes and open instances."""
+    rows = list_versions(session, process_id)
+    if not rows:
+        raise NotFound(f"process {process_id} is not deployed")
+    current = current_versions(session).get(process_id)
+    counts = dict(session.execute(
+        select(InstanceRow.process_version_id, func.count()).where(
+            InstanceRow.process_id == process_id, InstanceRow.status.not_in(["completed", "cancelled"]))
+        .group_by(InstanceRow.process_version_id)).all())
+    notes = {d.id: d for d in session.scalars(select(Deployment).where(
+        Deployment.id.in_({row.deployment_id for row in rows})))}
+    return [VersionEntry(row.process_id, row.version, row.name, row.bundle, row.created_at, row.created_by,
+                         notes[row.deployment_id].tag, notes[row.deployment_id].note, row.version == current,
+                         counts.get(row.id, 0)) for row in rows]
 
 
 def list_versions(session: Session, process_id: str | None = None) -> list[ProcessVersion]:
@@ -86,9 +133,10 @@ def list_versions(session: Session, process_id: str | None = None) -> list[Proce
 
 
 def get_version(session: Session, process_id: str, version: int | None = None) -> ProcessVersion:
-    """Return one version of a process, the latest when `version` is None."""
+    """Return one version of a process, the current one (what new instances start on) when `version` is None."""
     if version is None:
-        row = _latest(session, process_id)
+        current = session.get(CurrentVersion, process_id)
+        row = current.process_version if current is not None else _latest(session, process_id)
     else:
         row = session.scalar(select(ProcessVersion).where(
             ProcessVersion.process_id == process_id, ProcessVersion.version == version))
@@ -96,6 +144,38 @@ def get_version(session: Session, process_id: str, version: int | None = None) -
         suffix = f" version {version}" if version is not None else ""
         raise NotFound(f"process {process_id}{suffix} is not deployed")
     return row
+
+
+def current_versions(session: Session) -> dict[str, int]:
+    """Return {process id: version number new instances start on} for every deployed process."""
+    newest = dict(session.execute(select(ProcessVersion.process_id, func.max(ProcessVersion.version))
+                                  .group_by(ProcessVersion.process_id)).all())
+    chosen = session.execute(select(CurrentVersion.process_id, ProcessVersion.version)
+                             .join(ProcessVersion, CurrentVersion.process_version_id == ProcessVersion.id))
+    return {**newest, **dict(chosen.all())}
+
+
+def make_current(engine: Engine, session: Session, process_id: str, version: int, actor: str) -> ProcessVersion:
+    """Let new instances start on `version`; running instances stay where they are (a rollback, say)."""
+    row = get_version(session, process_id, version)
+    previous = get_version(session, process_id)
+    now = engine.now()
+    _point_at(session, row, actor, now)
+    record(session, now, actor, "make-current", element=process_id,
+           data={"process": process_id, "from_version": previous.version, "to_version": row.version,
+                 "rollback": row.version < previous.version})
+    return row
+
+
+def _point_at(session: Session, version: ProcessVersion, actor: str, now: datetime) -> None:
+    current = session.get(CurrentVersion, version.process_id)
+    if current is None:
+        session.add(CurrentVersion(process_id=version.process_id, process_version_id=version.id,
+                                   set_by=actor, set_at=now))
+    else:
+        current.process_version_id, current.set_by, current.set_at = version.id, actor, now
+        current.process_version = version
+    session.flush()
 
 
 def latest_decision(session: Session, decision_id: str) -> DecisionVersion:

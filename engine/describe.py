@@ -28,7 +28,8 @@ def json_default(value: Any) -> Any:
 def describe_deployment(row: Deployment) -> dict[str, Any]:
     """Describe a deployment without its file contents."""
     return {"id": row.id, "bundle": row.bundle, "hash": row.content_hash, "files": sorted(row.files),
-            "deployed_by": row.deployed_by, "deployed_at": _iso(row.deployed_at), "note": row.note}
+            "deployed_by": row.deployed_by, "deployed_at": _iso(row.deployed_at), "note": row.note,
+            "tag": row.tag}
 
 
 def describe_version(row: ProcessVersion) -> dict[str, Any]:

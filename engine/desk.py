@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from . import instances, tasks
 from .access import APPLICANT_ROLE, Actor, check_instance, check_task, visible_tasks
-from .deployments import get_version, list_versions
+from .deployments import current_versions, get_version, list_versions
 from .describe import describe_instance, describe_task, json_default
 from .errors import Conflict, FieldError, InvalidInput, PermissionDenied
 from .models import IdempotentResponse, InstanceRow, ProcessVersion, TaskRow
@@ -57,11 +57,10 @@ class Completion:
 
 def startable_versions(session: Session, actor: Actor) -> list[ProcessVersion]:
     """Return the current version of every process the actor's unit may apply to."""
-    latest: dict[str, ProcessVersion] = {}
-    for version in list_versions(session):
-        if _may_apply(actor, version.bundle):
-            latest.setdefault(version.process_id, version)  # newest first within each process
-    return sorted(latest.values(), key=lambda v: (v.bundle, v.process_id))
+    chosen = current_versions(session)
+    startable = [version for version in list_versions(session)
+                 if chosen.get(version.process_id) == version.version and _may_apply(actor, version.bundle)]
+    return sorted(startable, key=lambda v: (v.bundle, v.process_id))
 
 
 def start_project(engine: Engine, session: Session, actor: Actor, process_id: str, *,

@@ -12,8 +12,10 @@ __all__ = [
     "AuditEvent",
     "UserRow",
     "Base",
+    "CurrentVersion",
     "DecisionVersion",
     "Deployment",
+    "Draft",
     "IdempotentResponse",
     "InstanceRow",
     "ProcessVersion",
@@ -59,6 +61,7 @@ class Deployment(Base):
     deployed_by: Mapped[str] = mapped_column(String(64))
     deployed_at: Mapped[datetime] = mapped_column(UTCDateTime)
     note: Mapped[str] = mapped_column(Text, default="")
+    tag: Mapped[str] = mapped_column(String(64), default="")
 
 
 class ProcessVersion(Base):
@@ -81,6 +84,36 @@ class ProcessVersion(Base):
 
     # Loaded only on a cache miss: a deployment carries every file of its bundle.
     deployment: Mapped[Deployment] = relationship(lazy="select")
+
+
+class CurrentVersion(Base):
+    """Which version of a process new instances start on; absent means the newest."""
+
+    __tablename__ = "current_version"
+
+    process_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    process_version_id: Mapped[int] = mapped_column(ForeignKey("process_version.id"))
+    set_by: Mapped[str] = mapped_column(String(64))
+    set_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    process_version: Mapped[ProcessVersion] = relationship(lazy="joined", innerjoin=True)
+
+
+class Draft(Base):
+    """A bundle being edited: never live until it is deployed as new versions."""
+
+    __tablename__ = "draft"
+
+    bundle: Mapped[str] = mapped_column(String(64), primary_key=True)
+    files: Mapped[dict[str, str]] = mapped_column(JSON)
+    # The deployment the draft was opened from, so a deploy can tell what it changes.
+    base_deployment_id: Mapped[int | None] = mapped_column(ForeignKey("deployment.id"))
+    revision: Mapped[int] = mapped_column(Integer, nullable=False)
+    updated_by: Mapped[str] = mapped_column(String(64))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    # Two editors saving over each other: the stale save matches no row and becomes a 409.
+    __mapper_args__ = {"version_id_col": revision}
 
 
 class DecisionVersion(Base):

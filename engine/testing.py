@@ -19,12 +19,14 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.pool import StaticPool
 
-from . import decisions, deployments, instances, tasks, timers
+from . import decisions, deployments, instances, migration, tasks, timers
+from .access import Actor
 from .bundle import Bundle
 from .clock import FakeClock
 from .coverage import CoverageRecorder
 from .db import init_db, make_db_engine, make_session_factory, unit_of_work
 from .decisions import DecisionResult
+from .migration import MigrationReport
 from .models import Base, TaskRow
 from .runtime import Engine
 from .settings import Settings
@@ -85,6 +87,20 @@ class ProcessHarness:
         """Evaluate a deployed decision directly."""
         with self._unit() as session, self._recording():
             return decisions.evaluate_decision(self.engine, session, decision_id, inputs)
+
+    def deploy(self, bundle: Bundle, note: str = "") -> dict[str, int]:
+        """Deploy a changed bundle; return {process id: new version}, which new instances now start on."""
+        with self._unit() as session:
+            result = deployments.deploy_bundle(self.engine, session, bundle, "tester", note)
+            return {v.process_id: v.version for v in result.new_versions}
+
+    def migrate(self, process_id: str, to_version: int, instance_ids: list[str] | None = None, *,
+                dry_run: bool = False) -> MigrationReport:
+        """Dry-run or migrate instances to another version, as an administrator would."""
+        admin = Actor("tester", role="admin")
+        with self._unit() as session:
+            run = migration.plan_migration if dry_run else migration.migrate_instances
+            return run(self.engine, session, admin, process_id, to_version, instance_ids)
 
     def close(self) -> None:
         """Release database connections."""

@@ -1,0 +1,174 @@
+"""Drafts, validation before deploy, current versions, rollback and migration of the smoke bundle."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+from sqlalchemy.orm import Session, sessionmaker
+
+from engine import Bundle, Conflict, DeploymentError, Engine, InvalidInput, NotFound, PermissionDenied, drafts
+from engine.access import Actor
+from engine.cli import main
+from engine.deployments import deploy_bundle, get_version, list_versions, make_current
+from engine.instances import load, start_instance
+from engine.models import AuditEvent
+from engine.testing import ProcessHarness
+
+from .helpers import SMOKE, deploy_smoke, unit
+
+OWNER = Actor("smoke_owner", role="process_owner", groups=frozenset({"smoke:data_bureau"}))
+OTHER_OWNER = Actor("qy_owner", role="process_owner", groups=frozenset({"qingyang:data_bureau"}))
+CLERK = Actor("smoke_clerk", groups=frozenset({"smoke:data_bureau"}))
+ACCEPTANCE = "bpmn/acceptance.bpmn"
+
+
+def _text(sessions: sessionmaker[Session], path: str) -> str:
+    with unit(sessions) as session:
+        return drafts.open_draft(session, OWNER, "smoke").files[path]
+
+
+def test_a_draft_is_never_live_until_deployed(engine: Engine, sessions: sessionmaker[Session]) -> None:
+    deploy_smoke(engine, sessions)
+    xml = _text(sessions, ACCEPTANCE).replace('name="提交验收申请"', 'name="提交验收申请（新）"')
+    with unit(sessions) as session:
+        saved = drafts.save_file(engine, session, OWNER, "smoke", ACCEPTANCE, xml, None)
+        assert (saved.revision, saved.changed) == (1, [ACCEPTANCE])
+    with unit(sessions) as session:
+        assert get_version(session, "smoke_acceptance").version == 1
+        started = start_instance(engine, session, "smoke_acceptance", actor="t")
+        assert started.process_version.version == 1
+    with unit(sessions) as session, pytest.raises(InvalidInput) as no_note:
+        drafts.deploy_draft(engine, session, OWNER, "smoke", revision=1)
+    assert no_note.value.errors[0].field == "note"
+    with unit(sessions) as session:
+        result = drafts.deploy_draft(engine, session, OWNER, "smoke", revision=1, tag="v2", note="改名")
+        assert [(v.process_id, v.version) for v in result.new_versions] == [("smoke_acceptance", 2)]
+        assert result.deployment.tag == "v2" and result.deployment.deployed_by == "smoke_owner"
+    with unit(sessions) as session:
+        assert get_version(session, "smoke_acceptance").version == 2
+        assert drafts.open_draft(session, OWNER, "smoke").revision is None  # the draft is gone
+        [event] = session.query(AuditEvent).filter_by(action="deploy").all()[-1:]
+        assert event.data["tag"] == "v2" and event.data["note"] == "改名"
+
+
+def test_stale_saves_conflict_and_nothing_is_lost(engine: Engine, sessions: sessionmaker[Session]) -> None:
+    deploy_smoke(engine, sessions)
+    xml = _text(sessions, ACCEPTANCE)
+    with unit(sessions) as session:
+        drafts.save_file(engine, session, OWNER, "smoke", ACCEPTANCE, xml.replace("开始", "开始A"), None)
+    with unit(sessions) as session, pytest.raises(Conflict, match="saved by smoke_owner"):
+        drafts.save_file(engine, session, OWNER, "smoke", ACCEPTANCE, xml.replace("开始", "开始B"), None)
+    with unit(sessions) as session:
+        assert "开始A" in drafts.open_draft(session, OWNER, "smoke").files[ACCEPTANCE]
+        with pytest.raises(InvalidInput) as bad_path:
+            drafts.save_file(engine, session, OWNER, "smoke", "../etc/passwd", "x", 1)
+        assert bad_path.value.errors[0].field == "path"
+
+
+def test_only_owners_of_the_jurisdiction_edit(engine: Engine, sessions: sessionmaker[Session]) -> None:
+    deploy_smoke(engine, sessions)
+    for outsider in (OTHER_OWNER, CLERK):
+        with unit(sessions) as session, pytest.raises(PermissionDenied):
+            drafts.open_draft(session, outsider, "smoke")
+    with unit(sessions) as session, pytest.raises(NotFound):
+        drafts.open_draft(session, Actor("root", role="admin"), "nowhere")
+
+
+def test_problems_are_reported_at_their_element_and_nothing_deploys(engine: Engine,
+                                                                      sessions: sessionmaker[Session]) -> None:
+    deploy_smoke(engine, sessions)
+    xml = _text(sessions, ACCEPTANCE)
+    broken = (xml.replace('value="check.schema.json"/>', 'value="missing.schema.json"/>', 1)
+              .replace('"P5D"', 'P5D').replace('value="smoke:data_bureau"', 'value="smoke:nobody"'))
+    with unit(sessions) as session:
+        drafts.save_file(engine, session, OWNER, "smoke", ACCEPTANCE, broken, None)
+    with unit(sessions) as session:
+        problems = drafts.validate_draft(engine, session, OWNER, "smoke")
+    assert [(p.element, p.file) for p in problems] == [("Task_Submit", ACCEPTANCE)]
+    assert "missing.schema.json" in problems[0].message and problems[0].line
+    with unit(sessions) as session:
+        fixed = broken.replace('value="missing.schema.json"/>', 'value="check.schema.json"/>')
+        drafts.save_file(engine, session, OWNER, "smoke", ACCEPTANCE, fixed, 1)
+    with unit(sessions) as session:
+        messages = {p.element: p.message for p in drafts.validate_draft(engine, session, OWNER, "smoke")}
+    assert "group 'smoke:nobody'" in messages["Lane_A_Bureau"]
+    assert "P5D" in messages["Timer_Overdue"] and "no form field" in messages["Timer_Overdue"]
+    with unit(sessions) as session, pytest.raises(DeploymentError):
+        drafts.deploy_draft(engine, session, OWNER, "smoke", revision=2, note="坏的")
+    with unit(sessions) as session:
+        assert len(list_versions(session, "smoke_acceptance")) == 1
+
+
+def test_rollback_makes_an_older_version_current_and_running_instances_stay(
+        engine: Engine, sessions: sessionmaker[Session]) -> None:
+    deploy_smoke(engine, sessions)
+    with unit(sessions) as session:
+        texts = Bundle.from_directory(SMOKE, "smoke").as_texts()
+        texts[ACCEPTANCE] = texts[ACCEPTANCE].replace("验收示例", "验收示例二")
+        deploy_bundle(engine, session, Bundle.from_texts("smoke", texts), "owner", "v2")
+        on_two = start_instance(engine, session, "smoke_acceptance", actor="t").id
+    with unit(sessions) as session:
+        make_current(engine, session, "smoke_acceptance", 1, "admin")
+    with unit(sessions) as session:
+        assert start_instance(engine, session, "smoke_acceptance", actor="t").process_version.version == 1
+        row, _ = load(engine, session, on_two)
+        assert row.process_version.version == 2
+        event = session.query(AuditEvent).filter_by(action="make-current").one()
+        assert event.data == {"process": "smoke_acceptance", "from_version": 2, "to_version": 1, "rollback": True}
+
+
+def test_migration_keeps_the_original_timer_deadline(database_url: str) -> None:
+    harness = ProcessHarness([Bundle.from_directory(SMOKE, "smoke")], database_url=database_url)
+    try:
+        run = harness.start("smoke_acceptance")
+        due = run._row().next_timer_due_at
+        harness.clock.advance(days=3)
+        texts = Bundle.from_directory(SMOKE, "smoke").as_texts()
+        texts[ACCEPTANCE] = texts[ACCEPTANCE].replace('name="提交验收申请"', 'name="提交验收申请（修订）"')
+        assert harness.deploy(Bundle.from_texts("smoke", texts)) == {"smoke_acceptance": 2}
+        [moved] = harness.migrate("smoke_acceptance", 2).movable
+        assert moved.instance_id == run.id
+        row = run._row()
+        assert row.process_version.version == 2 and row.next_timer_due_at == due
+        assert run.task("Task_Submit").name == "提交验收申请（修订）"  # the open task shows the new wording
+        assert harness.advance(days=2, seconds=1) == [run.id]  # fires on the first deadline, not 5 days later
+        assert sorted(run.waiting()) == ["Task_Escalate", "Task_Submit"]
+    finally:
+        harness.close()
+
+
+def test_cli_diff_make_current_and_migrate(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GOVFLOW_DATABASE_URL", database_url)
+    runner = CliRunner()
+
+    def govflow(*args: str) -> Any:
+        result = runner.invoke(main, list(args))
+        assert result.exit_code == 0, result.output + result.stderr
+        return json.loads(result.stdout)
+
+    govflow("init-db")
+    govflow("deploy", "--from", str(SMOKE))
+    started = govflow("start", "smoke_acceptance")["id"]
+    changed = tmp_path / "smoke"
+    shutil.copytree(SMOKE, changed)
+    path = changed / "acceptance.bpmn"
+    path.write_text(path.read_text(encoding="utf-8").replace('name="超期督办"', 'name="超期督办（升级）"'),
+                    encoding="utf-8")
+    govflow("deploy", "--from", str(changed))
+    [change] = govflow("diff", "smoke_acceptance", "1", "2")["changes"]
+    assert (change["where"], change["details"]) == ("Task_Escalate", ["label: 超期督办 → 超期督办（升级）",
+                                                                      "name: 超期督办 → 超期督办（升级）"])
+    dry = govflow("migrate", "--process", "smoke_acceptance", "--to-version", "2", "--dry-run")
+    assert (dry["movable"], dry["instances"][0]["instance_id"]) == (1, started)
+    assert govflow("instance", started)["version"] == 1
+    done = govflow("migrate", "--process", "smoke_acceptance", "--to-version", "2", "--instance", started)
+    assert done["movable"] == 1 and govflow("instance", started)["version"] == 2
+    again = govflow("migrate", "--process", "smoke_acceptance", "--to-version", "2", "--instance", started,
+                    "--instance", "nope")
+    assert [i["can_migrate"] for i in again["instances"]] == [False, False]
+    assert govflow("make-current", "--process", "smoke_acceptance", "--version", "1")["version"] == 1
