@@ -11,14 +11,31 @@ from sqlalchemy.orm import Session
 
 from .access import Actor
 from .bundle import Bundle
-from .deployments import DeployResult, deploy_bundle, get_version, make_current
+from .deployments import (
+    DeployResult,
+    current_versions,
+    deploy_bundle,
+    get_version,
+    list_versions,
+    make_current,
+)
 from .errors import Conflict, DeploymentError, FieldError, InvalidInput, NotFound, PermissionDenied, Problem
 from .models import Deployment, Draft, ProcessVersion
 from .runtime import Engine
 from .validation import Validation, validate_bundle
 
-__all__ = ["DraftView", "choose_current", "delete_file", "deploy_draft", "discard_draft", "open_draft", "save_file",
-           "validate_draft"]
+__all__ = [
+    "BundleSummary",
+    "DraftView",
+    "choose_current",
+    "delete_file",
+    "deploy_draft",
+    "discard_draft",
+    "open_draft",
+    "owned_bundles",
+    "save_file",
+    "validate_draft",
+]
 
 # Paths the modeler may write: one folder level, a plain file name, the suffix of the folder's kind.
 _PATH = re.compile(r"^(bpmn/[A-Za-z0-9_.-]+\.bpmn|dmn/[A-Za-z0-9_.-]+\.dmn|forms/[A-Za-z0-9_.-]+\.json)$")
@@ -35,6 +52,28 @@ class DraftView:
     changed: list[str]
     updated_by: str | None = None
     updated_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class BundleSummary:
+    """A bundle the actor may edit: its processes with current and newest versions, and its draft if any."""
+
+    bundle: str
+    processes: list[tuple[str, str, int, int]]  # (process id, name, current version, newest version)
+    draft: Draft | None
+
+
+def owned_bundles(session: Session, actor: Actor) -> list[BundleSummary]:
+    """Return the deployed bundles the actor owns, by name."""
+    current = current_versions(session)
+    by_bundle: dict[str, dict[str, tuple[str, str, int, int]]] = {}
+    for version in list_versions(session):  # newest first within each process
+        if actor.owns(version.bundle):
+            by_bundle.setdefault(version.bundle, {}).setdefault(version.process_id, (
+                version.process_id, version.name, current.get(version.process_id, version.version), version.version))
+    drafts = {d.bundle: d for d in session.scalars(select(Draft).where(Draft.bundle.in_(list(by_bundle))))}
+    return [BundleSummary(name, sorted(processes.values()), drafts.get(name))
+            for name, processes in sorted(by_bundle.items())]
 
 
 def open_draft(session: Session, actor: Actor, bundle: str) -> DraftView:

@@ -197,8 +197,11 @@ def _reset(db: Any) -> None:
     if db.dialect.name == "postgresql":
         url = db.url.render_as_string(hide_password=False)
         if url not in _RECREATED:
-            # Once per test process: tables left by an older schema would not match the models.
-            Base.metadata.drop_all(db)
+            # Once per test process: tables left by an older schema would not match the models
+            # (and may lack tables the models now have), so start from an empty schema.
+            with db.begin() as connection:
+                connection.execute(text("DROP SCHEMA public CASCADE"))
+                connection.execute(text("CREATE SCHEMA public"))
             _RECREATED.add(url)
         Base.metadata.create_all(db)
         names = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)

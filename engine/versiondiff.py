@@ -19,9 +19,6 @@ _SPIFF = "http://spiffworkflow.org/bpmn/schema/1.0/core"
 _DMN_NAMESPACES = ("https://www.omg.org/spec/DMN/20191111/MODEL/", "http://www.omg.org/spec/DMN/20180521/MODEL/",
                    "http://www.omg.org/spec/DMN/20151101/dmn.xsd")
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True)
-# Shown per element: what a reader of the regulation cares about, not layout.
-_ELEMENT_FIELDS = ("type", "name", "lane", "documentation", "form", "uiForm", "dueDate", "decision", "timer",
-                   "script", "default")
 _FORM_FIELDS = ("title", "type", "format", "enum", "minimum", "maximum", "maxLength", "required")
 
 
@@ -159,7 +156,7 @@ class _Model:
             decision = node.findtext(f".//{{{_SPIFF}}}calledDecisionId")
             timer = node.find(f".//{{{_BPMN}}}timerEventDefinition")
             self.elements[node.get("id")] = {
-                "label": node.get("name") or node.get("id"), "type": kind, "name": node.get("name"),
+                "label": node.get("name") or node.get("id"), "type": kind,
                 "lane": lane_of.get(node.get("id")),
                 "documentation": (node.findtext(f"{{{_BPMN}}}documentation") or "").strip() or None,
                 "form": properties.get("formJsonSchemaFilename"), "uiForm": properties.get("formUiSchemaFilename"),

@@ -13,6 +13,7 @@ await build({
   entryPoints: {
     "task-form": join(here, "src", "task-form.jsx"),
     "diagram": join(here, "src", "diagram.js"),
+    "modeler": join(here, "src", "modeler.js"),
   },
   outdir: out,
   bundle: true,
@@ -26,7 +27,11 @@ await build({
   logLevel: "warning",
 });
 await build({
-  entryPoints: { "task-form": join(here, "src", "task-form.css"), "diagram": join(here, "src", "diagram.css") },
+  entryPoints: {
+    "task-form": join(here, "src", "task-form.css"),
+    "diagram": join(here, "src", "diagram.css"),
+    "modeler": join(here, "src", "modeler.css"),
+  },
   outdir: out,
   bundle: true,
   minify: true,

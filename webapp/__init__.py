@@ -69,11 +69,12 @@ def _register_engine(app: Flask) -> None:
 
 
 def _register_web(app: Flask) -> None:
-    from . import api, auth, errors, i18n, pages
+    from . import api, auth, errors, i18n, modeler, pages
 
     auth.init_app(app)
     i18n.init_app(app)
     app.register_blueprint(pages.bp)
+    app.register_blueprint(modeler.bp)
     smorest = api.init_app(app)
     errors.init_app(app, api_errors=smorest.handle_http_exception)
 

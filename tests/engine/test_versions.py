@@ -161,8 +161,7 @@ def test_cli_diff_make_current_and_migrate(database_url: str, tmp_path: Path, mo
                     encoding="utf-8")
     govflow("deploy", "--from", str(changed))
     [change] = govflow("diff", "smoke_acceptance", "1", "2")["changes"]
-    assert (change["where"], change["details"]) == ("Task_Escalate", ["label: 超期督办 → 超期督办（升级）",
-                                                                      "name: 超期督办 → 超期督办（升级）"])
+    assert (change["where"], change["details"]) == ("Task_Escalate", ["label: 超期督办 → 超期督办（升级）"])
     dry = govflow("migrate", "--process", "smoke_acceptance", "--to-version", "2", "--dry-run")
     assert (dry["movable"], dry["instances"][0]["instance_id"]) == (1, started)
     assert govflow("instance", started)["version"] == 1

@@ -1,0 +1,153 @@
+"""Pages for process owners and administrators: the modeler, version history with diffs, and migration.
+
+The editor saves through small JSON endpoints here (session and CSRF token), which call the same
+engine services as the REST API.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response
+
+from engine import FieldError, InvalidInput, deployments, drafts, migration, oversight
+from engine.versiondiff import diff_versions
+
+from .api.schemas import DraftSchema, MigrationReportSchema, ProblemSchema
+from .auth import current_actor
+from .db import commit, get_engine, get_session
+
+__all__ = ["bp"]
+
+bp = Blueprint("modeler", __name__)
+_DRAFT = DraftSchema(exclude=("files",))
+
+
+@bp.before_request
+def _signed_in() -> None:
+    current_actor()
+
+
+def _json_body(*required: str) -> dict[str, Any]:
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise InvalidInput("send a JSON object", [FieldError("body", "请求体须为 JSON 对象")])
+    missing = [FieldError(name, "必填") for name in required if name not in body]
+    if missing:
+        raise InvalidInput("missing " + ", ".join(e.field for e in missing), missing)
+    return body
+
+
+def _revision(value: Any) -> int | None:
+    if value is None or isinstance(value, int) and not isinstance(value, bool):
+        return value
+    raise InvalidInput("revision must be a number or null", [FieldError("revision", "须为整数或 null")])
+
+
+@bp.get("/modeler")
+def index() -> str:
+    """List the bundles the signed-in process owner may edit."""
+    return render_template("modeler_index.html", bundles=drafts.owned_bundles(get_session(), current_actor()))
+
+
+@bp.get("/modeler/<bundle>")
+def editor(bundle: str) -> str:
+    """Open the bundle's draft (or its deployed files) in the BPMN, DMN and form editors."""
+    view = drafts.open_draft(get_session(), current_actor(), bundle)
+    return render_template("modeler.html", view=view, config={
+        "bundle": bundle, "files": view.files, "revision": view.revision, "changed": view.changed,
+        "urls": {"save": url_for(".save_file", bundle=bundle), "delete": url_for(".delete_file", bundle=bundle),
+                 "validate": url_for(".validate", bundle=bundle), "deploy": url_for(".deploy", bundle=bundle)}})
+
+
+@bp.post("/modeler/<bundle>/files")
+def save_file(bundle: str) -> dict[str, Any]:
+    """Save one file of the draft."""
+    body = _json_body("path", "text", "revision")
+    view = drafts.save_file(get_engine(), get_session(), current_actor(), bundle, str(body["path"]),
+                            str(body["text"]), _revision(body["revision"]))
+    commit()
+    return _DRAFT.dump(view)
+
+
+@bp.post("/modeler/<bundle>/files/delete")
+def delete_file(bundle: str) -> dict[str, Any]:
+    """Remove one file from the draft."""
+    body = _json_body("path", "revision")
+    view = drafts.delete_file(get_engine(), get_session(), current_actor(), bundle, str(body["path"]),
+                              _revision(body["revision"]))
+    commit()
+    return _DRAFT.dump(view)
+
+
+@bp.post("/modeler/<bundle>/validate")
+def validate(bundle: str) -> dict[str, Any]:
+    """Check the draft; each problem names its file, line and element."""
+    problems = drafts.validate_draft(get_engine(), get_session(), current_actor(), bundle)
+    return {"ok": not problems, "problems": ProblemSchema(many=True).dump(problems)}
+
+
+@bp.post("/modeler/<bundle>/deploy")
+def deploy(bundle: str) -> dict[str, Any]:
+    """Deploy the draft with a tag and a change note."""
+    body = _json_body("revision", "note")
+    result = drafts.deploy_draft(get_engine(), get_session(), current_actor(), bundle,
+                                 revision=_revision(body["revision"]), tag=str(body.get("tag") or ""),
+                                 note=str(body["note"]))
+    commit()
+    return {"deployment": result.deployment.id,
+            "versions": [{"process_id": v.process_id, "version": v.version,
+                          "url": url_for(".versions", process_id=v.process_id)} for v in result.new_versions]}
+
+
+@bp.post("/modeler/<bundle>/discard")
+def discard(bundle: str) -> Response:
+    """Throw the draft away and return to the bundle list."""
+    drafts.discard_draft(get_session(), current_actor(), bundle, request.form.get("revision", -1, type=int))
+    commit()
+    return redirect(url_for(".index"))
+
+
+@bp.get("/processes/<process_id>/versions")
+def versions(process_id: str) -> str:
+    """Show a process's versions with a diff between two of them and, for administrators, migration."""
+    return _versions_page(process_id)
+
+
+@bp.post("/processes/<process_id>/current")
+def make_current(process_id: str) -> Response:
+    """Make a version the one new instances start on."""
+    drafts.choose_current(get_engine(), get_session(), current_actor(), process_id,
+                          request.form.get("version", 0, type=int))
+    commit()
+    return redirect(url_for(".versions", process_id=process_id))
+
+
+@bp.post("/processes/<process_id>/migrate")
+def migrate(process_id: str) -> str:
+    """Dry-run, or migrate the instances ticked after a dry run; show the report."""
+    form = request.form
+    target = form.get("to_version", 0, type=int)
+    dry_run = form.get("action") != "migrate"
+    chosen = form.getlist("instance") or None
+    if not dry_run and not chosen:
+        raise InvalidInput("tick the instances to migrate", [FieldError("instance", "请勾选要迁移的实例")])
+    run = migration.plan_migration if dry_run else migration.migrate_instances
+    report = run(get_engine(), get_session(), current_actor(), process_id, target, chosen)
+    commit()
+    return _versions_page(process_id, report=MigrationReportSchema().dump(report))
+
+
+def _versions_page(process_id: str, report: dict[str, Any] | None = None) -> str:
+    session, actor = get_session(), current_actor()
+    history = deployments.version_history(session, process_id)
+    newest = history[0].version
+    to_version = request.args.get("to", newest, type=int)
+    from_version = request.args.get("from", max(1, to_version - 1), type=int)
+    diff = diff_versions(session, process_id, from_version, to_version) if from_version != to_version else None
+    target = deployments.get_version(session, process_id, to_version)
+    return render_template(
+        "versions.html", process_id=process_id, history=history, diff=diff, from_version=from_version,
+        to_version=to_version, report=report,
+        may_choose=actor.owns(history[0].bundle), may_migrate=actor.is_admin, xml=oversight.diagram_xml(target))
