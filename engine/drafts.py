@@ -145,6 +145,12 @@ def deploy_draft(engine: Engine, session: Session, actor: Actor, bundle: str, *,
         raise Conflict(f"the draft of {bundle} is at revision {view.revision}, not {revision}; reload it")
     if not note.strip():
         raise InvalidInput("a deployment needs a change note", [FieldError("note", "请填写变更说明")])
+    latest = _latest_deployment(session, bundle)
+    if latest is not None and latest.id != view.base_deployment_id:
+        # Someone deployed this bundle after the draft was opened; deploying would silently undo their change.
+        raise Conflict(f"{bundle} was deployed again (deployment {latest.id} by {latest.deployed_by}) after "
+                       f"this draft was opened from deployment {view.base_deployment_id}; discard the draft and "
+                       f"redo the edit")
     checked = _validate(engine, session, view)
     if not checked.ok:
         raise DeploymentError(checked.problems)

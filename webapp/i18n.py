@@ -121,6 +121,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "signed_in_as": ("当前用户", "Signed in as"),
     "diagram": ("流程图", "Diagram"),
     "action_migrate": ("迁移版本", "migrated"),
+    "action_deploy": ("部署", "deployed"),
+    "action_make-current": ("切换当前版本", "changed the current version"),
+    "action_migrate-batch": ("批量迁移", "migrated instances"),
+    "change_log": ("变更记录", "Change log"),
+    "actor": ("操作人", "By"),
     "modeler": ("流程建模", "Modeler"),
     "modeler_intro": ("编辑本辖区的流程图、决策表和表单。修改先保存为草稿，部署后才生效。",
                       "Edit your jurisdiction's diagrams, decision tables and forms. Changes stay in a draft until "

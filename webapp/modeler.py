@@ -11,7 +11,7 @@ from typing import Any
 from flask import Blueprint, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
-from engine import FieldError, InvalidInput, deployments, drafts, migration, oversight
+from engine import FieldError, InvalidInput, audit, deployments, drafts, migration, oversight
 from engine.versiondiff import diff_versions
 
 from .api.schemas import DraftSchema, MigrationReportSchema, ProblemSchema
@@ -150,4 +150,5 @@ def _versions_page(process_id: str, report: dict[str, Any] | None = None) -> str
     return render_template(
         "versions.html", process_id=process_id, history=history, diff=diff, from_version=from_version,
         to_version=to_version, report=report,
-        may_choose=actor.owns(history[0].bundle), may_migrate=actor.is_admin, xml=oversight.diagram_xml(target))
+        may_choose=actor.owns(history[0].bundle), may_migrate=actor.is_admin,
+        changes=audit.process_changes(session, process_id), xml=oversight.diagram_xml(target))

@@ -171,3 +171,19 @@ def test_cli_diff_make_current_and_migrate(database_url: str, tmp_path: Path, mo
                     "--instance", "nope")
     assert [i["can_migrate"] for i in again["instances"]] == [False, False]
     assert govflow("make-current", "--process", "smoke_acceptance", "--version", "1")["version"] == 1
+
+
+def test_a_draft_opened_before_another_deploy_cannot_overwrite_it(engine: Engine,
+                                                                   sessions: sessionmaker[Session]) -> None:
+    deploy_smoke(engine, sessions)
+    xml = _text(sessions, ACCEPTANCE)
+    with unit(sessions) as session:
+        drafts.save_file(engine, session, OWNER, "smoke", ACCEPTANCE, xml.replace("开始", "开始（草稿）"), None)
+    with unit(sessions) as session:  # meanwhile the bundle is deployed from the command line
+        texts = Bundle.from_directory(SMOKE, "smoke").as_texts()
+        texts[ACCEPTANCE] = texts[ACCEPTANCE].replace("验收示例", "验收示例（命令行）")
+        deploy_bundle(engine, session, Bundle.from_texts("smoke", texts), "ops", "hotfix")
+    with unit(sessions) as session, pytest.raises(Conflict, match="deployed again"):
+        drafts.deploy_draft(engine, session, OWNER, "smoke", revision=1, note="草稿")
+    with unit(sessions) as session:
+        assert get_version(session, "smoke_acceptance").version == 2

@@ -91,6 +91,7 @@ def test_owner_edits_deploys_and_admin_migrates(browser: Any, live_url: str) -> 
     assert "QY-MIGRATE-1" in admin.inner_text("#migration-report")
     admin.click("#migration button[value=migrate]")
     admin.wait_for_selector("#migration-report >> text=已迁移")
+    assert admin.locator('#changes tr[data-action="migrate-batch"]').count() == 1
     _shot(admin, "11-migrated")
     clerk.goto(f"{live_url}/")
     assert "填报项目基本情况（2026修订）" in clerk.inner_text("#inbox")

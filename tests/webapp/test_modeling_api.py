@@ -46,6 +46,9 @@ def test_owner_edits_deploys_and_rolls_back(client: FlaskClient, token_for: Toke
     rolled = client.put(f"/api/v1/processes/{P}/current", headers=owner, json={"version": 1})
     assert rolled.status_code == 200 and rolled.json["version"] == 1
     assert [h["current"] for h in client.get(f"/api/v1/processes/{P}/history", headers=owner).json] == [False, True]
+    changes = client.get(f"/api/v1/processes/{P}/changes", headers=owner).json
+    assert [c["action"] for c in changes] == ["make-current", "deploy", "deploy"]
+    assert changes[0]["data"]["rollback"] is True and changes[1]["data"]["note"] == "阈值由500万调整为400万"
 
 
 def test_invalid_drafts_list_problems_at_elements_and_deploy_nothing(client: FlaskClient, token_for: Tokens) -> None:

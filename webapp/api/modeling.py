@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from engine import deployments, drafts, migration
+from engine import audit, deployments, drafts, migration
 from engine.versiondiff import diff_versions
 
 from ..auth import current_actor
 from ..db import commit, get_engine, get_session
 from .common import Blueprint
 from .schemas import (
+    AuditSchema,
     CurrentArgs,
     DeployArgs,
     DeployResultSchema,
@@ -91,6 +92,15 @@ def history(process_id: str) -> object:
     """List versions with who deployed them, when, the change note and how many instances still run on each."""
     current_actor()
     return deployments.version_history(get_session(), process_id)
+
+
+@blp.get("/processes/<process_id>/changes")
+@blp.response(200, AuditSchema(many=True))
+def changes(process_id: str) -> object:
+    """List the deploys, current-version changes and migrations of a process, newest first."""
+    current_actor()
+    deployments.get_version(get_session(), process_id)  # NotFound names an unknown process
+    return audit.process_changes(get_session(), process_id)
 
 
 @blp.get("/processes/<process_id>/diff")
