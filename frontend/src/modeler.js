@@ -162,7 +162,10 @@ async function save() {
     state.revision = draft.revision;
     state.saved[path] = state.files[path];
   }
-  if (state.open) state.open.baseline = await currentText();
+  if (state.open) {
+    state.open.baseline = await currentText();
+    state.open.dirty = false;
+  }
   renderFiles();
   return dirty.length;
 }
