@@ -30,6 +30,7 @@ __all__ = [
     "list_instances",
     "load",
     "persist",
+    "record_decisions",
     "retry_instance",
     "start_instance",
 ]
@@ -74,17 +75,18 @@ def run_and_persist(engine: Engine, session: Session, row: InstanceRow, instance
                 instance.run_until_user_input_required()
             else:
                 action()
-            _record_decisions(engine, session, row, taken, actor)
+            record_decisions(engine, session, row, taken, actor)
             persist(engine, session, row, instance)  # evaluates due dates, which may fail too
         except ProcessError as exc:
-            _record_decisions(engine, session, row, taken, actor)
+            record_decisions(engine, session, row, taken, actor)
             persist(engine, session, row, instance, error=exc)
             record(session, engine.now(), actor, "error", instance_id=row.id, element=exc.element_id,
                    data={"message": exc.message})
 
 
-def _record_decisions(engine: Engine, session: Session, row: InstanceRow, taken: list[DecisionTaken],
-                      actor: str) -> None:
+def record_decisions(engine: Engine, session: Session, row: InstanceRow, taken: list[DecisionTaken],
+                     actor: str) -> None:
+    """Write the decisions evaluated while an instance ran to its audit trail, then forget them."""
     now = engine.now()
     for decision in taken:
         data = {"decision": decision.decision_id, "name": decision.decision_name,

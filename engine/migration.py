@@ -22,9 +22,10 @@ from sqlalchemy.orm import Session
 from .access import Actor
 from .audit import record
 from .deployments import get_version
+from .dmn_engine import recording_decisions
 from .errors import PermissionDenied, ProcessError
 from .instance import Instance
-from .instances import CANCELLED, COMPLETED, ERROR, persist
+from .instances import CANCELLED, COMPLETED, ERROR, persist, record_decisions
 from .models import InstanceRow, ProcessVersion, TaskRow
 from .runtime import Engine
 
@@ -86,12 +87,15 @@ def migrate_instances(engine: Engine, session: Session, actor: Actor, process_id
     report = MigrationReport(uuid.uuid4().hex, process_id, to_version, dry_run=False)
     now = engine.now()
     for row_or_id in rows:
-        check, migrated = _try(engine, target, row_or_id)
+        with recording_decisions() as taken:
+            check, migrated = _try(engine, target, row_or_id)
         report.checks.append(check)
         if migrated is None or not isinstance(row_or_id, InstanceRow):
             continue
         row = row_or_id
         row.process_version_id, row.process_version = target.id, target
+        # Running on under the new version may already take a decision; it belongs in the trail like any other.
+        record_decisions(engine, session, row, taken, actor.username)
         persist(engine, session, row, migrated)
         _refresh_open_tasks(session, row, migrated)
         record(session, now, actor.username, "migrate", instance_id=row.id, data={
