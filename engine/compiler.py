@@ -48,6 +48,16 @@ class CompiledBundle:
     bundle: Bundle
     processes: dict[str, CompiledProcess] = field(default_factory=dict)
     decisions: dict[str, DecisionInfo] = field(default_factory=dict)
+    # Where each element id stands (file, line), and each lane's id by its name, for later checks' problems.
+    locations: dict[str, tuple[str, int | None]] = field(default_factory=dict)
+    lane_ids: dict[str, str] = field(default_factory=dict)
+
+    def problem_at(self, element: str | None, message: str) -> Problem:
+        """Return a problem located at an element of the bundle (its first diagram when unknown)."""
+        diagrams = self.bundle.of_kind("bpmn")
+        fallback = (diagrams[0].path if diagrams else self.bundle.name, None)
+        file_name, line = self.locations.get(element or "", fallback)
+        return Problem(file_name, message, line=line, element=element)
 
 
 def iter_task_specs(spec: Any, subprocess_specs: dict[str, Any]) -> list[tuple[str, Any]]:
@@ -65,6 +75,7 @@ class _Checker:
         self.problems: list[Problem] = []
         self.roots: dict[str, etree._Element] = {}
         self.lines: dict[str, tuple[str, int | None]] = {}
+        self.lane_ids: dict[str, str] = {}
 
     def parse(self, item: BundleFile) -> etree._Element | None:
         try:
@@ -76,6 +87,8 @@ class _Checker:
         for node in root.iter():
             if isinstance(node.tag, str) and node.get("id"):
                 self.lines.setdefault(node.get("id"), (item.path, node.sourceline))
+                if etree.QName(node).localname == "lane" and node.get("name"):
+                    self.lane_ids.setdefault(node.get("name"), node.get("id"))
         return root
 
     def from_spiff(self, exc: SpiffWorkflowException, default_file: str) -> Problem:
@@ -147,6 +160,7 @@ def compile_bundle(bundle: Bundle, max_bytes: int = 2_000_000) -> CompiledBundle
             {pid: lanes[pid] for pid in involved if lanes.get(pid)}, forms)
     if checker.problems:
         raise DeploymentError(checker.problems)
+    compiled.locations, compiled.lane_ids = checker.lines, checker.lane_ids
     return compiled
 
 

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from .audit import record
 from .bundle import Bundle
-from .compiler import compile_bundle
+from .compiler import CompiledBundle, compile_bundle
 from .errors import DeploymentError, NotFound, Problem
 from .models import CurrentVersion, DecisionVersion, Deployment, InstanceRow, ProcessVersion
 from .runtime import Engine
@@ -42,13 +42,17 @@ class DeployResult:
 
 
 def deploy_bundle(engine: Engine, session: Session, bundle: Bundle, actor: str, note: str = "",
-                  tag: str = "") -> DeployResult:
-    """Check a bundle and store it as new versions that new instances start on; a rejected bundle stores nothing."""
+                  tag: str = "", compiled: CompiledBundle | None = None) -> DeployResult:
+    """Check a bundle and store it as new versions that new instances start on; a rejected bundle stores nothing.
+
+    `compiled` is the bundle's compilation when the caller already checked it, so it is not compiled twice.
+    """
     existing = session.scalar(select(Deployment).where(
         Deployment.bundle == bundle.name, Deployment.content_hash == bundle.content_hash))
     if existing is not None:
         return DeployResult(existing, created=False)
-    compiled = compile_bundle(bundle, engine.settings.max_file_bytes)
+    if compiled is None or compiled.bundle is not bundle:
+        compiled = compile_bundle(bundle, engine.settings.max_file_bytes)
     _check_ownership(session, bundle.name, compiled.processes, compiled.decisions)
     now = engine.now()
     deployment = Deployment(bundle=bundle.name, content_hash=bundle.content_hash, files=bundle.as_texts(),
@@ -114,8 +118,9 @@ def version_history(session: Session, process_id: str) -> list[VersionEntry]:
         raise NotFound(f"process {process_id} is not deployed")
     current = current_versions(session).get(process_id)
     counts = dict(session.execute(
+        # Completed and cancelled instances carry an end time; every other status is still open.
         select(InstanceRow.process_version_id, func.count()).where(
-            InstanceRow.process_id == process_id, InstanceRow.status.not_in(["completed", "cancelled"]))
+            InstanceRow.process_id == process_id, InstanceRow.ended_at.is_(None))
         .group_by(InstanceRow.process_version_id)).all())
     notes = {d.id: d for d in session.scalars(select(Deployment).where(
         Deployment.id.in_({row.deployment_id for row in rows})))}

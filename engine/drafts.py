@@ -152,10 +152,10 @@ def deploy_draft(engine: Engine, session: Session, actor: Actor, bundle: str, *,
                        f"this draft was opened from deployment {view.base_deployment_id}; discard the draft and "
                        f"redo the edit")
     checked = _validate(engine, session, view)
-    if not checked.ok:
+    if not checked.ok or checked.compiled is None:
         raise DeploymentError(checked.problems)
-    result = deploy_bundle(engine, session, Bundle.from_texts(bundle, view.files), actor.username,
-                           note.strip(), tag.strip())
+    result = deploy_bundle(engine, session, checked.compiled.bundle, actor.username, note.strip(), tag.strip(),
+                           compiled=checked.compiled)
     if not result.created:
         raise Conflict(f"the draft of {bundle} is identical to deployment {result.deployment.id}; nothing to deploy")
     draft = session.get(Draft, bundle)

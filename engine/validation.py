@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from lxml import etree
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -67,12 +66,11 @@ def _check_groups(session: Session, bundle: Bundle, compiled: CompiledBundle) ->
     if not known:
         return []  # a first deployment into an empty system: there is nothing to compare with yet
     problems = []
-    locator = _Locator(bundle)
     for process in compiled.processes.values():
         for process_id, by_lane in process.lanes.items():
             for lane, group in sorted(by_lane.items()):
                 if group not in known:
-                    problems.append(locator.at(locator.lanes.get(lane, process_id), (
+                    problems.append(compiled.problem_at(compiled.lane_ids.get(lane, process_id), (
                         f"lane '{lane}' names group '{group}', which no user is in and no deployed version uses")))
     return problems
 
@@ -80,7 +78,6 @@ def _check_groups(session: Session, bundle: Bundle, compiled: CompiledBundle) ->
 def _check_expressions(engine: Engine, bundle: Bundle, compiled: CompiledBundle) -> list[Problem]:
     known = _data_names(bundle, compiled) | set(engine.helpers) | _BUILTIN_NAMES
     problems: list[Problem] = []
-    locator = _Locator(bundle)
     for process in compiled.processes.values():
         for _, task_spec in iter_task_specs(process.spec, process.subprocess_specs):
             element = getattr(task_spec, "bpmn_id", None)
@@ -88,33 +85,33 @@ def _check_expressions(engine: Engine, bundle: Bundle, compiled: CompiledBundle)
                 continue
             event = getattr(task_spec, "event_definition", None)
             if isinstance(event, TimerEventDefinition):
-                problems += _check_expression(engine, locator, element, "timer", event.expression, known, True)
+                problems += _check_expression(engine, compiled, element, "timer", event.expression, known, True)
             due = ((getattr(task_spec, "extensions", None) or {}).get("properties") or {}).get("dueDate")
             if due:
-                problems += _check_expression(engine, locator, element, "dueDate", due, known, False)
+                problems += _check_expression(engine, compiled, element, "dueDate", due, known, False)
     return problems
 
 
-def _check_expression(engine: Engine, locator: _Locator, element: str, what: str, expression: str | None,
+def _check_expression(engine: Engine, compiled: CompiledBundle, element: str, what: str, expression: str | None,
                       known: set[str], timer: bool) -> list[Problem]:
     text = (expression or "").strip()
     try:
         tree = ast.parse(text, mode="eval")
     except SyntaxError as exc:
-        return [locator.at(element, f"{what} expression {text!r} is not valid: {exc.msg}")]
+        return [compiled.problem_at(element, f"{what} expression {text!r} is not valid: {exc.msg}")]
     used = {node.id for node in ast.walk(tree) if isinstance(node, ast.Name)}
     unknown = sorted(used - known)
     if unknown:
-        return [locator.at(element, f"{what} expression {text!r} uses {', '.join(unknown)}, which no form "
+        return [compiled.problem_at(element, f"{what} expression {text!r} uses {', '.join(unknown)}, which no form "
                                      f"field, decision output or script of the bundle sets")]
     if used - _BUILTIN_NAMES - set(engine.helpers):
         return []  # depends on task data; the names are known, the value is only there at run time
     try:
         value = engine.evaluate(text, {})
     except Exception as exc:  # any failure here is a modelling error to report at the element
-        return [locator.at(element, f"{what} expression {text!r} failed: {type(exc).__name__}: {exc}")]
+        return [compiled.problem_at(element, f"{what} expression {text!r} failed: {type(exc).__name__}: {exc}")]
     if timer and not _is_timer_value(value):
-        return [locator.at(element, f"timer expression {text!r} gave {value!r}, not an ISO 8601 date, "
+        return [compiled.problem_at(element, f"timer expression {text!r} gave {value!r}, not an ISO 8601 date, "
                                      f"duration or cycle (quote literal durations: \"P5D\")")]
     return []
 
@@ -168,27 +165,3 @@ def _assigned(script: str | None) -> set[str]:
     except SyntaxError:
         return set()
     return {node.id for node in ast.walk(tree) if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store)}
-
-
-class _Locator:
-    """Find the file and line of an element, and the id of a lane by its name."""
-
-    def __init__(self, bundle: Bundle) -> None:
-        self.fallback = bundle.of_kind("bpmn")[0].path if bundle.of_kind("bpmn") else bundle.name
-        self.places: dict[str, tuple[str, int | None]] = {}
-        self.lanes: dict[str, str] = {}
-        for item in bundle.of_kind("bpmn"):
-            for node in etree.fromstring(item.content, _PARSER).iter():
-                if not isinstance(node.tag, str) or not node.get("id"):
-                    continue
-                self.places.setdefault(node.get("id"), (item.path, node.sourceline))
-                if etree.QName(node).localname == "lane" and node.get("name"):
-                    self.lanes.setdefault(node.get("name"), node.get("id"))
-
-    def at(self, element: str | None, message: str) -> Problem:
-        file_name, line = self.places.get(element or "", (self.fallback, None))
-        return Problem(file_name, message, line=line, element=element)
-
-
-# The compiler already parsed these files safely; this parser only re-reads them for line numbers.
-_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
