@@ -1,7 +1,7 @@
 """Pages for process owners and administrators: the modeler, version history with diffs, and migration.
 
 The editor saves through small JSON endpoints here (session and CSRF token), which call the same
-engine services as the REST API.
+engine services and load their bodies with the same argument schemas as the REST API.
 """
 
 from __future__ import annotations
@@ -14,7 +14,8 @@ from werkzeug.wrappers import Response
 from engine import FieldError, InvalidInput, audit, deployments, drafts, migration, oversight
 from engine.versiondiff import diff_versions
 
-from .api.schemas import DraftSchema, MigrationReportSchema, ProblemSchema
+from .api.common import load_arguments
+from .api.schemas import DeployArgs, DraftFileArgs, DraftSchema, MigrationReportSchema, ProblemSchema
 from .auth import current_actor
 from .db import commit, get_engine, get_session
 
@@ -29,22 +30,6 @@ def _signed_in() -> None:
     current_actor()
 
 
-def _json_body(*required: str) -> dict[str, Any]:
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        raise InvalidInput("send a JSON object", [FieldError("body", "请求体须为 JSON 对象")])
-    missing = [FieldError(name, "必填") for name in required if name not in body]
-    if missing:
-        raise InvalidInput("missing " + ", ".join(e.field for e in missing), missing)
-    return body
-
-
-def _revision(value: Any) -> int | None:
-    if value is None or isinstance(value, int) and not isinstance(value, bool):
-        return value
-    raise InvalidInput("revision must be a number or null", [FieldError("revision", "须为整数或 null")])
-
-
 @bp.get("/modeler")
 def index() -> str:
     """List the bundles the signed-in process owner may edit."""
@@ -57,26 +42,16 @@ def editor(bundle: str) -> str:
     view = drafts.open_draft(get_session(), current_actor(), bundle)
     return render_template("modeler.html", view=view, config={
         "bundle": bundle, "files": view.files, "revision": view.revision, "changed": view.changed,
-        "urls": {"save": url_for(".save_file", bundle=bundle), "delete": url_for(".delete_file", bundle=bundle),
-                 "validate": url_for(".validate", bundle=bundle), "deploy": url_for(".deploy", bundle=bundle)}})
+        "urls": {"save": url_for(".save_file", bundle=bundle), "validate": url_for(".validate", bundle=bundle),
+                 "deploy": url_for(".deploy", bundle=bundle)}})
 
 
 @bp.post("/modeler/<bundle>/files")
 def save_file(bundle: str) -> dict[str, Any]:
     """Save one file of the draft."""
-    body = _json_body("path", "text", "revision")
-    view = drafts.save_file(get_engine(), get_session(), current_actor(), bundle, str(body["path"]),
-                            str(body["text"]), _revision(body["revision"]))
-    commit()
-    return _DRAFT.dump(view)
-
-
-@bp.post("/modeler/<bundle>/files/delete")
-def delete_file(bundle: str) -> dict[str, Any]:
-    """Remove one file from the draft."""
-    body = _json_body("path", "revision")
-    view = drafts.delete_file(get_engine(), get_session(), current_actor(), bundle, str(body["path"]),
-                              _revision(body["revision"]))
+    body = load_arguments(DraftFileArgs(), request.get_json(silent=True))
+    view = drafts.save_file(get_engine(), get_session(), current_actor(), bundle, body["path"], body["text"],
+                            body["revision"])
     commit()
     return _DRAFT.dump(view)
 
@@ -91,10 +66,8 @@ def validate(bundle: str) -> dict[str, Any]:
 @bp.post("/modeler/<bundle>/deploy")
 def deploy(bundle: str) -> dict[str, Any]:
     """Deploy the draft with a tag and a change note."""
-    body = _json_body("revision", "note")
-    result = drafts.deploy_draft(get_engine(), get_session(), current_actor(), bundle,
-                                 revision=_revision(body["revision"]), tag=str(body.get("tag") or ""),
-                                 note=str(body["note"]))
+    body = load_arguments(DeployArgs(), request.get_json(silent=True))
+    result = drafts.deploy_draft(get_engine(), get_session(), current_actor(), bundle, **body)
     commit()
     return {"deployment": result.deployment.id,
             "versions": [{"process_id": v.process_id, "version": v.version,

@@ -26,7 +26,7 @@ const forms = createFormEditor({
 const names = (prefix, suffix) => Object.keys(state.files).filter((p) => p.startsWith(prefix) && p.endsWith(suffix))
   .map((p) => p.slice(prefix.length)).sort();
 const panel = createPropertiesPanel(bpmn, $("properties"), {
-  forms: () => names("forms/", ".schema.json").map((n) => n),
+  forms: () => names("forms/", ".schema.json"),
   uiForms: () => names("forms/", ".uischema.json"),
   decisions: () => [...new Set(Object.entries(state.files).filter(([p]) => p.endsWith(".dmn"))
     .flatMap(([, text]) => [...text.matchAll(/<(?:\w+:)?decision\b[^>]*\bid="([^"]+)"/g)].map((m) => m[1])))].sort(),
@@ -235,6 +235,7 @@ $("deploy").addEventListener("click", async () => {
   if (!note) { status("请填写变更说明", "error"); $("deploy-note").focus(); return; }
   try {
     await save();
+    if (state.revision === null) { status("草稿中没有可部署的修改", "error"); return; }
     const result = await request(config.urls.deploy, { revision: state.revision, tag: $("deploy-tag").value.trim(), note });
     showProblems([]);
     state.revision = null;

@@ -11,7 +11,7 @@ from webargs.flaskparser import FlaskParser
 
 from engine import FieldError, InvalidInput
 
-__all__ = ["Blueprint", "PageArgs"]
+__all__ = ["Blueprint", "PageArgs", "load_arguments"]
 
 
 def _flatten(messages: Any, prefix: str = "") -> list[FieldError]:
@@ -30,13 +30,27 @@ def _flatten(messages: Any, prefix: str = "") -> list[FieldError]:
     return [FieldError(prefix, str(messages))]
 
 
+def _invalid(error: ma.ValidationError) -> InvalidInput:
+    fields = _flatten(error.messages)
+    return InvalidInput("invalid request: " + ", ".join(sorted({f.field or "body" for f in fields})), fields)
+
+
+def load_arguments(schema: ma.Schema, data: Any) -> dict[str, Any]:
+    """Load a JSON body with an API argument schema outside flask-smorest (pages posting JSON)."""
+    if not isinstance(data, Mapping):
+        raise InvalidInput("send a JSON object", [FieldError("body", "请求体须为 JSON 对象")])
+    try:
+        return dict(schema.load(data))
+    except ma.ValidationError as error:
+        raise _invalid(error) from None
+
+
 class _Parser(FlaskParser):
     """Report bad arguments as InvalidInput naming each field, like every other validation error."""
 
     def handle_error(self, error: ma.ValidationError, req: Any, schema: ma.Schema, *, error_status_code: int | None,
                      error_headers: Mapping[str, str] | None) -> NoReturn:
-        fields = _flatten(error.messages)
-        raise InvalidInput("invalid request: " + ", ".join(sorted({f.field or "body" for f in fields})), fields)
+        raise _invalid(error)
 
 
 class Blueprint(SmorestBlueprint):  # type: ignore[misc]
