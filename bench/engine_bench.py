@@ -32,14 +32,15 @@ from sqlalchemy import insert, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from engine import deployments, instances, tasks  # noqa: E402
-from engine.bundle import Bundle  # noqa: E402
+from engine import tasks  # noqa: E402
 from engine.clock import FakeClock  # noqa: E402
-from engine.db import init_db, make_db_engine, make_session_factory, unit_of_work  # noqa: E402
-from engine.models import AuditEvent, InstanceRow, TaskRow  # noqa: E402
-from engine.runtime import Engine  # noqa: E402
 from engine.settings import Settings  # noqa: E402
-from engine.testing import _reset  # noqa: E402
+from engine.spiff.bundle import Bundle  # noqa: E402
+from engine.spiff.runtime import Engine  # noqa: E402
+from engine.store.db import init_db, make_db_engine, make_session_factory, unit_of_work  # noqa: E402
+from engine.store.models import AuditEvent, InstanceRow, TaskRow  # noqa: E402
+from engine.tools.testing import _reset  # noqa: E402
+from engine.usecases import deployments, instances
 
 BUNDLE_DIR = Path(__file__).parent / "data" / "ten_step"
 PROCESS_ID = "ten_step_approval"

@@ -4,11 +4,9 @@ The web app and the CLI use only the names exported here and the service
 modules (`deployments`, `instances`, `tasks`, `timers`, `decisions`).
 """
 
-from .bundle import Bundle
-from .calendar import BusinessCalendar, CalendarError
-from .clock import Clock, FakeClock, SystemClock
-from .db import init_db, make_db_engine, make_session_factory, unit_of_work
-from .errors import (
+from engine.calendar import BusinessCalendar, CalendarError
+from engine.clock import Clock, FakeClock, SystemClock
+from engine.errors import (
     Conflict,
     DecisionError,
     DeploymentError,
@@ -21,8 +19,10 @@ from .errors import (
     Problem,
     ProcessError,
 )
-from .runtime import Engine
-from .settings import Settings
+from engine.settings import Settings
+from engine.spiff.bundle import Bundle
+from engine.spiff.runtime import Engine
+from engine.store.db import init_db, make_db_engine, make_session_factory, unit_of_work
 
 __all__ = [
     "Bundle",

@@ -16,7 +16,7 @@ from typing import Literal
 
 import chinese_calendar
 
-from .errors import FieldError, InvalidInput
+from engine.errors import FieldError, InvalidInput
 
 __all__ = ["BusinessCalendar", "CalendarError", "parse_date"]
 

@@ -8,7 +8,7 @@ from typing import Any
 from jsonschema import Draft202012Validator, FormatChecker
 from jsonschema.exceptions import ValidationError
 
-from .errors import FieldError, InvalidInput
+from engine.errors import FieldError, InvalidInput
 
 __all__ = ["make_validator", "validate_submission"]
 

@@ -9,13 +9,13 @@ from pathlib import Path
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
-from engine.bundle import Bundle
 from engine.clock import FakeClock
-from engine.coverage import CoverageRecorder
-from engine.db import init_db, make_db_engine, make_session_factory
-from engine.runtime import Engine
 from engine.settings import Settings
-from engine.testing import ProcessHarness
+from engine.spiff.bundle import Bundle
+from engine.spiff.runtime import Engine
+from engine.store.db import init_db, make_db_engine, make_session_factory
+from engine.tools.coverage import CoverageRecorder
+from engine.tools.testing import ProcessHarness
 
 DATA = Path(__file__).parent / "data"
 ARTIFACTS = Path(__file__).parent.parent / "test-artifacts"
@@ -31,7 +31,7 @@ def database_url(tmp_path: Path) -> str:
     """Return a fresh database: a SQLite file, or the CI PostgreSQL database emptied."""
     configured = _configured_url()
     if configured:
-        from engine.testing import _reset
+        from engine.tools.testing import _reset
 
         db = make_db_engine(configured)
         _reset(db)

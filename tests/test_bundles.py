@@ -8,9 +8,9 @@ import pytest
 from lxml import etree
 
 from engine import Bundle
-from engine.authoring import missing_di
-from engine.compiler import compile_bundle
 from engine.settings import PROJECT_ROOT
+from engine.spiff.compiler import compile_bundle
+from engine.tools.authoring import missing_di
 
 JURISDICTIONS = sorted({p.name for kind in ("bpmn", "dmn") if (PROJECT_ROOT / kind).is_dir()
                         for p in (PROJECT_ROOT / kind).iterdir() if p.is_dir()})

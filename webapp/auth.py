@@ -14,9 +14,9 @@ from werkzeug.exceptions import BadRequest
 from werkzeug.wrappers import Response
 
 from engine import NotAuthenticated, NotFound
-from engine.access import Actor
-from engine.models import UserRow
-from engine.users import authenticate, get_user
+from engine.store.models import UserRow
+from engine.usecases.access import Actor
+from engine.usecases.users import authenticate, get_user
 
 from .db import get_session
 

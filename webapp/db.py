@@ -6,7 +6,7 @@ from flask import Flask, current_app, g
 from sqlalchemy.orm import Session
 
 from engine import Engine
-from engine.db import lost_races_as_conflicts
+from engine.store.db import lost_races_as_conflicts
 
 __all__ = ["commit", "get_engine", "get_session", "init_app"]
 

@@ -11,8 +11,10 @@ from typing import Any
 from flask import Blueprint, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
-from engine import FieldError, InvalidInput, audit, deployments, drafts, migration, oversight
-from engine.versiondiff import diff_versions
+from engine import FieldError, InvalidInput
+from engine.store import audit
+from engine.usecases import deployments, drafts, migration, oversight
+from engine.usecases.versiondiff import diff_versions
 
 from .api.common import load_arguments
 from .api.schemas import DeployArgs, DraftFileArgs, DraftSchema, MigrationReportSchema, ProblemSchema

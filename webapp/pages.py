@@ -9,8 +9,9 @@ from zoneinfo import ZoneInfo
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
-from engine import InvalidInput, desk, oversight
-from engine.inbox import DUE_STATES, InboxQuery, due_state, inbox, inbox_facets
+from engine import InvalidInput
+from engine.usecases import desk, oversight
+from engine.usecases.inbox import DUE_STATES, InboxQuery, due_state, inbox, inbox_facets
 
 from .auth import current_actor
 from .db import commit, get_engine, get_session

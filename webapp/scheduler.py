@@ -10,7 +10,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from flask import Flask
 
 from engine import unit_of_work
-from engine.timers import fire_due_timers
+from engine.usecases.timers import fire_due_timers
 
 __all__ = ["fire_timers_job", "init_scheduler", "should_start"]
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine import Bundle, Engine, unit_of_work
-from engine.deployments import deploy_bundle
+from engine.usecases.deployments import deploy_bundle
 
 SMOKE = Path(__file__).parent.parent / "data" / "bundles" / "smoke"
 

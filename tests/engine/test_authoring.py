@@ -9,9 +9,9 @@ import pytest
 from lxml import etree
 
 from engine import Bundle, FakeClock
-from engine.authoring import ProcessBuilder, missing_di
-from engine.compiler import compile_bundle
-from engine.testing import ProcessHarness
+from engine.spiff.compiler import compile_bundle
+from engine.tools.authoring import ProcessBuilder, missing_di
+from engine.tools.testing import ProcessHarness
 
 from .helpers import SMOKE
 
@@ -86,7 +86,7 @@ def test_missing_di_names_undrawn_elements(tmp_path: Path) -> None:
 
 
 def test_decision_builder_writes_a_deployable_typed_table(tmp_path: Path, database_url: str) -> None:
-    from engine.authoring import DecisionBuilder
+    from engine.tools.authoring import DecisionBuilder
 
     b = DecisionBuilder("DT_GEN_01", "生成的决策")
     b.raw_input("approvedEstimateWan", "number")

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine import Engine, InvalidInput, NotFound
-from engine.decisions import evaluate_decision
+from engine.usecases.decisions import evaluate_decision
 
 from .helpers import deploy_smoke, unit
 

@@ -10,8 +10,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from engine import Bundle, DeploymentError, Engine, NotFound
-from engine.deployments import deploy_bundle, get_version, list_versions
-from engine.models import Deployment, ProcessVersion
+from engine.store.models import Deployment, ProcessVersion
+from engine.usecases.deployments import deploy_bundle, get_version, list_versions
 
 SMOKE = Path(__file__).parent.parent / "data" / "bundles" / "smoke"
 

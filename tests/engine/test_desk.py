@@ -9,12 +9,13 @@ from typing import Any
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
-from engine import Bundle, Conflict, Engine, FakeClock, InvalidInput, NotFound, PermissionDenied, desk, oversight
-from engine.access import Actor
-from engine.deployments import deploy_bundle
-from engine.inbox import InboxQuery, due_state, inbox, inbox_facets
-from engine.models import AuditEvent
+from engine import Bundle, Conflict, Engine, FakeClock, InvalidInput, NotFound, PermissionDenied
 from engine.settings import PROJECT_ROOT
+from engine.store.models import AuditEvent
+from engine.usecases import desk, oversight
+from engine.usecases.access import Actor
+from engine.usecases.deployments import deploy_bundle
+from engine.usecases.inbox import InboxQuery, due_state, inbox, inbox_facets
 
 from .helpers import unit
 

@@ -8,8 +8,8 @@ import pytest
 from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.spiff.parser import SpiffBpmnParser
 
-from engine.dmn_engine import TypedDMNEngine, typed
-from engine.runtime import Engine
+from engine.spiff.dmn_engine import TypedDMNEngine, typed
+from engine.spiff.runtime import Engine
 
 
 def _engine(rules: str, type_ref: str = "number", hit_policy: str = "FIRST") -> TypedDMNEngine:

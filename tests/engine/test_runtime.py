@@ -10,10 +10,10 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine import Bundle, Engine, GovflowError, Settings, init_db, make_db_engine
-from engine.deployments import deploy_bundle
-from engine.instances import get_instance, load, start_instance
-from engine.scripting import RestrictedEnvironment
 from engine.settings import PROJECT_ROOT
+from engine.spiff.sandbox import RestrictedEnvironment
+from engine.usecases.deployments import deploy_bundle
+from engine.usecases.instances import get_instance, load, start_instance
 
 from .helpers import SMOKE, deploy_smoke, unit
 

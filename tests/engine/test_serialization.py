@@ -9,7 +9,7 @@ from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.spiff.parser import SpiffBpmnParser
 from SpiffWorkflow.util.task import TaskState
 
-from engine.runtime import Engine
+from engine.spiff.runtime import Engine
 
 from .helpers import SMOKE
 

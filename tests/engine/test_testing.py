@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from engine import Bundle, FakeClock
-from engine.coverage import CoverageRecorder
-from engine.testing import ProcessHarness
+from engine.tools.coverage import CoverageRecorder
+from engine.tools.testing import ProcessHarness
 
 from .helpers import SMOKE
 

@@ -11,11 +11,11 @@ import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine import Bundle, Conflict, Engine, FakeClock
-from engine.audit import audit_trail
-from engine.deployments import deploy_bundle
-from engine.instances import get_instance, start_instance
-from engine.tasks import complete_task, list_tasks
-from engine.timers import fire_due_timers
+from engine.store.audit import audit_trail
+from engine.usecases.deployments import deploy_bundle
+from engine.usecases.instances import get_instance, start_instance
+from engine.usecases.tasks import complete_task, list_tasks
+from engine.usecases.timers import fire_due_timers
 
 from .helpers import SMOKE, deploy_smoke, unit
 

@@ -8,9 +8,9 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from engine import Bundle
-from engine.cli import main
 from engine.settings import PROJECT_ROOT
-from engine.trace import article_keys, trace_markdown
+from engine.tools.cli import main
+from engine.tools.trace import article_keys, trace_markdown
 
 POLICY = """# Demo
 ### S1 — Art. 7, Art. 99

@@ -9,8 +9,8 @@ from click.testing import CliRunner
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine import Conflict, Engine, InvalidInput, NotAuthenticated
-from engine.cli import main
-from engine.users import (
+from engine.tools.cli import main
+from engine.usecases.users import (
     DEMO_PASSWORD,
     authenticate,
     create_demo_users,

@@ -11,13 +11,14 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy.orm import Session, sessionmaker
 
-from engine import Bundle, Conflict, DeploymentError, Engine, InvalidInput, NotFound, PermissionDenied, drafts
-from engine.access import Actor
-from engine.cli import main
-from engine.deployments import deploy_bundle, get_version, list_versions, make_current
-from engine.instances import load, start_instance
-from engine.models import AuditEvent
-from engine.testing import ProcessHarness
+from engine import Bundle, Conflict, DeploymentError, Engine, InvalidInput, NotFound, PermissionDenied
+from engine.store.models import AuditEvent
+from engine.tools.cli import main
+from engine.tools.testing import ProcessHarness
+from engine.usecases import drafts
+from engine.usecases.access import Actor
+from engine.usecases.deployments import deploy_bundle, get_version, list_versions, make_current
+from engine.usecases.instances import load, start_instance
 
 from .helpers import SMOKE, deploy_smoke, unit
 

@@ -7,9 +7,9 @@ from collections.abc import Callable, Iterator
 import pytest
 
 from engine import Bundle, FakeClock
-from engine.coverage import CoverageRecorder
 from engine.settings import PROJECT_ROOT
-from engine.testing import ProcessHarness
+from engine.tools.coverage import CoverageRecorder
+from engine.tools.testing import ProcessHarness
 
 HarnessFactory = Callable[[str, str], ProcessHarness]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from engine.testing import ProcessRun
+from engine.tools.testing import ProcessRun
 
 from .walking import walk_process
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from engine import InvalidInput
-from engine.testing import ProcessHarness
+from engine.tools.testing import ProcessHarness
 
 from .conftest import HarnessFactory
 from .datong_walk import ANSWERS, walk

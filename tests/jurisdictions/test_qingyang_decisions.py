@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from engine.testing import ProcessHarness
+from engine.tools.testing import ProcessHarness
 
 from .conftest import HarnessFactory
 from .walking import decide

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from engine import InvalidInput
-from engine.testing import ProcessHarness, ProcessRun
+from engine.tools.testing import ProcessHarness, ProcessRun
 
 from .conftest import HarnessFactory
 from .walking import walk_process

@@ -7,12 +7,13 @@ import re
 
 import pytest
 
-from engine import Bundle, instances
-from engine.audit import audit_trail
-from engine.models import AuditEvent
+from engine import Bundle
 from engine.settings import PROJECT_ROOT
-from engine.testing import ProcessHarness
-from engine.versiondiff import diff_versions
+from engine.store.audit import audit_trail
+from engine.store.models import AuditEvent
+from engine.tools.testing import ProcessHarness
+from engine.usecases import instances
+from engine.usecases.versiondiff import diff_versions
 
 from .conftest import HarnessFactory
 from .test_qingyang_process import P, walk

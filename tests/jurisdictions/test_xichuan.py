@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 
 from engine import InvalidInput
-from engine.instances import load, persist
-from engine.testing import ProcessHarness, ProcessRun
+from engine.tools.testing import ProcessHarness, ProcessRun
+from engine.usecases.instances import load, persist
 
 from .conftest import HarnessFactory
 from .walking import decide, walk_process

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from engine.testing import ProcessHarness, ProcessRun
+from engine.tools.testing import ProcessHarness, ProcessRun
 
 
 def decide(harness: ProcessHarness, decision: str, **inputs: str) -> dict[str, object]:

@@ -9,9 +9,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from engine import Bundle, Engine, FakeClock, Settings, init_db, make_db_engine, unit_of_work
-from engine.deployments import deploy_bundle
 from engine.settings import PROJECT_ROOT
-from engine.users import DEMO_PASSWORD, create_demo_users
+from engine.usecases.deployments import deploy_bundle
+from engine.usecases.users import DEMO_PASSWORD, create_demo_users
 from webapp import create_app
 
 from ..engine.helpers import SMOKE

@@ -10,8 +10,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from engine import FakeClock, unit_of_work
-from engine.instances import start_instance
-from engine.users import create_user
+from engine.usecases.instances import start_instance
+from engine.usecases.users import create_user
 from webapp.scheduler import fire_timers_job
 
 from ..jurisdictions.test_qingyang_process import ANSWERS

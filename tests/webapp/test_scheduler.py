@@ -8,8 +8,8 @@ import pytest
 from flask import Flask
 
 from engine import Conflict, FakeClock, unit_of_work
-from engine.audit import audit_trail
-from engine.instances import get_instance, start_instance
+from engine.store.audit import audit_trail
+from engine.usecases.instances import get_instance, start_instance
 from webapp import create_app
 from webapp.scheduler import fire_timers_job, init_scheduler, should_start
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import current_app
 
-from engine.users import authenticate, get_user
+from engine.usecases.users import authenticate, get_user
 
 from ..auth import current_actor, issue_token
 from ..db import get_session

@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import Response, url_for
 
-from engine import desk, oversight
+from engine.usecases import desk, oversight
 
 from ..auth import current_actor
 from ..db import commit, get_engine, get_session

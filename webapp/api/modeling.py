@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from engine import audit, deployments, drafts, migration
-from engine.versiondiff import diff_versions
+from engine.store import audit
+from engine.usecases import deployments, drafts, migration
+from engine.usecases.versiondiff import diff_versions
 
 from ..auth import current_actor
 from ..db import commit, get_engine, get_session

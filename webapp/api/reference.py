@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from engine import oversight
-from engine.decisions import evaluate_decision
+from engine.usecases import oversight
+from engine.usecases.decisions import evaluate_decision
 
 from ..auth import current_actor
 from ..db import get_engine, get_session

@@ -5,8 +5,8 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import fields
 
-from engine.inbox import DUE_STATES
-from engine.instances import CANCELLED, COMPLETED, ERROR, RUNNING, WAITING
+from engine.usecases.inbox import DUE_STATES
+from engine.usecases.instances import CANCELLED, COMPLETED, ERROR, RUNNING, WAITING
 
 from .common import PageArgs
 

@@ -6,8 +6,8 @@ from typing import Any
 
 from flask import request
 
-from engine import desk
-from engine.inbox import InboxQuery, inbox
+from engine.usecases import desk
+from engine.usecases.inbox import InboxQuery, inbox
 
 from ..auth import current_actor
 from ..db import commit, get_engine, get_session

@@ -1,0 +1,198 @@
+"""Instance: a BpmnWorkflow behind a small API, so no Spiff object leaves the engine."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent
+from SpiffWorkflow.bpmn.specs.mixins.events.intermediate_event import BoundaryEvent
+from SpiffWorkflow.exceptions import SpiffWorkflowException
+from SpiffWorkflow.util.task import TaskState
+
+from engine.errors import Conflict, NotFound, ProcessError
+
+__all__ = ["HumanTask", "Instance"]
+
+
+@dataclass(frozen=True)
+class HumanTask:
+    """A ready user task as the rest of the system sees it."""
+
+    id: str
+    process_id: str
+    spec_id: str
+    name: str
+    lane: str | None
+    properties: dict[str, str]
+    documentation: str | None
+    data: dict[str, Any] = field(repr=False)
+
+
+class Instance:
+    """Run and inspect one workflow; the owner persists it."""
+
+    def __init__(self, workflow: BpmnWorkflow, observers: list[Callable[[Any], None]] | None = None) -> None:
+        self._workflow = workflow
+        self._observers = observers or []
+
+    @property
+    def workflow(self) -> BpmnWorkflow:
+        """Return the wrapped workflow (engine-internal use only)."""
+        return self._workflow
+
+    @property
+    def completed(self) -> bool:
+        """Tell whether the process reached its end."""
+        return bool(self._workflow.completed)
+
+    @property
+    def data(self) -> dict[str, Any]:
+        """Return the process data: the final data when completed, else the latest task's."""
+        if self._workflow.completed:
+            return dict(self._workflow.data)
+        last = self._workflow.last_task
+        return dict(last.data) if last is not None else {}
+
+    def seed(self, data: dict[str, Any]) -> None:
+        """Give an unstarted instance its initial data."""
+        for task in self._workflow.get_tasks(state=TaskState.READY):
+            task.data.update(data)
+
+    def ready_human_tasks(self) -> list[HumanTask]:
+        """Return every user or manual task waiting for a person."""
+        return [_human(t) for t in self._workflow.get_tasks(state=TaskState.READY, manual=True)]
+
+    def human_task(self, task_id: str) -> HumanTask:
+        """Return one ready human task by id."""
+        return _human(self._ready_manual(task_id))
+
+    def run_until_user_input_required(self) -> None:
+        """Run gateways, scripts, decisions and due timers until people or time must act."""
+        try:
+            self._workflow.refresh_timers()
+            self._workflow.do_engine_steps()
+        except SpiffWorkflowException as exc:
+            raise _process_error(exc) from exc
+        except Exception as exc:
+            # SpiffWorkflow raises plain exceptions too (a timer expression that is no ISO
+            # duration, say); whatever the model made fail, the instance is what is in error.
+            elements = self.failed_elements() or self._unset_timers()
+            raise ProcessError(f"{type(exc).__name__}: {exc}", element_id=elements[0] if elements else None) from exc
+        finally:
+            self._notify()
+
+    def complete(self, task_id: str, data: dict[str, Any]) -> None:
+        """Complete a ready human task with validated data, then run on."""
+        task = self._ready_manual(task_id)
+        task.set_data(**data)
+        try:
+            task.run()
+        except SpiffWorkflowException as exc:
+            raise _process_error(exc) from exc
+        self.run_until_user_input_required()
+
+    def cancel(self) -> None:
+        """Cancel every unfinished task."""
+        self._workflow.cancel()
+
+    def failed_elements(self) -> list[str]:
+        """Return the ids of elements whose task is in error."""
+        return [t.task_spec.bpmn_id or t.task_spec.name for t in self._workflow.get_tasks(state=TaskState.ERROR)]
+
+    def retry(self, data: dict[str, Any] | None = None) -> None:
+        """Reset every failed task to ready, merge corrected data into it, and run on."""
+        for task in self._workflow.get_tasks(state=TaskState.ERROR):
+            # Re-run from the data the element received, so half-done script output is discarded;
+            # corrections go in after the reset, which inherits the parent's data again.
+            task.reset_branch(None)
+            if data:
+                task.set_data(**data)
+        self.run_until_user_input_required()
+
+    def next_timer_due(self) -> datetime | None:
+        """Return when the earliest waiting timer fires, or None."""
+        due = [when for _, when in self.waiting_timers()]
+        return min(due) if due else None
+
+    def waiting_timers(self) -> list[tuple[str, datetime]]:
+        """Return (element id, due time) of every waiting timer whose deadline is fixed."""
+        timers = []
+        for task in self._workflow.get_tasks(state=TaskState.WAITING):
+            event = getattr(task.task_spec, "event_definition", None)
+            if not isinstance(event, TimerEventDefinition):
+                continue
+            value = task.internal_data.get("event_value")
+            if isinstance(value, dict):  # cycle timers keep their next firing in a dict
+                value = value.get("next")
+            if isinstance(value, str):
+                timers.append((task.task_spec.bpmn_id, TimerEventDefinition.get_datetime(value)))
+        return timers
+
+    def _unset_timers(self) -> list[str]:
+        # A timer whose expression failed never got its deadline.
+        return [task.task_spec.bpmn_id for task in self._workflow.get_tasks(state=TaskState.WAITING)
+                if isinstance(getattr(task.task_spec, "event_definition", None), TimerEventDefinition)
+                and "event_value" not in task.internal_data]
+
+    def active_elements(self) -> list[str]:
+        """Return the ids of elements the instance stands at: ready tasks, waiting events, failures."""
+        active = [t.spec_id for t in self.ready_human_tasks()]
+        for task in self._all_tasks():
+            spec = task.task_spec
+            # Boundary events wait beside their activity, which already counts; joins are not a position.
+            if task.state == TaskState.WAITING and isinstance(spec, CatchingEvent) \
+                    and not isinstance(spec, BoundaryEvent):
+                active.append(spec.bpmn_id)
+        return active + self.failed_elements()
+
+    def executed_elements(self) -> list[str]:
+        """Return the ids of completed BPMN elements, in completion order."""
+        done = [t for t in self._all_tasks() if t.state == TaskState.COMPLETED and t.task_spec.bpmn_id]
+        done.sort(key=lambda t: t.last_state_change)
+        return [t.task_spec.bpmn_id for t in done]
+
+    def _all_tasks(self) -> Iterator[Any]:
+        yield from self._workflow.tasks.values()
+        for sub in self._workflow.subprocesses.values():
+            yield from sub.tasks.values()
+
+    def _ready_manual(self, task_id: str) -> Any:
+        try:
+            task = self._workflow.get_task_from_id(UUID(task_id))
+        except (ValueError, SpiffWorkflowException):
+            raise NotFound(f"task {task_id} does not exist in this instance") from None
+        if task is None:
+            raise NotFound(f"task {task_id} does not exist in this instance")
+        if not task.task_spec.manual:
+            raise NotFound(f"task {task_id} is not a human task")
+        if task.state != TaskState.READY:
+            raise Conflict(f"task {task_id} is {TaskState.get_name(task.state).lower()}, not ready")
+        return task
+
+    def _notify(self) -> None:
+        for observer in self._observers:
+            observer(self)
+
+
+def _human(task: Any) -> HumanTask:
+    spec = task.task_spec
+    properties = dict((getattr(spec, "extensions", None) or {}).get("properties", {}))
+    return HumanTask(str(task.id), task.workflow.spec.name, spec.bpmn_id, spec.bpmn_name or spec.bpmn_id,
+                     spec.lane, properties,
+                     getattr(spec, "documentation", None), dict(task.data))
+
+
+def _process_error(exc: SpiffWorkflowException) -> ProcessError:
+    task = getattr(exc, "task", None)
+    spec = getattr(task, "task_spec", None) or getattr(exc, "task_spec", None)
+    element = getattr(spec, "bpmn_id", None) if spec is not None else None
+    name = getattr(spec, "bpmn_name", None) if spec is not None else None
+    where = f"{name} ({element})" if name else str(element)
+    line = getattr(exc, "line_number", None)
+    return ProcessError(f"{where}: {exc}", element_id=element, line=line if isinstance(line, int) else None)

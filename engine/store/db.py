@@ -1,0 +1,91 @@
+"""Create database engines and sessions; no request or application knowledge here."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine as SqlEngine
+from sqlalchemy import create_engine, event, inspect
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm.exc import StaleDataError
+
+from engine.errors import Conflict, GovflowError
+from engine.store.models import Base
+
+__all__ = ["init_db", "lost_races_as_conflicts", "make_db_engine", "make_session_factory", "unit_of_work"]
+
+
+def make_db_engine(url: str, **kwargs: Any) -> SqlEngine:
+    """Create an engine; SQLite gets WAL, a busy timeout and enforced foreign keys."""
+    if url.startswith("sqlite"):
+        database = url.split("///", 1)[1] if "///" in url else ""
+        if database and database != ":memory:":
+            Path(database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"timeout": 30}, **kwargs)
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+    return create_engine(url, pool_pre_ping=True, **kwargs)
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+def make_session_factory(engine: SqlEngine) -> sessionmaker[Session]:
+    """Return a session factory whose sessions never expire objects on commit."""
+    return sessionmaker(engine, expire_on_commit=False)
+
+
+def init_db(engine: SqlEngine) -> None:
+    """Create every table that does not exist yet; refuse a database whose tables lack columns."""
+    Base.metadata.create_all(engine)
+    inspector = inspect(engine)
+    missing = [f"{table.name}.{column.name}" for table in Base.metadata.sorted_tables
+               for column in table.columns
+               if column.name not in {c["name"] for c in inspector.get_columns(table.name)}]
+    if missing:
+        # No migrations yet: say so now rather than fail on the first query that needs the column.
+        raise GovflowError(f"the database was created by an older Govflow and lacks {', '.join(missing)}; "
+                           f"recreate it (for SQLite, delete the file) and deploy again")
+
+
+@contextmanager
+def lost_races_as_conflicts() -> Iterator[None]:
+    """Turn a stale optimistic version or a stale SQLite snapshot into Conflict."""
+    try:
+        yield
+    except StaleDataError:
+        raise Conflict("the data changed while this request ran; reload and try again") from None
+    except IntegrityError:
+        # A unique key another request inserted first (an idempotency key, say): that request won.
+        raise Conflict("another request created the same record; reload and try again") from None
+    except OperationalError as exc:
+        # SQLite refuses a writer whose WAL snapshot went stale: a lost race, not a crash.
+        if "locked" in str(exc.orig).lower():
+            raise Conflict("another request changed the same data; reload and try again") from None
+        raise
+
+
+@contextmanager
+def unit_of_work(factory: sessionmaker[Session]) -> Iterator[Session]:
+    """Yield a session, commit it at the end, roll back on any error; lost races become Conflict."""
+    session = factory()
+    try:
+        with lost_races_as_conflicts():
+            yield session
+            session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()

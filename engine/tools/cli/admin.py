@@ -1,0 +1,154 @@
+"""Commands for decisions, the calendar, traceability and users."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from pathlib import Path
+
+import click
+
+from engine.calendar import CalendarError
+from engine.errors import InvalidInput
+from engine.spiff.bundle import Bundle
+from engine.tools.trace import trace_markdown
+from engine.usecases import decisions, instances, timers
+from engine.usecases import users as user_service
+from engine.usecases.describe import (
+    describe_instance,
+    describe_user,
+)
+
+from .base import CliContext, domain_errors_as_json, emit, main
+
+
+@main.command()
+@click.argument("decision_id")
+@click.argument("assignments", nargs=-1)
+@click.pass_obj
+@domain_errors_as_json
+def decide(obj: CliContext, decision_id: str, assignments: tuple[str, ...]) -> None:
+    """Evaluate a decision: govflow decide DT_X_01 name=value ..."""
+    raw: dict[str, str] = {}
+    for item in assignments:
+        name, sep, value = item.partition("=")
+        if not sep or not name:
+            raise InvalidInput(f"argument {item!r} is not name=value")
+        raw[name] = value
+    with obj.session() as session:
+        result = decisions.evaluate_decision(obj.engine, session, decision_id, raw)
+    emit({"decision": result.decision_id, "version": result.version, "inputs": result.inputs,
+           "outputs": result.outputs})
+
+
+@main.command("fire-timers")
+@click.option("--now", default=None, help="ISO time to fire at (default: now).")
+@click.pass_obj
+@domain_errors_as_json
+def fire_timers(obj: CliContext, now: str | None) -> None:
+    """Fire every timer that is due."""
+    moment = None
+    if now is not None:
+        try:
+            moment = datetime.fromisoformat(now)
+        except ValueError:
+            raise InvalidInput(f"--now {now!r} is not an ISO date-time") from None
+        if moment.tzinfo is None:
+            raise InvalidInput("--now needs a timezone offset, e.g. 2025-10-15T00:00:00+08:00")
+    with obj.session() as session:
+        fired = timers.fire_due_timers(obj.engine, session, moment)
+        emit({"fired": [describe_instance(instances.get_instance(session, i)) for i in fired]})
+
+
+@main.command()
+@click.argument("jurisdiction")
+@click.option("--policy", type=click.Path(path_type=Path), default=None,
+              help="The jurisdiction's policy file (Markdown); lists every article and its ambiguities.")
+@click.option("--coverage", "coverage_file", type=click.Path(path_type=Path), default=None,
+              help="Coverage JSON from the test suite (default: test-artifacts/govflow-coverage.json).")
+@click.option("--output", type=click.Path(path_type=Path), default=None, help="Write the Markdown here.")
+@click.pass_obj
+@domain_errors_as_json
+def trace(obj: CliContext, jurisdiction: str, policy: Path | None, coverage_file: Path | None,
+          output: Path | None) -> None:
+    """Report which elements and rules implement each article, and the tests covering them (Markdown)."""
+    root = obj.settings.project_root
+    bundle = Bundle.from_jurisdiction(root, jurisdiction)
+    coverage_file = coverage_file or root / "test-artifacts" / "govflow-coverage.json"
+    coverage = json.loads(coverage_file.read_text(encoding="utf-8")) if coverage_file.is_file() else None
+    policy_text = policy.read_text(encoding="utf-8") if policy is not None else None
+    report = trace_markdown(bundle, policy_text, coverage)
+    if output is not None:
+        output.write_text(report, encoding="utf-8")
+        emit({"jurisdiction": jurisdiction, "written": str(output)})
+    else:
+        click.echo(report)
+
+
+@main.group()
+def users() -> None:
+    """Manage users, their roles, units and candidate groups."""
+
+
+@users.command("create")
+@click.argument("username")
+@click.option("--password", required=True)
+@click.option("--groups", default="", help="Comma-separated candidate groups, e.g. datong:applicant_unit.")
+@click.option("--unit", default=None, help="Organisation unit.")
+@click.option("--role", default="clerk", show_default=True, help="clerk, process_owner or admin.")
+@click.option("--name", "display_name", default=None, help="Display name.")
+@click.pass_obj
+@domain_errors_as_json
+def users_create(obj: CliContext, username: str, password: str, groups: str, unit: str | None, role: str,
+                 display_name: str | None) -> None:
+    """Create a user."""
+    with obj.session() as session:
+        user = user_service.create_user(obj.engine, session, username, password, groups=groups.split(","),
+                                        unit=unit, role=role, display_name=display_name)
+        emit(describe_user(user))
+
+
+@users.command("list")
+@click.pass_obj
+@domain_errors_as_json
+def users_list(obj: CliContext) -> None:
+    """List users."""
+    with obj.session() as session:
+        emit([describe_user(u) for u in user_service.list_users(session)])
+
+
+@users.command("demo")
+@click.option("--password", default=user_service.DEMO_PASSWORD, show_default=True)
+@click.pass_obj
+@domain_errors_as_json
+def users_demo(obj: CliContext, password: str) -> None:
+    """Create demo users for every candidate group of the deployed processes."""
+    with obj.session() as session:
+        created = user_service.create_demo_users(obj.engine, session, password)
+        emit({"created": [describe_user(u) for u in created]})
+
+
+@main.group()
+def calendar() -> None:
+    """Business calendar arithmetic (official PRC working days)."""
+
+
+def _calendar_command(name: str, method: str, doc: str) -> None:
+    @calendar.command(name, help=doc)
+    @click.argument("start")
+    @click.argument("n")
+    @click.pass_obj
+    @domain_errors_as_json
+    def run(obj: CliContext, start: str, n: str) -> None:
+        try:
+            amount = int(n)
+        except ValueError:
+            raise CalendarError(f"N must be a whole number, got {n!r}") from None
+        result = getattr(obj.engine.calendar, method)(start, amount)
+        emit({"start": start, "n": amount, "result": result.isoformat(),
+               "covered": obj.engine.calendar.covers(result.year)})
+
+
+_calendar_command("add-working-days", "add_working_days", "Add N official working days to DATE.")
+_calendar_command("add-days", "add_days", "Add N natural days to DATE.")
+_calendar_command("add-months", "add_months", "Add N calendar months to DATE (month-end clamped).")

@@ -1,0 +1,191 @@
+"""Coverage of BPMN flow nodes, sequence flows and DMN rules exercised by tests.
+
+No peer engine ships this: a tester sees which branches of a regulation's
+diagram and which rows of its decision tables no test has walked yet.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from lxml import etree
+from SpiffWorkflow.util.task import TaskState
+
+from engine.spiff.bundle import Bundle
+from engine.spiff.dmn_engine import TypedDMNEngine
+from engine.spiff.workflow import Instance
+from engine.spiff.xmlsafe import parse_xml
+
+__all__ = ["CoverageRecorder"]
+
+_BPMN = "{http://www.omg.org/spec/BPMN/20100524/MODEL}"
+_REACHED = TaskState.COMPLETED | TaskState.READY | TaskState.WAITING | TaskState.STARTED | TaskState.ERROR
+_NODE_TAGS = {"task", "userTask", "manualTask", "scriptTask", "serviceTask", "businessRuleTask", "sendTask",
+              "receiveTask", "callActivity", "subProcess", "startEvent", "endEvent", "intermediateCatchEvent",
+              "intermediateThrowEvent", "boundaryEvent", "exclusiveGateway", "parallelGateway",
+              "inclusiveGateway", "eventBasedGateway"}
+
+
+@dataclass
+class _ProcessModel:
+    nodes: dict[str, str] = field(default_factory=dict)          # id -> name
+    flows: dict[tuple[str, str], str] = field(default_factory=dict)  # (source, target) -> flow id
+
+
+@dataclass
+class _DecisionModel:
+    table_id: str = ""
+    rules: dict[str, str] = field(default_factory=dict)          # rule id -> description
+
+
+class CoverageRecorder:
+    """Collect what instances executed and which decision rules matched."""
+
+    def __init__(self) -> None:
+        self.processes: dict[str, _ProcessModel] = {}
+        self.decisions: dict[str, _DecisionModel] = {}
+        self.hit_nodes: dict[str, set[str]] = {}
+        self.hit_flows: dict[str, set[str]] = {}
+        self.hit_rules: dict[str, set[str]] = {}
+        # Which tests exercised an item ("process/element", "process/flow", "decision/rule").
+        self.current_test: str | None = None
+        self.tests: dict[str, set[str]] = {}
+
+    def _credit(self, item: str) -> None:
+        if self.current_test is not None:
+            self.tests.setdefault(item, set()).add(self.current_test)
+
+    def add_bundle(self, bundle: Bundle) -> None:
+        """Register the elements and rules of a bundle as the universe to cover."""
+        for item in bundle.of_kind("bpmn"):
+            root = parse_xml(item.content, item.path, 10_000_000)
+            for process in root.iter(f"{_BPMN}process"):
+                model = self.processes.setdefault(process.get("id"), _ProcessModel())
+                for node in process.iter():
+                    if not isinstance(node.tag, str):
+                        continue
+                    local = etree.QName(node.tag).localname
+                    if local in _NODE_TAGS:
+                        model.nodes[node.get("id")] = node.get("name") or node.get("id")
+                    elif local == "sequenceFlow":
+                        model.flows[(node.get("sourceRef"), node.get("targetRef"))] = node.get("id")
+        for item in bundle.of_kind("dmn"):
+            root = parse_xml(item.content, item.path, 10_000_000)
+            for decision in root.iter():
+                if isinstance(decision.tag, str) and etree.QName(decision.tag).localname == "decision":
+                    model = self.decisions.setdefault(decision.get("id"), _DecisionModel())
+                    for table in decision.iter(f"{{{etree.QName(decision.tag).namespace}}}decisionTable"):
+                        model.table_id = table.get("id") or ""
+                    for rule in decision.iter():
+                        if isinstance(rule.tag, str) and etree.QName(rule.tag).localname == "rule":
+                            texts = [d.text or "" for d in rule if etree.QName(d.tag).localname == "description"]
+                            model.rules[rule.get("id")] = " ".join(texts).strip()
+
+    def observe(self, instance: Instance) -> None:
+        """Record the nodes reached and flows taken so far by an instance."""
+        workflows = [instance.workflow, *instance.workflow.subprocesses.values()]
+        for workflow in workflows:
+            process_id = workflow.spec.name
+            model = self.processes.get(process_id)
+            if model is None:
+                continue
+            nodes = self.hit_nodes.setdefault(process_id, set())
+            flows = self.hit_flows.setdefault(process_id, set())
+            for task in workflow.get_tasks(state=_REACHED):
+                element = task.task_spec.bpmn_id
+                if element not in model.nodes:
+                    continue
+                nodes.add(element)
+                self._credit(f"{process_id}/{element}")
+                source = _bpmn_ancestor(task, model)
+                if source is not None and (source, element) in model.flows:
+                    flows.add(model.flows[(source, element)])
+                    self._credit(f"{process_id}/{model.flows[(source, element)]}")
+
+    @contextmanager
+    def recording_rules(self) -> Iterator[None]:
+        """Record matched DMN rules while the block runs (wraps the DMN engine's matcher)."""
+        original = TypedDMNEngine.decide
+        recorder = self
+
+        def decide(engine_self: TypedDMNEngine, task: Any) -> list[Any]:
+            rules = original(engine_self, task)
+            table_owner = _decision_of(engine_self, recorder)
+            if table_owner is not None and rules:
+                # COLLECT returns every matching rule; other hit policies use the first.
+                matched = rules if engine_self.decision_table.hit_policy == "COLLECT" else rules[:1]
+                recorder.hit_rules.setdefault(table_owner, set()).update(rule.id for rule in matched)
+                for rule in matched:
+                    recorder._credit(f"{table_owner}/{rule.id}")
+            return rules
+
+        TypedDMNEngine.decide = decide  # type: ignore[method-assign]
+        try:
+            yield
+        finally:
+            TypedDMNEngine.decide = original  # type: ignore[method-assign]
+
+    def summary(self) -> dict[str, Any]:
+        """Return covered and missing items per process and decision."""
+        processes = {}
+        for process_id, model in sorted(self.processes.items()):
+            nodes, flows = self.hit_nodes.get(process_id, set()), self.hit_flows.get(process_id, set())
+            processes[process_id] = {
+                "nodes": {"covered": len(nodes & set(model.nodes)), "total": len(model.nodes),
+                          "missing": sorted(set(model.nodes) - nodes)},
+                "flows": {"covered": len(flows), "total": len(model.flows),
+                          "missing": sorted(set(model.flows.values()) - flows)},
+            }
+        decisions = {}
+        for decision_id, dmodel in sorted(self.decisions.items()):
+            hit = self.hit_rules.get(decision_id, set())
+            decisions[decision_id] = {"covered": len(hit & set(dmodel.rules)), "total": len(dmodel.rules),
+                                      "missing": sorted(set(dmodel.rules) - hit)}
+        tests = {item: sorted(names) for item, names in sorted(self.tests.items())}
+        return {"processes": processes, "decisions": decisions, "tests": tests}
+
+    def report(self) -> str:
+        """Return a printable coverage table."""
+        data = self.summary()
+        lines = ["Govflow coverage", f"{'process / decision':40} {'nodes':>9} {'flows':>9} {'rules':>9}"]
+        for process_id, item in data["processes"].items():
+            nodes, flows = item["nodes"], item["flows"]
+            lines.append(f"{process_id:40} {nodes['covered']:>4}/{nodes['total']:<4} "
+                         f"{flows['covered']:>4}/{flows['total']:<4} {'':>9}")
+            if flows["missing"]:
+                lines.append(f"  flows not taken: {', '.join(flows['missing'])}")
+        for decision_id, item in data["decisions"].items():
+            lines.append(f"{decision_id:40} {'':>9} {'':>9} {item['covered']:>4}/{item['total']:<4}")
+            if item["missing"]:
+                lines.append(f"  rules not matched: {', '.join(item['missing'])}")
+        return "\n".join(lines)
+
+    def write_json(self, path: Path) -> None:
+        """Write the summary as JSON."""
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(self.summary(), indent=2, ensure_ascii=False), encoding="utf-8")
+
+
+def _bpmn_ancestor(task: Any, model: _ProcessModel) -> str | None:
+    parent = task.parent
+    while parent is not None:
+        element = parent.task_spec.bpmn_id
+        if element in model.nodes:
+            return str(element)
+        parent = parent.parent
+    return None
+
+
+def _decision_of(dmn_engine: TypedDMNEngine, recorder: CoverageRecorder) -> str | None:
+    # Modelers reuse default ids across files, so match the table id and every rule id.
+    table = dmn_engine.decision_table
+    rule_ids = {rule.id for rule in table.rules}
+    for decision_id, model in recorder.decisions.items():
+        if model.table_id == table.id and rule_ids == set(model.rules):
+            return decision_id
+    return None

@@ -1,0 +1,144 @@
+"""Traceability: which BPMN elements and DMN rules implement each article, and which tests cover them.
+
+Citations are read from element documentation and rule descriptions (`Art. 9 ¶1`,
+`二(二)2`, `Art. 23*`). With the jurisdiction's policy file, every article it cites
+is listed (unmodelled ones too) and its ambiguities (`**A1** …`) are shown next to
+the elements whose documentation records the reading chosen. With a coverage JSON
+written by the test suite, each item lists the tests that exercised it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from lxml import etree
+
+from engine.spiff.bundle import Bundle
+from engine.spiff.xmlsafe import parse_xml
+
+__all__ = ["TraceItem", "article_keys", "trace_markdown"]
+
+_ARTICLE = re.compile(r"Art\.\s*([\d\s,，、¶*–\-()一二三四五六七八九十（）]+)")
+_NUMBER = re.compile(r"(\d+)(\*?)(?:\s*[–-]\s*(\d+)\*?)?")
+_QUALIFIER = re.compile(r"¶\s*\d+|[（(][一二三四五六七八九十]+[)）]")
+_PART = re.compile(r"([一二三四五六])[（(]([一二三四五六七八九十]+)[)）](\d+)?")
+_PART_ITEM = re.compile(r"([一二三四五六])、(\d+)")
+_AMBIGUITY = re.compile(r"^- \*\*(A\d+)[^*]*\*\*\s*(.+)$", re.MULTILINE)
+_BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL"
+_NUMERALS = "一二三四五六七八九十"
+
+
+@dataclass
+class TraceItem:
+    """One element or rule with its citation text."""
+
+    kind: str          # "element" or "rule"
+    owner: str         # process id or decision id
+    id: str
+    name: str
+    citation: str
+    tests: list[str] = field(default_factory=list)
+
+
+def article_keys(text: str) -> list[str]:
+    """Return the article keys cited in `text`, e.g. ['Art. 9', '二(二)2', '三、3']."""
+    keys = []
+    for run in _ARTICLE.findall(text):
+        # "Art. 7, 27–31" and "Art. 11, 12 ¶3, 26 ¶2" cite several articles and ranges.
+        for first, star, last in _NUMBER.findall(_QUALIFIER.sub(" ", run)):
+            keys += [f"Art. {n}{star}" for n in range(int(first), int(last or first) + 1)]
+    keys += [f"{part}({section}){item}" for part, section, item in _PART.findall(text)]
+    keys += [f"{part}、{item}" for part, item in _PART_ITEM.findall(text)]
+    return list(dict.fromkeys(keys))
+
+
+def _sort_key(key: str) -> tuple[int, int, int, str]:
+    if key.startswith("Art."):
+        return (0, int(re.sub(r"\D", "", key)), 0, key)
+    part = _NUMERALS.index(key[0]) + 1 if key[0] in _NUMERALS else 9
+    section = re.search(r"[（(]([一二三四五六七八九十]+)", key)
+    return (1, part, _NUMERALS.index(section.group(1)[0]) + 1 if section else 0, key)
+
+
+def _items(bundle: Bundle) -> list[TraceItem]:
+    items: list[TraceItem] = []
+    for item in bundle.of_kind("bpmn"):
+        root = parse_xml(item.content, item.path, 10_000_000)
+        for process in root.iter(f"{{{_BPMN}}}process"):
+            for node in process.iter():
+                if not isinstance(node.tag, str) or not node.get("id"):
+                    continue
+                docs = [d.text or "" for d in node if etree.QName(d.tag).localname == "documentation"]
+                if docs:
+                    items.append(TraceItem("element", process.get("id"), node.get("id"), node.get("name") or "",
+                                           " ".join(docs).strip()))
+    for item in bundle.of_kind("dmn"):
+        root = parse_xml(item.content, item.path, 10_000_000)
+        for decision in root.iter():
+            if not isinstance(decision.tag, str) or etree.QName(decision.tag).localname != "decision":
+                continue
+            for rule in decision.iter():
+                if isinstance(rule.tag, str) and etree.QName(rule.tag).localname == "rule":
+                    text = " ".join(d.text or "" for d in rule if etree.QName(d.tag).localname == "description")
+                    items.append(TraceItem("rule", decision.get("id"), rule.get("id"), decision.get("name") or "",
+                                           text.strip()))
+    return items
+
+
+def trace_markdown(bundle: Bundle, policy_text: str | None = None, coverage: dict[str, Any] | None = None) -> str:
+    """Return the traceability report of a bundle as Markdown."""
+    items = _items(bundle)
+    tests = (coverage or {}).get("tests", {})
+    for item in items:
+        item.tests = tests.get(f"{item.owner}/{item.id}", [])
+    by_article: dict[str, list[TraceItem]] = {}
+    for item in items:
+        for key in article_keys(item.citation):
+            by_article.setdefault(key, []).append(item)
+    articles = set(by_article)
+    if policy_text:
+        articles |= set(article_keys(policy_text))
+    lines = [f"# Traceability: {bundle.name}", "",
+             f"{len(items)} cited elements and rules; {len(articles)} articles; "
+             f"{'coverage from the test suite' if coverage else 'no coverage file given'}.", ""]
+    unmodelled = []
+    for key in sorted(articles, key=_sort_key):
+        implementing = by_article.get(key, [])
+        if not implementing:
+            unmodelled.append(key)
+            continue
+        lines += [f"## {key}", "", "| kind | where | id | name | citation | tests |", "|---|---|---|---|---|---|"]
+        for item in implementing:
+            covered = "<br>".join(t.split("::")[-1] for t in item.tests[:3])
+            if len(item.tests) > 3:
+                covered += f"<br>(+{len(item.tests) - 3} more)"
+            lines.append(f"| {item.kind} | {item.owner} | {item.id} | {item.name} | {_cell(item.citation)} | "
+                         f"{covered or '**not covered**'} |")
+        lines.append("")
+    if unmodelled:
+        lines += ["## Articles cited by the policy file with no element or rule", "",
+                  ", ".join(unmodelled), ""]
+    if policy_text:
+        lines += _ambiguities(policy_text, items)
+    return "\n".join(lines) + "\n"
+
+
+def _ambiguities(policy_text: str, items: list[TraceItem]) -> list[str]:
+    lines = ["## Ambiguities (policy file §7) and the reading chosen", ""]
+    for code, text in _AMBIGUITY.findall(policy_text):
+        marker = re.compile(rf"(?<![A-Za-z]){code}(?!\d)")
+        readers = [i for i in items if marker.search(i.citation)]
+        lines.append(f"- **{code}** {text.strip()}")
+        if readers:
+            for item in readers:
+                lines.append(f"  - reading: {item.owner}/{item.id} ({item.name}): {item.citation}")
+        else:
+            lines.append("  - reading: not modelled by a specific element")
+    lines.append("")
+    return lines
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")

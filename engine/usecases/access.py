@@ -1,0 +1,131 @@
+"""Who may see and act on what: candidate groups, applicant units and roles.
+
+A clerk sees a task when it is assigned to them or belongs to one of their candidate
+groups; tasks of an applicant group (`<jurisdiction>:applicant_unit`) are visible only to
+clerks of the unit that owns the project. Anything a caller may not see is reported as
+not found, so ids of other units' projects reveal nothing. Role-bound actions (monitoring,
+retry, deployment) raise PermissionDenied instead.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from sqlalchemy import ColumnElement, and_, exists, false, or_, select, true
+from sqlalchemy.orm import Session
+
+from engine.errors import NotFound, PermissionDenied
+from engine.store.models import InstanceRow, ProcessVersion, TaskRow, UserRow
+
+__all__ = ["APPLICANT_ROLE", "Actor", "check_instance", "check_task", "is_applicant_group", "require_role",
+           "visible_instances", "visible_tasks"]
+
+APPLICANT_ROLE = "applicant_unit"
+
+
+def is_applicant_group(group: str | None) -> bool:
+    """Tell whether a candidate group is a jurisdiction's applicant-unit group."""
+    return bool(group) and group.split(":", 1)[-1] == APPLICANT_ROLE  # type: ignore[union-attr]
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The signed-in person on whose behalf a service call runs."""
+
+    username: str
+    role: str = "clerk"
+    unit: str | None = None
+    groups: frozenset[str] = field(default_factory=frozenset)
+    display_name: str = ""
+
+    @classmethod
+    def of(cls, user: UserRow) -> Actor:
+        """Build the actor of a stored user."""
+        return cls(user.username, user.role, user.unit, frozenset(user.groups or ()), user.display_name)
+
+    @property
+    def is_admin(self) -> bool:
+        """Tell whether the actor administers the whole system."""
+        return self.role == "admin"
+
+    @property
+    def jurisdictions(self) -> frozenset[str]:
+        """Return the jurisdictions (bundles) the actor has a group in."""
+        return frozenset(group.split(":", 1)[0] for group in self.groups)
+
+    @property
+    def applies(self) -> bool:
+        """Tell whether the actor clerks for an applicant unit somewhere, so may start projects."""
+        return any(is_applicant_group(group) for group in self.groups)
+
+    def owns(self, bundle: str) -> bool:
+        """Tell whether the actor may edit and deploy this jurisdiction's bundle."""
+        return self.is_admin or (self.role == "process_owner" and bundle in self.jurisdictions)
+
+    def may_see_task(self, row: TaskRow) -> bool:
+        """Mirror `visible_tasks` for one loaded row."""
+        if self.is_admin or row.assignee == self.username:
+            return True
+        if row.candidate_group not in self.groups:
+            return False
+        return not is_applicant_group(row.candidate_group) or (self.unit is not None and row.unit == self.unit)
+
+
+def visible_tasks(actor: Actor) -> ColumnElement[bool]:
+    """Return the SQL condition selecting the task rows `actor` may see."""
+    if actor.is_admin:
+        return true()
+    plain = sorted(g for g in actor.groups if not is_applicant_group(g))
+    applicant = sorted(g for g in actor.groups if is_applicant_group(g))
+    clauses: list[ColumnElement[bool]] = [TaskRow.assignee == actor.username]
+    if plain:
+        clauses.append(TaskRow.candidate_group.in_(plain))
+    if applicant and actor.unit:
+        clauses.append(and_(TaskRow.candidate_group.in_(applicant), TaskRow.unit == actor.unit))
+    return or_(*clauses) if clauses else false()
+
+
+def check_task(actor: Actor, row: TaskRow) -> TaskRow:
+    """Return the row if `actor` may see it; otherwise report it as not found."""
+    if not actor.may_see_task(row):
+        raise NotFound(f"task {row.id} does not exist")
+    return row
+
+
+def visible_instances(actor: Actor) -> ColumnElement[bool]:
+    """Return the SQL condition selecting the instances `actor` may see.
+
+    An instance is visible to whoever started it, to clerks of its applicant unit, to agencies whose
+    desk it reached (whatever the task's status now), to its jurisdiction's process owners, and to
+    administrators.
+    """
+    if actor.is_admin:
+        return true()
+    clauses: list[ColumnElement[bool]] = [
+        InstanceRow.started_by == actor.username,
+        exists().where(TaskRow.instance_id == InstanceRow.id, visible_tasks(actor)),
+    ]
+    applicant_bundles = sorted(g.split(":", 1)[0] for g in actor.groups if is_applicant_group(g))
+    if actor.unit and applicant_bundles:
+        clauses.append(and_(InstanceRow.unit == actor.unit, InstanceRow.process_version_id.in_(
+            select(ProcessVersion.id).where(ProcessVersion.bundle.in_(applicant_bundles)))))
+    if actor.role == "process_owner" and actor.jurisdictions:
+        clauses.append(InstanceRow.process_version_id.in_(
+            select(ProcessVersion.id).where(ProcessVersion.bundle.in_(sorted(actor.jurisdictions)))))
+    return or_(*clauses)
+
+
+def check_instance(session: Session, actor: Actor, row: InstanceRow) -> InstanceRow:
+    """Return the instance if `actor` may see it; otherwise report it as not found."""
+    if session.scalar(select(exists().where(InstanceRow.id == row.id, visible_instances(actor)))):
+        return row
+    raise NotFound(f"instance {row.id} does not exist")
+
+
+def require_role(actor: Actor, roles: Iterable[str], action: str) -> None:
+    """Raise PermissionDenied unless the actor has one of `roles`."""
+    allowed = set(roles)
+    if actor.role not in allowed:
+        raise PermissionDenied(f"{action} needs the role {' or '.join(sorted(allowed))}; {actor.username} is "
+                               f"{actor.role}")

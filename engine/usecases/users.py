@@ -1,0 +1,123 @@
+"""Users, roles, units and candidate groups; passwords hashed with scrypt."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import re
+import secrets
+from collections.abc import Iterable
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from engine.errors import Conflict, FieldError, InvalidInput, NotAuthenticated, NotFound
+from engine.spiff.runtime import Engine
+from engine.store.models import UserRow
+from engine.usecases.deployments import list_versions
+
+__all__ = ["DEMO_PASSWORD", "ROLES", "authenticate", "create_demo_users", "create_user", "get_user", "hash_password",
+           "list_users", "verify_password"]
+
+ROLES = ("clerk", "process_owner", "admin")
+DEMO_PASSWORD = "govflow-demo"
+_USERNAME = re.compile(r"^[a-z][a-z0-9_.-]{1,63}$")
+_GROUP = re.compile(r"^[a-z][a-z0-9_]*:[a-z][a-z0-9_]*$")
+# scrypt work factors: about 16 MiB and tens of milliseconds per check on a small machine.
+_N, _R, _P = 2**14, 8, 1
+
+
+def hash_password(password: str) -> str:
+    """Return a salted scrypt hash that records its parameters."""
+    salt = secrets.token_bytes(16)
+    digest = hashlib.scrypt(password.encode("utf-8"), salt=salt, n=_N, r=_R, p=_P, dklen=32)
+    encode = base64.b64encode
+    return f"scrypt${_N}${_R}${_P}${encode(salt).decode()}${encode(digest).decode()}"
+
+
+def verify_password(password: str, stored: str) -> bool:
+    """Tell whether `password` matches a stored hash, in constant time."""
+    try:
+        scheme, n, r, p, salt, digest = stored.split("$")
+    except ValueError:
+        return False
+    if scheme != "scrypt":
+        return False
+    candidate = hashlib.scrypt(password.encode("utf-8"), salt=base64.b64decode(salt), n=int(n), r=int(r), p=int(p),
+                               dklen=32)
+    return hmac.compare_digest(candidate, base64.b64decode(digest))
+
+
+def create_user(engine: Engine, session: Session, username: str, password: str, *, groups: Iterable[str] = (),
+                unit: str | None = None, role: str = "clerk", display_name: str | None = None) -> UserRow:
+    """Create a user; every field is checked and a taken name is a Conflict."""
+    group_list = [g.strip() for g in groups if g.strip()]
+    errors = []
+    if not _USERNAME.match(username):
+        errors.append(FieldError("username", "lower-case letters, digits, '.', '_' or '-', 2 to 64 characters"))
+    if len(password) < 8:
+        errors.append(FieldError("password", "at least 8 characters"))
+    if role not in ROLES:
+        errors.append(FieldError("role", f"one of {', '.join(ROLES)}"))
+    errors += [FieldError("groups", f"'{g}' is not <jurisdiction>:<role>") for g in group_list if not _GROUP.match(g)]
+    if errors:
+        raise InvalidInput(f"cannot create user {username!r}", errors)
+    if session.scalar(select(UserRow).where(UserRow.username == username)) is not None:
+        raise Conflict(f"user {username} already exists")
+    user = UserRow(username=username, display_name=display_name or username, password_hash=hash_password(password),
+                   role=role, unit=unit, groups=sorted(set(group_list)), active=True, created_at=engine.now())
+    session.add(user)
+    session.flush()
+    return user
+
+
+def get_user(session: Session, username: str) -> UserRow:
+    """Return a user by name."""
+    user = session.scalar(select(UserRow).where(UserRow.username == username))
+    if user is None:
+        raise NotFound(f"user {username} does not exist")
+    return user
+
+
+def list_users(session: Session) -> list[UserRow]:
+    """Return every user by name."""
+    return list(session.scalars(select(UserRow).order_by(UserRow.username)))
+
+
+def authenticate(session: Session, username: str, password: str) -> UserRow:
+    """Return the active user with these credentials, or raise NotAuthenticated (same error either way)."""
+    user = session.scalar(select(UserRow).where(UserRow.username == username))
+    if user is None or not user.active or not verify_password(password, user.password_hash):
+        raise NotAuthenticated("wrong username or password")
+    return user
+
+
+def create_demo_users(engine: Engine, session: Session, password: str = DEMO_PASSWORD) -> list[UserRow]:
+    """Create one clerk per candidate group of the deployed processes, an owner per jurisdiction and an admin.
+
+    Clerk names are the group with '_' for ':' (e.g. datong_applicant_unit); applicant clerks belong to the
+    unit `<jurisdiction>:demo_unit`, and a second applicant clerk `<jurisdiction>_other_applicant` to the unit
+    `<jurisdiction>:other_unit`, to show that units see only their own projects. Existing users are left as
+    they are.
+    """
+    groups: dict[str, set[str]] = {}
+    for version in list_versions(session):
+        for lanes in version.lanes.values():
+            for group in lanes.values():
+                groups.setdefault(group.split(":", 1)[0], set()).add(group)
+    wanted: list[tuple[str, list[str], str, str | None]] = []
+    for jurisdiction, names in sorted(groups.items()):
+        for group in sorted(names):
+            unit = f"{jurisdiction}:demo_unit" if group.endswith(":applicant_unit") else None
+            wanted.append((group.replace(":", "_"), [group], "clerk", unit))
+            if unit is not None:
+                wanted.append((f"{jurisdiction}_other_applicant", [group], "clerk", f"{jurisdiction}:other_unit"))
+        wanted.append((f"{jurisdiction}_owner", sorted(names), "process_owner", None))
+    wanted.append(("admin", sorted(g for names in groups.values() for g in names), "admin", None))
+    created = []
+    existing = {u.username for u in list_users(session)}
+    for username, user_groups, role, unit in wanted:
+        if username not in existing:
+            created.append(create_user(engine, session, username, password, groups=user_groups, unit=unit, role=role))
+    return created

@@ -1,0 +1,167 @@
+"""Check a bundle before it is deployed: the compiler's checks plus those that need the running system.
+
+The compiler checks what one bundle says about itself (XSD, forms, decisions, lanes). Here we add
+what only the deployment target knows: whether a lane's group is one people actually belong to, and
+whether each timer and due-date expression can be evaluated with the helpers and data it will see.
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from engine.errors import DeploymentError, Problem
+from engine.spiff.bundle import Bundle
+from engine.spiff.compiler import CompiledBundle, compile_bundle, iter_task_specs
+from engine.spiff.runtime import Engine
+from engine.store.models import ProcessVersion, UserRow
+
+__all__ = ["Validation", "validate_bundle"]
+
+# Names every expression may use besides task data: Python's safe builtins and our helpers.
+_BUILTIN_NAMES = frozenset(dir(builtins)) | {"datetime", "timedelta", "date", "Decimal", "math"}
+
+
+@dataclass
+class Validation:
+    """The outcome of checking a bundle; `compiled` is None when the compiler rejected it."""
+
+    compiled: CompiledBundle | None
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        """Tell whether the bundle may be deployed."""
+        return self.compiled is not None and not self.problems
+
+
+def validate_bundle(engine: Engine, session: Session, bundle: Bundle) -> Validation:
+    """Return every problem that would stop `bundle` from deploying, each at its file and element."""
+    try:
+        compiled = compile_bundle(bundle, engine.settings.max_file_bytes)
+    except DeploymentError as exc:
+        return Validation(None, exc.problems)
+    problems: list[Problem] = []
+    problems += _check_groups(session, bundle, compiled)
+    problems += _check_expressions(engine, bundle, compiled)
+    return Validation(compiled, problems)
+
+
+def _check_groups(session: Session, bundle: Bundle, compiled: CompiledBundle) -> list[Problem]:
+    # A lane whose group nobody is in would create tasks no clerk ever sees.
+    known: set[str] = set()
+    for groups in session.scalars(select(UserRow.groups).where(UserRow.active.is_(True))):
+        known.update(groups or ())
+    for lanes in session.scalars(select(ProcessVersion.lanes).where(ProcessVersion.bundle == bundle.name)):
+        for by_lane in (lanes or {}).values():
+            known.update(by_lane.values())
+    if not known:
+        return []  # a first deployment into an empty system: there is nothing to compare with yet
+    problems = []
+    for process in compiled.processes.values():
+        for process_id, by_lane in process.lanes.items():
+            for lane, group in sorted(by_lane.items()):
+                if group not in known:
+                    problems.append(compiled.problem_at(compiled.lane_ids.get(lane, process_id), (
+                        f"lane '{lane}' names group '{group}', which no user is in and no deployed version uses")))
+    return problems
+
+
+def _check_expressions(engine: Engine, bundle: Bundle, compiled: CompiledBundle) -> list[Problem]:
+    known = _data_names(bundle, compiled) | set(engine.helpers) | _BUILTIN_NAMES
+    problems: list[Problem] = []
+    for process in compiled.processes.values():
+        for _, task_spec in iter_task_specs(process.spec, process.subprocess_specs):
+            element = getattr(task_spec, "bpmn_id", None)
+            if element is None:
+                continue
+            event = getattr(task_spec, "event_definition", None)
+            if isinstance(event, TimerEventDefinition):
+                problems += _check_expression(engine, compiled, element, "timer", event.expression, known, True)
+            due = ((getattr(task_spec, "extensions", None) or {}).get("properties") or {}).get("dueDate")
+            if due:
+                problems += _check_expression(engine, compiled, element, "dueDate", due, known, False)
+    return problems
+
+
+def _check_expression(engine: Engine, compiled: CompiledBundle, element: str, what: str, expression: str | None,
+                      known: set[str], timer: bool) -> list[Problem]:
+    text = (expression or "").strip()
+    try:
+        tree = ast.parse(text, mode="eval")
+    except SyntaxError as exc:
+        return [compiled.problem_at(element, f"{what} expression {text!r} is not valid: {exc.msg}")]
+    used = {node.id for node in ast.walk(tree) if isinstance(node, ast.Name)}
+    unknown = sorted(used - known)
+    if unknown:
+        return [compiled.problem_at(element, f"{what} expression {text!r} uses {', '.join(unknown)}, which no form "
+                                     f"field, decision output or script of the bundle sets")]
+    if used - _BUILTIN_NAMES - set(engine.helpers):
+        return []  # depends on task data; the names are known, the value is only there at run time
+    try:
+        value = engine.evaluate(text, {})
+    except Exception as exc:  # any failure here is a modelling error to report at the element
+        return [compiled.problem_at(element, f"{what} expression {text!r} failed: {type(exc).__name__}: {exc}")]
+    if timer and not _is_timer_value(value):
+        return [compiled.problem_at(element, f"timer expression {text!r} gave {value!r}, not an ISO 8601 date, "
+                                     f"duration or cycle (quote literal durations: \"P5D\")")]
+    return []
+
+
+def _is_timer_value(value: Any) -> bool:
+    if isinstance(value, datetime):
+        return True
+    if not isinstance(value, str) or not value:
+        return False
+    if value[0] in "PR":
+        try:
+            if value.startswith("R"):
+                TimerEventDefinition.parse_iso_recurring_time(value)
+            else:
+                TimerEventDefinition.parse_iso_duration(value)
+            return True
+        except Exception:  # the parser raises plain exceptions on bad input
+            return False
+    try:
+        datetime.fromisoformat(value)
+        return True
+    except ValueError:
+        return False
+
+
+def _data_names(bundle: Bundle, compiled: CompiledBundle) -> set[str]:
+    """Return every data name some form, decision or script of the bundle can set."""
+    names: set[str] = set()
+    for item in bundle.of_kind("form"):
+        try:
+            document = json.loads(item.content)
+        except ValueError:
+            continue
+        if isinstance(document, dict) and isinstance(document.get("properties"), dict):
+            names.update(document["properties"])
+    for decision in compiled.decisions.values():
+        names.update(output.split(".", 1)[0] for output in decision.outputs)
+    for process in compiled.processes.values():
+        for _, task_spec in iter_task_specs(process.spec, process.subprocess_specs):
+            for script in (getattr(task_spec, "script", None), getattr(task_spec, "prescript", None),
+                           getattr(task_spec, "postscript", None)):
+                names.update(_assigned(script))
+    return names
+
+
+def _assigned(script: str | None) -> set[str]:
+    if not script:
+        return set()
+    try:
+        tree = ast.parse(script)
+    except SyntaxError:
+        return set()
+    return {node.id for node in ast.walk(tree) if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store)}
