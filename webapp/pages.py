@@ -10,7 +10,7 @@ from flask import Blueprint, abort, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from engine import InvalidInput
-from engine.usecases import desk, oversight
+from engine.usecases import instances, oversight, tasks
 from engine.usecases.inbox import DUE_STATES, InboxQuery, due_state, inbox, inbox_facets
 
 from .auth import current_actor
@@ -60,7 +60,7 @@ def inbox_page() -> str:
 def task(task_id: str) -> str:
     """Show a task with its form, or what was submitted once it is done."""
     actor = current_actor()
-    view = desk.task_view(get_engine(), get_session(), actor, task_id)
+    view = tasks.task_view(get_engine(), get_session(), actor, task_id)
     editable = view.row.status == "ready" and view.row.assignee in (None, actor.username)
     return render_template("task.html", view=view, editable=editable,
                            due=due_state(view.row, get_engine().now()))
@@ -74,7 +74,7 @@ def _back(default: str) -> Response:
 @bp.post("/tasks/<task_id>/claim")
 def claim(task_id: str) -> Response:
     """Claim a task."""
-    desk.claim(get_engine(), get_session(), current_actor(), task_id)
+    tasks.claim(get_engine(), get_session(), current_actor(), task_id)
     commit()
     return _back(url_for("pages.task", task_id=task_id))
 
@@ -82,7 +82,7 @@ def claim(task_id: str) -> Response:
 @bp.post("/tasks/<task_id>/unclaim")
 def unclaim(task_id: str) -> Response:
     """Give a claimed task back to the group."""
-    desk.unclaim(get_engine(), get_session(), current_actor(), task_id)
+    tasks.unclaim(get_engine(), get_session(), current_actor(), task_id)
     commit()
     return _back(url_for("pages.inbox"))
 
@@ -93,7 +93,7 @@ def complete(task_id: str) -> dict[str, Any]:
     data = request.get_json(silent=True)
     if data is None:
         abort(415, "expected a JSON body")
-    done = desk.complete(get_engine(), get_session(), current_actor(), task_id, data,
+    done = tasks.complete(get_engine(), get_session(), current_actor(), task_id, data,
                          idempotency_key=request.headers.get("Idempotency-Key"))
     commit()
     return {"redirect": url_for("pages.instance", instance_id=done.body["task"]["instance_id"])}
@@ -106,17 +106,17 @@ def start() -> str | Response | tuple[str, int]:
     errors: dict[str, str] = {}
     if request.method == "POST":
         try:
-            row = desk.start_project(engine, session, actor, request.form.get("process", ""),
+            row = instances.start_project(engine, session, actor, request.form.get("process", ""),
                                      business_key=request.form.get("business_key"))
         except InvalidInput as exc:
             errors = {e.field: e.message for e in exc.errors}
         else:
             commit()
-            first = next((t for t in desk.open_tasks(session, actor, row.id)), None)
+            first = next((t for t in tasks.open_tasks(session, actor, row.id)), None)
             if first is not None:
                 return redirect(url_for("pages.task", task_id=first.id))
             return redirect(url_for("pages.instance", instance_id=row.id))
-    page = render_template("start.html", versions=desk.startable_versions(session, actor), errors=errors,
+    page = render_template("start.html", versions=instances.startable_versions(session, actor), errors=errors,
                            form=request.form)
     return (page, 422) if errors else page
 

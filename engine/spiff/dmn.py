@@ -1,14 +1,37 @@
-"""Read what the engine needs to know about a DMN decision: inputs, types, rules."""
+"""DMN decisions: what a table needs (read from its XML) and how it is evaluated, with typed inputs.
+
+SpiffWorkflow's engine compares raw task data: a date that a form submitted as
+an ISO string fails against a date cell, and a missing value raises inside a
+cell. Here every input is evaluated once per decision, converted by its DMN
+`typeRef`, and a cell tested against a missing value (or an input the process has
+not collected yet) does not match, as a comparison with null is not true in FEEL,
+so the table's catch-all rule answers.
+An empty result is an error, never silence; COLLECT with no match gives empty lists.
+"""
 
 from __future__ import annotations
 
+import ast
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
 
 from lxml import etree
+from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
+from SpiffWorkflow.dmn.engine.DMNEngine import DMNEngine
+from SpiffWorkflow.exceptions import SpiffWorkflowException
 
 from engine.errors import Problem
+from engine.typerefs import to_type_ref
 
-__all__ = ["TYPE_REFS", "DecisionInput", "DecisionInfo", "read_decision"]
+__all__ = [
+    "TYPE_REFS", "DecisionInfo", "DecisionInput", "DecisionTaken", "TypedDMNEngine", "read_decision",
+    "recording_decisions", "typed", "use_typed_engines",
+]
 
 TYPE_REFS = frozenset({"number", "integer", "long", "double", "boolean", "string", "date"})
 _CATCH_ALL = frozenset({"", "-"})
@@ -107,3 +130,150 @@ def _declared_inputs(root: etree._Element) -> dict[str, tuple[str, str]]:
             if name.isidentifier():
                 declared[name] = ((variable.get("typeRef") or "string").strip(), node.get("name") or name)
     return declared
+
+
+
+@dataclass(frozen=True)
+class DecisionTaken:
+    """One evaluation of a decision table inside a process: what went in and what came out."""
+
+    element_id: str
+    decision_id: str
+    decision_name: str
+    inputs: list[dict[str, Any]]  # label, expression and typed value of every input column
+    outputs: dict[str, Any]
+
+
+_taken: ContextVar[list[DecisionTaken] | None] = ContextVar("govflow_decisions_taken", default=None)
+
+
+@contextmanager
+def recording_decisions() -> Iterator[list[DecisionTaken]]:
+    """Collect every decision the typed engine evaluates inside the block, in order."""
+    taken: list[DecisionTaken] = []
+    token = _taken.set(taken)
+    try:
+        yield taken
+    finally:
+        _taken.reset(token)
+
+_VALUE = "dmninputvalue"
+# A `?` outside quotes stands for the input value (SpiffWorkflow's syntax).
+_QUESTION = re.compile(r"(\?)(?=(?:[^'\"]|['\"][^'\"]*['\"])*$)")
+
+
+class TypedDMNEngine(DMNEngine):
+    """Evaluate a decision table with typed, once-evaluated inputs."""
+
+    def decide(self, task: Any) -> list[Any]:
+        """Return the matching rules: the first one, or all of them for COLLECT."""
+        collect = self.decision_table.hit_policy == "COLLECT"
+        values: dict[str, Any] = {}
+        matched = []
+        for rule in self.decision_table.rules:
+            if self._matches(rule, task, values):
+                matched.append(rule)
+                if not collect:
+                    break
+        return matched
+
+    def result(self, task: Any) -> dict[str, Any]:
+        """Return the outputs, or raise when no rule matched."""
+        outputs = super().result(task)
+        if not outputs and self.decision_table.hit_policy == "COLLECT":
+            outputs = {o.name or o.label: [] for o in self.decision_table.outputs}
+        if outputs:
+            # The business rule task deep-merges outputs into the data: a COLLECT list from an
+            # earlier pass would absorb this one. A decision's outputs replace what was there.
+            for key in outputs:
+                task.data.pop(key, None)
+            self._record(task, outputs)
+            return outputs
+        raise WorkflowTaskException(f"decision table {self.decision_table.name or self.decision_table.id}: "
+                                    "no rule matched", task=task)
+
+    def _record(self, task: Any, outputs: dict[str, Any]) -> None:
+        taken = _taken.get()
+        if taken is None:
+            return
+        table = self.decision_table
+        values: dict[str, Any] = {}
+        inputs: list[dict[str, Any]] = []
+        for rule in table.rules[:1]:
+            for entry in rule.inputEntries:
+                try:
+                    value = self._input_value(entry, task, values)
+                except Exception:  # noqa: BLE001 - the record shows what could not be evaluated
+                    value = None
+                inputs.append({"label": entry.input.label or entry.input.id,
+                               "expression": entry.input.expression, "value": value})
+        spec = task.task_spec
+        decision_id = (getattr(spec, "extensions", None) or {}).get("calledDecisionId") or table.id
+        taken.append(DecisionTaken(spec.bpmn_id or spec.name, decision_id, table.name or decision_id,
+                                   inputs, dict(outputs)))
+
+    def _input_value(self, entry: Any, task: Any, values: dict[str, Any]) -> Any:
+        key = entry.input.id
+        if key not in values:
+            expression = (entry.input.expression or "").strip()
+            known = task.workflow.script_engine.environment.globals
+            if any(task.data.get(name) is None and name not in known for name in _names(expression)):
+                # A staged decision runs before the process has collected every input: no value yet.
+                values[key] = None
+            else:
+                raw = task.workflow.script_engine.evaluate(task, expression)
+                values[key] = to_type_ref(raw, entry.input.typeRef or "")
+        return values[key]
+
+    def _matches(self, rule: Any, task: Any, values: dict[str, Any]) -> bool:
+        script_engine = task.workflow.script_engine
+        for entry in rule.inputEntries:
+            for cell in entry.lhs:
+                if cell is None or not cell.strip() or cell.strip() == "-":
+                    continue
+                try:
+                    value = self._input_value(entry, task, values)
+                    if value is None:
+                        return False
+                    cell_expr = _QUESTION.sub(_VALUE, cell)
+                    if _VALUE not in cell_expr:
+                        cell_expr = f"({_VALUE}) == ({cell})" if self.needs_eq(script_engine, cell) \
+                            else f"{_VALUE} {cell}"
+                    if not script_engine.evaluate(task, cell_expr, external_context={_VALUE: value}):
+                        return False
+                except SpiffWorkflowException as exc:
+                    exc.add_note(f"Rule failed on row {rule.row_number}")
+                    raise
+                except Exception as exc:  # a cell that cannot be evaluated names its row
+                    error = WorkflowTaskException(str(exc), task=task, exception=exc)
+                    error.add_note(f"Failed to execute DMN Rule on row {rule.row_number}")
+                    raise error from exc
+        return True
+
+
+@lru_cache(maxsize=1024)
+def _names(expression: str) -> frozenset[str]:
+    """Return the variable names an input expression reads."""
+    try:
+        tree = ast.parse(expression, mode="eval")
+    except SyntaxError:
+        return frozenset()  # let evaluation report the syntax error with its row
+    return frozenset(node.id for node in ast.walk(tree) if isinstance(node, ast.Name))
+
+
+def typed(engine: DMNEngine) -> TypedDMNEngine:
+    """Turn a DMN engine built by SpiffWorkflow's parser into the typed engine, in place."""
+    # The parser and the spec serializer construct DMNEngine themselves; swapping the class
+    # keeps their decision table and needs no parser or serializer subclass.
+    if type(engine) is DMNEngine:
+        engine.__class__ = TypedDMNEngine
+    return engine  # type: ignore[return-value]
+
+
+def use_typed_engines(specs: list[Any]) -> None:
+    """Give every business rule task in these process specs the typed engine."""
+    for spec in specs:
+        for task_spec in spec.task_specs.values():
+            engine = getattr(task_spec, "dmnEngine", None)
+            if engine is not None:
+                typed(engine)

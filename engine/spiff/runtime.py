@@ -15,7 +15,7 @@ from engine.calendar import BusinessCalendar
 from engine.clock import Clock, SystemClock, install_timer_clock, use_clock
 from engine.forms import make_validator
 from engine.settings import Settings
-from engine.spiff.dmn_engine import use_typed_engines
+from engine.spiff.dmn import use_typed_engines
 from engine.spiff.sandbox import make_script_engine
 from engine.spiff.script_helpers import build_helpers
 from engine.spiff.serialization import StateSerializer

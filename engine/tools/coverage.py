@@ -17,7 +17,7 @@ from lxml import etree
 from SpiffWorkflow.util.task import TaskState
 
 from engine.spiff.bundle import Bundle
-from engine.spiff.dmn_engine import TypedDMNEngine
+from engine.spiff.dmn import TypedDMNEngine
 from engine.spiff.workflow import Instance
 from engine.spiff.xmlsafe import parse_xml
 

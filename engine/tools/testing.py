@@ -26,7 +26,7 @@ from engine.spiff.runtime import Engine
 from engine.store.db import init_db, make_db_engine, make_session_factory, unit_of_work
 from engine.store.models import Base, TaskRow
 from engine.tools.coverage import CoverageRecorder
-from engine.usecases import decisions, deployments, instances, migration, tasks, timers
+from engine.usecases import decisions, deployments, instances, migration, state, tasks, timers
 from engine.usecases.access import Actor
 from engine.usecases.decisions import DecisionResult
 from engine.usecases.migration import MigrationReport
@@ -116,7 +116,7 @@ class ProcessRun:
 
     def _row(self) -> Any:
         with self.harness._unit() as session:
-            return instances.get_instance(session, self.id)
+            return state.get_instance(session, self.id)
 
     @property
     def status(self) -> str:
@@ -133,7 +133,7 @@ class ProcessRun:
     def data(self) -> dict[str, Any]:
         """Return the instance data as the workflow holds it now."""
         with self.harness._unit() as session:
-            _, instance = instances.load(self.harness.engine, session, self.id)
+            _, instance = state.load(self.harness.engine, session, self.id)
             return instance.data
 
     def tasks(self) -> list[TaskRow]:
@@ -168,7 +168,7 @@ class ProcessRun:
     def path(self) -> list[str]:
         """Return the ids of completed elements in completion order."""
         with self.harness._unit() as session:
-            _, instance = instances.load(self.harness.engine, session, self.id)
+            _, instance = state.load(self.harness.engine, session, self.id)
             return instance.executed_elements()
 
     def assert_path(self, *expected: str) -> None:

@@ -10,8 +10,7 @@ from SpiffWorkflow.spiff.parser import SpiffBpmnParser
 from sqlalchemy.orm import Session
 
 from engine.errors import DecisionError, FieldError, InvalidInput
-from engine.spiff.dmn import DecisionInfo, DecisionInput, read_decision
-from engine.spiff.dmn_engine import typed
+from engine.spiff.dmn import DecisionInfo, DecisionInput, read_decision, typed
 from engine.spiff.runtime import Engine
 from engine.spiff.xmlsafe import parse_xml
 from engine.typerefs import to_type_ref

@@ -1,42 +1,63 @@
-"""Start, persist, cancel and retry instances; keep the task index in step with state."""
+"""Start, list, cancel and retry projects' process instances, each call checked against the actor."""
 
 from __future__ import annotations
 
-import json
+import secrets
 import uuid
-from collections.abc import Callable
-from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine.calendar import parse_date
-from engine.clock import Clock, use_clock
-from engine.errors import Conflict, InvalidInput, NotFound, ProcessError
-from engine.spiff.dmn_engine import DecisionTaken, recording_decisions
+from engine.errors import Conflict, FieldError, InvalidInput, PermissionDenied
 from engine.spiff.runtime import Engine
 from engine.spiff.serialization import STATE_FORMAT
-from engine.spiff.workflow import HumanTask, Instance
 from engine.store.audit import record
-from engine.store.models import InstanceRow, TaskRow
-from engine.usecases.deployments import get_version
-from engine.usecases.describe import json_default
+from engine.store.models import InstanceRow, ProcessVersion
+from engine.usecases.access import APPLICANT_ROLE, Actor, check_instance
+from engine.usecases.deployments import current_versions, get_version, list_versions
+from engine.usecases.state import CANCELLED, ERROR, FINISHED, RUNNING, get_instance, load, persist, run_and_persist
 
 __all__ = [
-    "cancel_instance",
-    "get_instance",
-    "list_instances",
-    "load",
-    "persist",
-    "record_decisions",
-    "retry_instance",
-    "start_instance",
+    "cancel_instance", "list_instances", "retry_instance", "start_instance", "start_project",
+    "startable_versions", "visible_instance",
 ]
 
-RUNNING, WAITING, COMPLETED, ERROR, CANCELLED = "running", "waiting", "completed", "error", "cancelled"
-_FINISHED = {COMPLETED, CANCELLED}
+_KEY_LIMIT = 128
+
+
+def startable_versions(session: Session, actor: Actor) -> list[ProcessVersion]:
+    """Return the current version of every process the actor's unit may apply to."""
+    chosen = current_versions(session)
+    startable = [version for version in list_versions(session)
+                 if chosen.get(version.process_id) == version.version and _may_apply(actor, version.bundle)]
+    return sorted(startable, key=lambda v: (v.bundle, v.process_id))
+
+
+def start_project(engine: Engine, session: Session, actor: Actor, process_id: str, *,
+                  business_key: str | None = None, data: dict[str, Any] | None = None) -> InstanceRow:
+    """Start a project application owned by the actor's unit."""
+    version = get_version(session, process_id)
+    if not _may_apply(actor, version.bundle):
+        raise PermissionDenied(f"{actor.username} is not an applicant clerk of {version.bundle}")
+    if not actor.unit:
+        raise InvalidInput(f"{actor.username} belongs to no unit", [FieldError("unit", "申请人未归属任何单位")])
+    key = (business_key or "").strip() or _new_business_key(engine, version.bundle)
+    if len(key) > _KEY_LIMIT:
+        raise InvalidInput("business key too long",
+                           [FieldError("business_key", f"项目编号不得超过 {_KEY_LIMIT} 个字符")])
+    taken = select(InstanceRow.id).where(InstanceRow.process_id == process_id, InstanceRow.business_key == key)
+    if session.scalar(taken) is not None:
+        raise InvalidInput(f"business key {key} is already used",
+                           [FieldError("business_key", f"项目编号「{key}」已被使用")])
+    return start_instance(engine, session, process_id, data or {}, actor=actor.username,
+                                    business_key=key, unit=actor.unit)
+
+
+def visible_instance(session: Session, actor: Actor, instance_id: str) -> InstanceRow:
+    """Return an instance the actor may see."""
+    return check_instance(session, actor, get_instance(session, instance_id))
 
 
 def start_instance(engine: Engine, session: Session, process_id: str, data: dict[str, Any] | None = None, *,
@@ -63,151 +84,6 @@ def start_instance(engine: Engine, session: Session, process_id: str, data: dict
     return row
 
 
-def run_and_persist(engine: Engine, session: Session, row: InstanceRow, instance: Instance, actor: str,
-                    action: Callable[[], None] | None = None, clock: Clock | None = None) -> None:
-    """Run `action` (default: engine steps) under the engine clock, then persist, capturing failures.
-
-    Every decision evaluated on the way goes to the audit trail with its inputs and outputs.
-    """
-    with use_clock(clock or engine.clock), recording_decisions() as taken:
-        try:
-            if action is None:
-                instance.run_until_user_input_required()
-            else:
-                action()
-            record_decisions(engine, session, row, taken, actor)
-            persist(engine, session, row, instance)  # evaluates due dates, which may fail too
-        except ProcessError as exc:
-            record_decisions(engine, session, row, taken, actor)
-            persist(engine, session, row, instance, error=exc)
-            record(session, engine.now(), actor, "error", instance_id=row.id, element=exc.element_id,
-                   data={"message": exc.message})
-
-
-def record_decisions(engine: Engine, session: Session, row: InstanceRow, taken: list[DecisionTaken],
-                     actor: str) -> None:
-    """Write the decisions evaluated while an instance ran to its audit trail, then forget them."""
-    now = engine.now()
-    for decision in taken:
-        data = {"decision": decision.decision_id, "name": decision.decision_name,
-                "inputs": decision.inputs, "outputs": decision.outputs}
-        # Decimals and dates become JSON text the way every other view shows them.
-        record(session, now, actor, "decide", instance_id=row.id, element=decision.element_id,
-               data=json.loads(json.dumps(data, default=json_default)))
-    taken.clear()
-
-
-def load(engine: Engine, session: Session, instance_id: str) -> tuple[InstanceRow, Instance]:
-    """Load an instance row and rebuild its workflow."""
-    row = get_instance(session, instance_id)
-    return row, engine.load_instance(row.process_version, row.state)
-
-
-def persist(engine: Engine, session: Session, row: InstanceRow, instance: Instance,
-            error: ProcessError | None = None) -> None:
-    """Store state, status, next timer and the task index in the current unit of work."""
-    now = engine.now()
-    row.state = engine.dump_instance(instance)
-    row.serializer_version = STATE_FORMAT
-    row.updated_at = now
-    row.next_timer_due_at = None if row.status == CANCELLED else instance.next_timer_due()
-    name = instance.data.get("projectName")
-    if isinstance(name, str) and name.strip():
-        row.project_name = name.strip()[:256]
-    if row.status == CANCELLED:
-        pass  # a cancelled instance keeps its status; its open tasks are withdrawn below
-    elif error is not None:
-        row.status, row.error_element, row.error_message = ERROR, error.element_id, error.message
-    else:
-        row.error_element = row.error_message = None
-        if instance.completed:
-            row.status, row.ended_at = COMPLETED, now
-        else:
-            row.status = RUNNING if instance.ready_human_tasks() else WAITING
-    active = [] if row.status in _FINISHED else instance.active_elements()
-    if error is not None and error.element_id and error.element_id not in active:
-        active.append(error.element_id)  # a failed due date leaves no failed task behind
-    row.active_elements = active
-    _sync_task_index(engine, session, row, instance, now, strict=error is None)
-    session.flush()
-
-
-def _sync_task_index(engine: Engine, session: Session, row: InstanceRow, instance: Instance, now: datetime,
-                     strict: bool = True) -> None:
-    ready = {task.id: task for task in instance.ready_human_tasks()} if row.status != CANCELLED else {}
-    # One query finds both the open rows and any row a ready task already has.
-    known = {t.id: t for t in session.scalars(select(TaskRow).where(
-        TaskRow.instance_id == row.id, or_(TaskRow.status == "ready", TaskRow.id.in_(list(ready)))))}
-    for task_id, task_row in known.items():
-        if task_row.status == "ready" and task_id not in ready:
-            # Gone without a completion through us: an interrupting timer, a cancel or a migration.
-            task_row.status = "cancelled"
-            task_row.completed_at = now
-        elif task_row.status == "ready":
-            task_row.project_name = row.project_name
-    lanes = row.process_version.lanes
-    for task_id, task in ready.items():
-        if task_id in known:
-            continue
-        try:
-            due_at = _due_at(engine, task)
-        except ProcessError:
-            if strict:
-                raise
-            due_at = None  # the instance is already recorded in error at that element
-        session.add(TaskRow(
-            id=task_id, instance_id=row.id, process_id=row.process_id, bundle=row.process_version.bundle,
-            business_key=row.business_key, project_name=row.project_name, unit=row.unit,
-            spec_id=task.spec_id, name=task.name,
-            lane=task.lane, candidate_group=lanes.get(task.process_id, {}).get(task.lane or ""),
-            status="ready", created_at=now,
-            due_at=due_at, form=task.properties.get("formJsonSchemaFilename"),
-            ui_form=task.properties.get("formUiSchemaFilename")))
-
-
-def _due_at(engine: Engine, task: HumanTask) -> datetime | None:
-    expression = task.properties.get("dueDate")
-    if not expression:
-        return None
-    try:
-        value = engine.evaluate(expression, task.data)
-    except Exception as exc:  # a model error in the expression: report it at its element
-        raise ProcessError(f"dueDate of {task.name} ({task.spec_id}) failed: {type(exc).__name__}: {exc}",
-                           element_id=task.spec_id) from exc
-    if isinstance(value, datetime):
-        moment = value
-    elif isinstance(value, (date, str)):
-        text = value.isoformat() if isinstance(value, date) else value
-        if "T" in text:
-            try:
-                moment = datetime.fromisoformat(text)
-            except ValueError:
-                raise ProcessError(f"dueDate of {task.spec_id} gave {text!r}, not an ISO date-time",
-                                   element_id=task.spec_id) from None
-        else:
-            # A due *date* means the whole day is allowed: due at the next local midnight.
-            zone = ZoneInfo(engine.settings.timezone)
-            try:
-                day = parse_date(text)
-            except InvalidInput:
-                raise ProcessError(f"dueDate of {task.spec_id} gave {text!r}, not an ISO date",
-                                   element_id=task.spec_id) from None
-            moment = datetime.combine(day, time(0, 0), zone) + timedelta(days=1)
-    else:
-        raise ProcessError(f"dueDate of {task.spec_id} gave {value!r}, not a date", element_id=task.spec_id)
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=ZoneInfo(engine.settings.timezone))
-    return moment.astimezone(UTC)
-
-
-def get_instance(session: Session, instance_id: str) -> InstanceRow:
-    """Return an instance row or raise NotFound."""
-    row = session.get(InstanceRow, instance_id)
-    if row is None:
-        raise NotFound(f"instance {instance_id} does not exist")
-    return row
-
-
 def list_instances(session: Session, *, process_id: str | None = None, status: str | None = None,
                    business_key: str | None = None, limit: int = 100, offset: int = 0) -> list[InstanceRow]:
     """Return instances, newest first, filtered on indexed columns."""
@@ -224,7 +100,7 @@ def list_instances(session: Session, *, process_id: str | None = None, status: s
 def cancel_instance(engine: Engine, session: Session, instance_id: str, *, actor: str, reason: str = "") -> InstanceRow:
     """Cancel an unfinished instance and withdraw its open tasks."""
     row, instance = load(engine, session, instance_id)
-    if row.status in _FINISHED:
+    if row.status in FINISHED:
         raise Conflict(f"instance {instance_id} is already {row.status}")
     instance.cancel()
     row.status = CANCELLED
@@ -245,3 +121,12 @@ def retry_instance(engine: Engine, session: Session, instance_id: str, *, actor:
     run_and_persist(engine, session, row, instance, actor, action=lambda: instance.retry(data))
     return row
 
+
+
+def _may_apply(actor: Actor, bundle: str) -> bool:
+    return actor.is_admin or f"{bundle}:{APPLICANT_ROLE}" in actor.groups
+
+
+def _new_business_key(engine: Engine, bundle: str) -> str:
+    local = engine.now().astimezone(ZoneInfo(engine.settings.timezone))  # the clerk's date, not UTC's
+    return f"{bundle.upper()}-{local:%Y%m%d}-{secrets.token_hex(3).upper()}"

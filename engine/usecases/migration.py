@@ -20,14 +20,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.errors import PermissionDenied, ProcessError
-from engine.spiff.dmn_engine import recording_decisions
+from engine.spiff.dmn import recording_decisions
 from engine.spiff.runtime import Engine
 from engine.spiff.workflow import Instance
 from engine.store.audit import record
 from engine.store.models import InstanceRow, ProcessVersion, TaskRow
 from engine.usecases.access import Actor
 from engine.usecases.deployments import get_version
-from engine.usecases.instances import CANCELLED, COMPLETED, ERROR, persist, record_decisions
+from engine.usecases.state import CANCELLED, COMPLETED, ERROR, persist, record_decisions
 
 __all__ = ["MigrationCheck", "MigrationReport", "migrate_instances", "plan_migration"]
 

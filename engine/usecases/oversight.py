@@ -14,14 +14,14 @@ from engine.errors import NotFound
 from engine.spiff.runtime import Engine
 from engine.store.audit import audit_trail
 from engine.store.models import AuditEvent, InstanceRow, ProcessVersion, TaskRow
-from engine.usecases import instances
+from engine.usecases import instances, state
 from engine.usecases.access import Actor, check_instance, require_role, visible_instances, visible_tasks
 from engine.usecases.deployments import get_version, list_versions
 
 __all__ = ["HeatMap", "InstanceView", "OverdueGroup", "VersionLoad", "cancel", "diagram_xml", "heat_map",
            "instance_view", "list_visible_instances", "overdue_by_agency", "retry", "version_loads"]
 
-_FINISHED = (instances.COMPLETED, instances.CANCELLED)
+_FINISHED = (state.COMPLETED, state.CANCELLED)
 _ADMIN = ("admin",)
 
 
@@ -86,13 +86,13 @@ def diagram_xml(version: ProcessVersion) -> str:
 
 def instance_view(engine: Engine, session: Session, actor: Actor, instance_id: str) -> InstanceView:
     """Return a visible instance with its position, timers, open tasks and audit trail."""
-    row = check_instance(session, actor, instances.get_instance(session, instance_id))
-    _, instance = instances.load(engine, session, instance_id)
+    row = check_instance(session, actor, state.get_instance(session, instance_id))
+    _, instance = state.load(engine, session, instance_id)
     open_tasks = list(session.scalars(select(TaskRow).where(
         TaskRow.instance_id == row.id, TaskRow.status == "ready").order_by(TaskRow.created_at)))
     return InstanceView(row, diagram_xml(row.process_version), instance.executed_elements(),
                         list(row.active_elements or []), instance.failed_elements() or
-                        ([row.error_element] if row.status == instances.ERROR and row.error_element else []),
+                        ([row.error_element] if row.status == state.ERROR and row.error_element else []),
                         instance.waiting_timers(), open_tasks, audit_trail(session, row.id))
 
 
@@ -122,7 +122,7 @@ def version_loads(session: Session, actor: Actor) -> list[VersionLoad]:
     loads = []
     for version in list_versions(session):
         running = sum(n for (vid, status), n in counts.items() if vid == version.id and status not in _FINISHED)
-        loads.append(VersionLoad(version, running, counts.get((version.id, instances.ERROR), 0)))
+        loads.append(VersionLoad(version, running, counts.get((version.id, state.ERROR), 0)))
     return loads
 
 
@@ -138,7 +138,7 @@ def heat_map(session: Session, actor: Actor, process_id: str, version_number: in
         total += 1
         counts.update(set(active or []))  # an instance counts once per element, even with parallel tokens
     errors = list(session.scalars(select(InstanceRow).where(
-        InstanceRow.process_version_id == version.id, InstanceRow.status == instances.ERROR)
+        InstanceRow.process_version_id == version.id, InstanceRow.status == state.ERROR)
         .order_by(InstanceRow.updated_at.desc())))
     return HeatMap(version, diagram_xml(version), dict(counts), total, errors)
 

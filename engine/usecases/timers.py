@@ -12,7 +12,7 @@ from engine.clock import FakeClock
 from engine.spiff.runtime import Engine
 from engine.store.audit import record
 from engine.store.models import InstanceRow
-from engine.usecases.instances import ERROR, RUNNING, WAITING, load, run_and_persist
+from engine.usecases.state import ERROR, RUNNING, WAITING, load, run_and_persist
 
 __all__ = ["fire_due_timers"]
 

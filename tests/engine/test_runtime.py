@@ -13,7 +13,8 @@ from engine import Bundle, Engine, GovflowError, Settings, init_db, make_db_engi
 from engine.settings import PROJECT_ROOT
 from engine.spiff.sandbox import RestrictedEnvironment
 from engine.usecases.deployments import deploy_bundle
-from engine.usecases.instances import get_instance, load, start_instance
+from engine.usecases.instances import start_instance
+from engine.usecases.state import get_instance, load
 
 from .helpers import SMOKE, deploy_smoke, unit
 

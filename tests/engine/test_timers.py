@@ -13,7 +13,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from engine import Bundle, Conflict, Engine, FakeClock
 from engine.store.audit import audit_trail
 from engine.usecases.deployments import deploy_bundle
-from engine.usecases.instances import get_instance, start_instance
+from engine.usecases.instances import start_instance
+from engine.usecases.state import get_instance
 from engine.usecases.tasks import complete_task, list_tasks
 from engine.usecases.timers import fire_due_timers
 

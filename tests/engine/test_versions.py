@@ -18,7 +18,8 @@ from engine.tools.testing import ProcessHarness
 from engine.usecases import drafts
 from engine.usecases.access import Actor
 from engine.usecases.deployments import deploy_bundle, get_version, list_versions, make_current
-from engine.usecases.instances import load, start_instance
+from engine.usecases.instances import start_instance
+from engine.usecases.state import load
 
 from .helpers import SMOKE, deploy_smoke, unit
 

@@ -12,7 +12,7 @@ from engine.settings import PROJECT_ROOT
 from engine.store.audit import audit_trail
 from engine.store.models import AuditEvent
 from engine.tools.testing import ProcessHarness
-from engine.usecases import instances
+from engine.usecases import state
 from engine.usecases.versiondiff import diff_versions
 
 from .conftest import HarnessFactory
@@ -157,7 +157,7 @@ def test_a_changed_form_field_applies_to_open_tasks_and_keeps_their_data(h: Proc
     assert run.data["projectName"] == "青阳县智慧水务"
     with h._unit() as session:
         [field] = diff_versions(session, P, 1, 2).of_kind("field")
-        version = instances.get_instance(session, run.id).process_version
+        version = state.get_instance(session, run.id).process_version
         served = h.engine.form(version, "register.schema.json")
     assert field.where == "register.schema.json#investmentWan" and field.change == "changed"
     assert field.details[0].endswith("→ 总投资（万元，含运维）") and any(d.startswith("maximum") for d in field.details)

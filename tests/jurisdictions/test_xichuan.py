@@ -8,7 +8,7 @@ import pytest
 
 from engine import InvalidInput
 from engine.tools.testing import ProcessHarness, ProcessRun
-from engine.usecases.instances import load, persist
+from engine.usecases.state import load, persist
 
 from .conftest import HarnessFactory
 from .walking import decide, walk_process

@@ -9,7 +9,8 @@ from flask import Flask
 
 from engine import Conflict, FakeClock, unit_of_work
 from engine.store.audit import audit_trail
-from engine.usecases.instances import get_instance, start_instance
+from engine.usecases.instances import start_instance
+from engine.usecases.state import get_instance
 from webapp import create_app
 from webapp.scheduler import fire_timers_job, init_scheduler, should_start
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import Response, url_for
 
-from engine.usecases import desk, oversight
+from engine.usecases import instances, oversight
 
 from ..auth import current_actor
 from ..db import commit, get_engine, get_session
@@ -21,7 +21,7 @@ blp = Blueprint("instances-api", __name__, url_prefix="/api/v1", description="Pr
 @blp.response(201, InstanceSchema, headers={"Location": {"schema": {"type": "string"}}})
 def start(args: dict[str, Any]) -> tuple[object, int, dict[str, str]]:
     """Start a project application owned by the caller's unit."""
-    row = desk.start_project(get_engine(), get_session(), current_actor(), args["process_id"],
+    row = instances.start_project(get_engine(), get_session(), current_actor(), args["process_id"],
                              business_key=args["business_key"], data=args["data"])
     commit()
     return row, 201, {"Location": url_for("instances-api.get_instance", instance_id=row.id)}
@@ -47,7 +47,7 @@ def get_instance(instance_id: str) -> object:
 @blp.response(200, content_type="application/xml")
 def get_diagram(instance_id: str) -> Response:
     """Return the BPMN XML of the version the instance runs on."""
-    row = desk.visible_instance(get_session(), current_actor(), instance_id)
+    row = instances.visible_instance(get_session(), current_actor(), instance_id)
     return Response(oversight.diagram_xml(row.process_version), mimetype="application/xml")
 
 

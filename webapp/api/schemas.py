@@ -6,7 +6,7 @@ import marshmallow as ma
 from marshmallow import fields
 
 from engine.usecases.inbox import DUE_STATES
-from engine.usecases.instances import CANCELLED, COMPLETED, ERROR, RUNNING, WAITING
+from engine.usecases.state import CANCELLED, COMPLETED, ERROR, RUNNING, WAITING
 
 from .common import PageArgs
 

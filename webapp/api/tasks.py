@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import request
 
-from engine.usecases import desk
+from engine.usecases import tasks
 from engine.usecases.inbox import InboxQuery, inbox
 
 from ..auth import current_actor
@@ -32,14 +32,14 @@ def list_tasks(args: dict[str, Any]) -> object:
 @blp.response(200, TaskDetailSchema)
 def get_task(task_id: str) -> object:
     """Return a task with its JSON Schema, uiSchema and the data it holds."""
-    return desk.task_view(get_engine(), get_session(), current_actor(), task_id)
+    return tasks.task_view(get_engine(), get_session(), current_actor(), task_id)
 
 
 @blp.post("/tasks/<task_id>/claim")
 @blp.response(200, TaskSchema)
 def claim(task_id: str) -> object:
     """Claim a task for the caller."""
-    row = desk.claim(get_engine(), get_session(), current_actor(), task_id)
+    row = tasks.claim(get_engine(), get_session(), current_actor(), task_id)
     commit()
     return row
 
@@ -48,7 +48,7 @@ def claim(task_id: str) -> object:
 @blp.response(200, TaskSchema)
 def unclaim(task_id: str) -> object:
     """Give a claimed task back to its group."""
-    row = desk.unclaim(get_engine(), get_session(), current_actor(), task_id)
+    row = tasks.unclaim(get_engine(), get_session(), current_actor(), task_id)
     commit()
     return row
 
@@ -60,7 +60,7 @@ def unclaim(task_id: str) -> object:
 @blp.response(200, CompleteResultSchema)
 def complete(task_id: str) -> tuple[object, int, dict[str, str]]:
     """Validate the data against the task's form and complete it."""
-    done = desk.complete(get_engine(), get_session(), current_actor(), task_id, request.get_json(silent=True),
+    done = tasks.complete(get_engine(), get_session(), current_actor(), task_id, request.get_json(silent=True),
                          idempotency_key=request.headers.get("Idempotency-Key"))
     commit()
     return done.body, 200, {"Idempotent-Replayed": "true"} if done.replayed else {}

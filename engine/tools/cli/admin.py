@@ -12,7 +12,7 @@ from engine.calendar import CalendarError
 from engine.errors import InvalidInput
 from engine.spiff.bundle import Bundle
 from engine.tools.trace import trace_markdown
-from engine.usecases import decisions, instances, timers
+from engine.usecases import decisions, state, timers
 from engine.usecases import users as user_service
 from engine.usecases.describe import (
     describe_instance,
@@ -57,7 +57,7 @@ def fire_timers(obj: CliContext, now: str | None) -> None:
             raise InvalidInput("--now needs a timezone offset, e.g. 2025-10-15T00:00:00+08:00")
     with obj.session() as session:
         fired = timers.fire_due_timers(obj.engine, session, moment)
-        emit({"fired": [describe_instance(instances.get_instance(session, i)) for i in fired]})
+        emit({"fired": [describe_instance(state.get_instance(session, i)) for i in fired]})
 
 
 @main.command()

@@ -10,7 +10,7 @@ from engine.errors import InvalidInput
 from engine.spiff.bundle import Bundle
 from engine.store import audit
 from engine.store.db import init_db
-from engine.usecases import deployments, instances, tasks
+from engine.usecases import deployments, instances, state, tasks
 from engine.usecases.describe import (
     describe_audit,
     describe_deployment,
@@ -103,7 +103,7 @@ def start(obj: CliContext, process_id: str, data: str | None, version: int | Non
 def show_instance(obj: CliContext, instance_id: str) -> None:
     """Show one instance with its open tasks and audit trail."""
     with obj.session() as session:
-        row = instances.get_instance(session, instance_id)
+        row = state.get_instance(session, instance_id)
         emit({**describe_instance(row),
                "tasks": [describe_task(t) for t in tasks.list_tasks(session, instance_id=row.id)],
                "audit": [describe_audit(a) for a in audit.audit_trail(session, row.id)]})
@@ -145,7 +145,7 @@ def complete(obj: CliContext, task_id: str, data: str, user: str) -> None:
     """Complete a task with form data, validated against its schema."""
     with obj.session() as session:
         row = tasks.complete_task(obj.engine, session, task_id, json_option(data, "data"), user=user)
-        instance_row = instances.get_instance(session, row.instance_id)
+        instance_row = state.get_instance(session, row.instance_id)
         emit({"task": describe_task(row), "instance": describe_instance(instance_row),
                "tasks": [describe_task(t) for t in tasks.list_tasks(session, instance_id=row.instance_id)]})
 

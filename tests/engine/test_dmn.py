@@ -8,7 +8,7 @@ import pytest
 from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.spiff.parser import SpiffBpmnParser
 
-from engine.spiff.dmn_engine import TypedDMNEngine, typed
+from engine.spiff.dmn import TypedDMNEngine, typed
 from engine.spiff.runtime import Engine
 
 

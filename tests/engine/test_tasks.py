@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from engine import Bundle, Conflict, Engine, FakeClock, InvalidInput, NotFound, PermissionDenied
 from engine.settings import PROJECT_ROOT
 from engine.store.models import AuditEvent
-from engine.usecases import desk, oversight
+from engine.usecases import instances, oversight, tasks
 from engine.usecases.access import Actor
 from engine.usecases.deployments import deploy_bundle
 from engine.usecases.inbox import InboxQuery, due_state, inbox, inbox_facets
@@ -43,7 +43,7 @@ def qingyang(engine: Engine, sessions: sessionmaker[Session]) -> Iterator[sessio
 
 def _start(engine: Engine, sessions: sessionmaker[Session], actor: Actor = APPLICANT, key: str | None = None) -> str:
     with unit(sessions) as session:
-        return desk.start_project(engine, session, actor, "qingyang_project", business_key=key).id
+        return instances.start_project(engine, session, actor, "qingyang_project", business_key=key).id
 
 
 def _only_task(session: Session, actor: Actor, **filters: Any) -> Any:
@@ -60,9 +60,9 @@ def test_applicant_units_see_only_their_own_projects(engine: Engine, qingyang: s
         for outsider in (OTHER_UNIT, SUPERVISOR, DATONG):
             assert inbox(session, outsider, InboxQuery(), engine.now()).total == 0
             with pytest.raises(NotFound):
-                desk.task_view(engine, session, outsider, row.id)
+                tasks.task_view(engine, session, outsider, row.id)
             with pytest.raises(NotFound):
-                desk.claim(engine, session, outsider, row.id)
+                tasks.claim(engine, session, outsider, row.id)
             with pytest.raises(NotFound):
                 oversight.instance_view(engine, session, outsider, instance_id)
         assert inbox(session, ADMIN, InboxQuery(), engine.now()).total == 1
@@ -73,12 +73,12 @@ def test_work_moves_to_the_next_agency_which_then_sees_the_project(engine: Engin
     instance_id = _start(engine, qingyang)
     with unit(qingyang) as session:
         task = _only_task(session, APPLICANT)
-        desk.claim(engine, session, APPLICANT, task.id)
-        desk.complete(engine, session, APPLICANT, task.id, REGISTER)
+        tasks.claim(engine, session, APPLICANT, task.id)
+        tasks.complete(engine, session, APPLICANT, task.id, REGISTER)
     with unit(qingyang) as session:
         review = _only_task(session, SUPERVISOR)
         assert (review.spec_id, review.project_name) == ("Task_DeptReview", REGISTER["projectName"])
-        view = desk.task_view(engine, session, SUPERVISOR, review.id)
+        view = tasks.task_view(engine, session, SUPERVISOR, review.id)
         assert [s.row.spec_id for s in view.earlier] == ["Task_Register"]
         assert ("申报主体", "县直单位") in view.earlier[0].fields and ("涉密项目", "否") in view.earlier[0].fields
         shown = oversight.instance_view(engine, session, SUPERVISOR, instance_id)
@@ -96,13 +96,13 @@ def test_returned_task_is_prefilled_with_what_the_process_holds(engine: Engine,
     _start(engine, qingyang)
     with unit(qingyang) as session:
         task = _only_task(session, APPLICANT)
-        desk.complete(engine, session, APPLICANT, task.id, REGISTER)
+        tasks.complete(engine, session, APPLICANT, task.id, REGISTER)
     with unit(qingyang) as session:
         review = _only_task(session, SUPERVISOR)
-        desk.complete(engine, session, SUPERVISOR, review.id, {"deptApproved": False, "deptOpinion": "补充材料"})
+        tasks.complete(engine, session, SUPERVISOR, review.id, {"deptApproved": False, "deptOpinion": "补充材料"})
     with unit(qingyang) as session:
         again = _only_task(session, APPLICANT)
-        view = desk.task_view(engine, session, APPLICANT, again.id)
+        view = tasks.task_view(engine, session, APPLICANT, again.id)
         assert view.form_data["projectName"] == REGISTER["projectName"]
         assert view.form_data["investmentWan"] == 180
         assert "deptOpinion" not in view.form_data  # only this form's fields
@@ -111,18 +111,18 @@ def test_returned_task_is_prefilled_with_what_the_process_holds(engine: Engine,
 def test_only_applicant_clerks_with_a_unit_start_projects(engine: Engine, qingyang: sessionmaker[Session],
                                                          clock: FakeClock) -> None:
     with unit(qingyang) as session:
-        assert [v.process_id for v in desk.startable_versions(session, APPLICANT)] == ["qingyang_project"]
-        assert desk.startable_versions(session, SUPERVISOR) == []
+        assert [v.process_id for v in instances.startable_versions(session, APPLICANT)] == ["qingyang_project"]
+        assert instances.startable_versions(session, SUPERVISOR) == []
         with pytest.raises(PermissionDenied):
-            desk.start_project(engine, session, SUPERVISOR, "qingyang_project")
+            instances.start_project(engine, session, SUPERVISOR, "qingyang_project")
         with pytest.raises(PermissionDenied):
-            desk.start_project(engine, session, DATONG, "qingyang_project")
+            instances.start_project(engine, session, DATONG, "qingyang_project")
         with pytest.raises(InvalidInput) as caught:
-            desk.start_project(engine, session, ADMIN, "qingyang_project")
+            instances.start_project(engine, session, ADMIN, "qingyang_project")
         assert caught.value.errors[0].field == "unit"
     first = _start(engine, qingyang, key="QY-1")
     with pytest.raises(InvalidInput) as caught, unit(qingyang) as session:
-        desk.start_project(engine, session, APPLICANT, "qingyang_project", business_key="QY-1")
+        instances.start_project(engine, session, APPLICANT, "qingyang_project", business_key="QY-1")
     assert caught.value.errors[0].field == "business_key"
     clock.set("2025-10-01T07:30:00+08:00")  # still 30 September in UTC: the key carries the local date
     generated = _start(engine, qingyang)
@@ -135,14 +135,14 @@ def test_idempotency_key_replays_the_first_answer(engine: Engine, qingyang: sess
     _start(engine, qingyang)
     with unit(qingyang) as session:
         task = _only_task(session, APPLICANT)
-        first = desk.complete(engine, session, APPLICANT, task.id, REGISTER, idempotency_key="k-1")
+        first = tasks.complete(engine, session, APPLICANT, task.id, REGISTER, idempotency_key="k-1")
     with unit(qingyang) as session:
-        again = desk.complete(engine, session, APPLICANT, task.id, REGISTER, idempotency_key="k-1")
+        again = tasks.complete(engine, session, APPLICANT, task.id, REGISTER, idempotency_key="k-1")
         assert again.replayed and not first.replayed and again.body == first.body
         with pytest.raises(Conflict):
-            desk.complete(engine, session, APPLICANT, task.id, {**REGISTER, "investmentWan": 1}, idempotency_key="k-1")
+            tasks.complete(engine, session, APPLICANT, task.id, {**REGISTER, "investmentWan": 1}, idempotency_key="k-1")
         with pytest.raises(Conflict):  # without the key the task is simply no longer ready
-            desk.complete(engine, session, APPLICANT, task.id, REGISTER)
+            tasks.complete(engine, session, APPLICANT, task.id, REGISTER)
         completions = [e for e in session.query(AuditEvent).filter_by(action="complete")]
         assert len(completions) == 1
 
@@ -161,7 +161,7 @@ def test_inbox_filters_search_due_state_and_pages(engine: Engine, qingyang: sess
         assert inbox(session, APPLICANT, InboxQuery(task="Task_Register"), now).total == 5
         assert inbox(session, APPLICANT, InboxQuery(scope="mine"), now).total == 0
         first = inbox(session, APPLICANT, InboxQuery(), now).rows[0]
-        desk.claim(engine, session, APPLICANT, first.id)
+        tasks.claim(engine, session, APPLICANT, first.id)
         assert [r.id for r in inbox(session, APPLICANT, InboxQuery(scope="mine"), now).rows] == [first.id]
         facets = inbox_facets(session, APPLICANT)
         assert facets.bundles == ["qingyang"] and facets.tasks == [("Task_Register", "填报项目基本情况")]
@@ -176,7 +176,7 @@ def test_inbox_filters_search_due_state_and_pages(engine: Engine, qingyang: sess
 def test_search_finds_project_names_once_registered(engine: Engine, qingyang: sessionmaker[Session]) -> None:
     _start(engine, qingyang)
     with unit(qingyang) as session:
-        desk.complete(engine, session, APPLICANT, _only_task(session, APPLICANT).id, REGISTER)
+        tasks.complete(engine, session, APPLICANT, _only_task(session, APPLICANT).id, REGISTER)
     with unit(qingyang) as session:
         found = inbox(session, SUPERVISOR, InboxQuery(search="运行管理"), engine.now())
         assert [r.spec_id for r in found.rows] == ["Task_DeptReview"]
@@ -186,7 +186,7 @@ def test_monitoring_is_for_administrators(engine: Engine, qingyang: sessionmaker
     for _ in range(3):
         _start(engine, qingyang)
     with unit(qingyang) as session:
-        desk.complete(engine, session, APPLICANT, _only_task(session, APPLICANT, per_page=1).id, REGISTER)
+        tasks.complete(engine, session, APPLICANT, _only_task(session, APPLICANT, per_page=1).id, REGISTER)
     with unit(qingyang) as session:
         for call in (lambda: oversight.version_loads(session, APPLICANT),
                      lambda: oversight.heat_map(session, SUPERVISOR, "qingyang_project", 1),

@@ -1,0 +1,181 @@
+"""Load and store an instance's state, and keep the task index in step with it.
+
+This is the one place that maps a workflow's human tasks onto task index rows.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from engine.calendar import parse_date
+from engine.clock import Clock, use_clock
+from engine.errors import InvalidInput, NotFound, ProcessError
+from engine.spiff.dmn import DecisionTaken, recording_decisions
+from engine.spiff.runtime import Engine
+from engine.spiff.serialization import STATE_FORMAT
+from engine.spiff.workflow import HumanTask, Instance
+from engine.store.audit import record
+from engine.store.models import InstanceRow, TaskRow
+from engine.usecases.describe import json_default
+
+__all__ = [
+    "CANCELLED", "COMPLETED", "ERROR", "FINISHED", "RUNNING", "STATUSES", "WAITING",
+    "get_instance", "load", "persist", "record_decisions", "run_and_persist",
+]
+
+RUNNING, WAITING, COMPLETED, ERROR, CANCELLED = "running", "waiting", "completed", "error", "cancelled"
+STATUSES = (RUNNING, WAITING, COMPLETED, ERROR, CANCELLED)
+FINISHED = frozenset({COMPLETED, CANCELLED})
+
+
+def run_and_persist(engine: Engine, session: Session, row: InstanceRow, instance: Instance, actor: str,
+                    action: Callable[[], None] | None = None, clock: Clock | None = None) -> None:
+    """Run `action` (default: engine steps) under the engine clock, then persist, capturing failures.
+
+    Every decision evaluated on the way goes to the audit trail with its inputs and outputs.
+    """
+    with use_clock(clock or engine.clock), recording_decisions() as taken:
+        try:
+            if action is None:
+                instance.run_until_user_input_required()
+            else:
+                action()
+            record_decisions(engine, session, row, taken, actor)
+            persist(engine, session, row, instance)  # evaluates due dates, which may fail too
+        except ProcessError as exc:
+            record_decisions(engine, session, row, taken, actor)
+            persist(engine, session, row, instance, error=exc)
+            record(session, engine.now(), actor, "error", instance_id=row.id, element=exc.element_id,
+                   data={"message": exc.message})
+
+
+def record_decisions(engine: Engine, session: Session, row: InstanceRow, taken: list[DecisionTaken],
+                     actor: str) -> None:
+    """Write the decisions evaluated while an instance ran to its audit trail, then forget them."""
+    now = engine.now()
+    for decision in taken:
+        data = {"decision": decision.decision_id, "name": decision.decision_name,
+                "inputs": decision.inputs, "outputs": decision.outputs}
+        # Decimals and dates become JSON text the way every other view shows them.
+        record(session, now, actor, "decide", instance_id=row.id, element=decision.element_id,
+               data=json.loads(json.dumps(data, default=json_default)))
+    taken.clear()
+
+
+def load(engine: Engine, session: Session, instance_id: str) -> tuple[InstanceRow, Instance]:
+    """Load an instance row and rebuild its workflow."""
+    row = get_instance(session, instance_id)
+    return row, engine.load_instance(row.process_version, row.state)
+
+
+def persist(engine: Engine, session: Session, row: InstanceRow, instance: Instance,
+            error: ProcessError | None = None) -> None:
+    """Store state, status, next timer and the task index in the current unit of work."""
+    now = engine.now()
+    row.state = engine.dump_instance(instance)
+    row.serializer_version = STATE_FORMAT
+    row.updated_at = now
+    row.next_timer_due_at = None if row.status == CANCELLED else instance.next_timer_due()
+    name = instance.data.get("projectName")
+    if isinstance(name, str) and name.strip():
+        row.project_name = name.strip()[:256]
+    if row.status == CANCELLED:
+        pass  # a cancelled instance keeps its status; its open tasks are withdrawn below
+    elif error is not None:
+        row.status, row.error_element, row.error_message = ERROR, error.element_id, error.message
+    else:
+        row.error_element = row.error_message = None
+        if instance.completed:
+            row.status, row.ended_at = COMPLETED, now
+        else:
+            row.status = RUNNING if instance.ready_human_tasks() else WAITING
+    active = [] if row.status in FINISHED else instance.active_elements()
+    if error is not None and error.element_id and error.element_id not in active:
+        active.append(error.element_id)  # a failed due date leaves no failed task behind
+    row.active_elements = active
+    _sync_task_index(engine, session, row, instance, now, strict=error is None)
+    session.flush()
+
+
+def _sync_task_index(engine: Engine, session: Session, row: InstanceRow, instance: Instance, now: datetime,
+                     strict: bool = True) -> None:
+    ready = {task.id: task for task in instance.ready_human_tasks()} if row.status != CANCELLED else {}
+    # One query finds both the open rows and any row a ready task already has.
+    known = {t.id: t for t in session.scalars(select(TaskRow).where(
+        TaskRow.instance_id == row.id, or_(TaskRow.status == "ready", TaskRow.id.in_(list(ready)))))}
+    for task_id, task_row in known.items():
+        if task_row.status == "ready" and task_id not in ready:
+            # Gone without a completion through us: an interrupting timer, a cancel or a migration.
+            task_row.status = "cancelled"
+            task_row.completed_at = now
+        elif task_row.status == "ready":
+            task_row.project_name = row.project_name
+    lanes = row.process_version.lanes
+    for task_id, task in ready.items():
+        if task_id in known:
+            continue
+        try:
+            due_at = _due_at(engine, task)
+        except ProcessError:
+            if strict:
+                raise
+            due_at = None  # the instance is already recorded in error at that element
+        session.add(TaskRow(
+            id=task_id, instance_id=row.id, process_id=row.process_id, bundle=row.process_version.bundle,
+            business_key=row.business_key, project_name=row.project_name, unit=row.unit,
+            spec_id=task.spec_id, name=task.name,
+            lane=task.lane, candidate_group=lanes.get(task.process_id, {}).get(task.lane or ""),
+            status="ready", created_at=now,
+            due_at=due_at, form=task.properties.get("formJsonSchemaFilename"),
+            ui_form=task.properties.get("formUiSchemaFilename")))
+
+
+def _due_at(engine: Engine, task: HumanTask) -> datetime | None:
+    expression = task.properties.get("dueDate")
+    if not expression:
+        return None
+    try:
+        value = engine.evaluate(expression, task.data)
+    except Exception as exc:  # a model error in the expression: report it at its element
+        raise ProcessError(f"dueDate of {task.name} ({task.spec_id}) failed: {type(exc).__name__}: {exc}",
+                           element_id=task.spec_id) from exc
+    if isinstance(value, datetime):
+        moment = value
+    elif isinstance(value, (date, str)):
+        text = value.isoformat() if isinstance(value, date) else value
+        if "T" in text:
+            try:
+                moment = datetime.fromisoformat(text)
+            except ValueError:
+                raise ProcessError(f"dueDate of {task.spec_id} gave {text!r}, not an ISO date-time",
+                                   element_id=task.spec_id) from None
+        else:
+            # A due *date* means the whole day is allowed: due at the next local midnight.
+            zone = ZoneInfo(engine.settings.timezone)
+            try:
+                day = parse_date(text)
+            except InvalidInput:
+                raise ProcessError(f"dueDate of {task.spec_id} gave {text!r}, not an ISO date",
+                                   element_id=task.spec_id) from None
+            moment = datetime.combine(day, time(0, 0), zone) + timedelta(days=1)
+    else:
+        raise ProcessError(f"dueDate of {task.spec_id} gave {value!r}, not a date", element_id=task.spec_id)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=ZoneInfo(engine.settings.timezone))
+    return moment.astimezone(UTC)
+
+
+def get_instance(session: Session, instance_id: str) -> InstanceRow:
+    """Return an instance row or raise NotFound."""
+    row = session.get(InstanceRow, instance_id)
+    if row is None:
+        raise NotFound(f"instance {instance_id} does not exist")
+    return row
+
+
