@@ -32,7 +32,7 @@ from sqlalchemy import insert, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from engine import tasks  # noqa: E402
+from engine import inbox, tasks  # noqa: E402
 from engine.clock import FakeClock  # noqa: E402
 from engine.settings import Settings  # noqa: E402
 from engine.spiff.bundle import Bundle  # noqa: E402
@@ -87,11 +87,11 @@ def seed_completed(sessions: Any, engine: Engine, count: int) -> None:
         template_id = template.id
     for _ in range(10):
         with unit_of_work(sessions) as session:
-            task = tasks.list_tasks(session, instance_id=template_id)[0]
+            task = inbox.list_tasks(session, instance_id=template_id)[0]
             tasks.complete_task(engine, session, task.id, FORM, user="bench")
     with unit_of_work(sessions) as session:
         row = instances.get_instance(session, template_id)
-        done_tasks = tasks.list_tasks(session, instance_id=template_id, status="completed")
+        done_tasks = inbox.list_tasks(session, instance_id=template_id, status="completed")
         base = {c.name: getattr(row, c.name) for c in InstanceRow.__table__.columns}
         task_base = [{c.name: getattr(t, c.name) for c in TaskRow.__table__.columns} for t in done_tasks]
     existing = 1
@@ -140,7 +140,7 @@ def bench_engine(url: str, sizes: list[int], steps: int) -> dict[int, dict[str, 
         for instance_id in open_ids:
             while len(timings) < steps:
                 with unit_of_work(sessions) as session:
-                    ready = tasks.list_tasks(session, instance_id=instance_id)
+                    ready = inbox.list_tasks(session, instance_id=instance_id)
                 if not ready:
                     break
                 started = time.perf_counter()

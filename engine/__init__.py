@@ -1,7 +1,14 @@
 """Govflow engine: versioned BPMN/DMN deployments, durable instances, task index, timers.
 
-The web app and the CLI use only the names exported here and the service
-modules (`deployments`, `instances`, `tasks`, `timers`, `decisions`).
+This module is the engine's public face: the web app imports ``engine`` and nothing below it
+(a test keeps it so). Inside, each folder is one layer and imports only the layers beneath it::
+
+    tools/      for people outside the web app: the CLI, the test harness, diagram authoring, trace reports
+    usecases/   what people and jobs do, checked against the actor; they flush, never commit
+    spiff/      the SpiffWorkflow boundary: bundles, safe XML, compiler, DMN, sandbox, serialization,
+                the Instance wrapper and the Engine that hands instances out
+    store/      tables, database sessions and the unit of work, the audit trail
+    errors, settings, calendar, clock, forms, typerefs    primitives every layer may use
 """
 
 from engine.calendar import BusinessCalendar, CalendarError
@@ -22,9 +29,28 @@ from engine.errors import (
 from engine.settings import Settings
 from engine.spiff.bundle import Bundle
 from engine.spiff.runtime import Engine
-from engine.store.db import init_db, make_db_engine, make_session_factory, unit_of_work
+from engine.store import audit
+from engine.store.db import init_db, lost_races_as_conflicts, make_db_engine, make_session_factory, unit_of_work
+from engine.store.models import UserRow
+from engine.usecases import (
+    decisions,
+    deployments,
+    drafts,
+    inbox,
+    instances,
+    migration,
+    oversight,
+    state,
+    tasks,
+    timers,
+    users,
+    versiondiff,
+)
+from engine.usecases.access import Actor
+from engine.usecases.describe import json_default
 
 __all__ = [
+    "Actor",
     "Bundle",
     "BusinessCalendar",
     "CalendarError",
@@ -44,8 +70,24 @@ __all__ = [
     "ProcessError",
     "Settings",
     "SystemClock",
+    "UserRow",
+    "audit",
+    "decisions",
+    "deployments",
+    "drafts",
+    "inbox",
     "init_db",
+    "instances",
+    "json_default",
+    "lost_races_as_conflicts",
     "make_db_engine",
     "make_session_factory",
+    "migration",
+    "oversight",
+    "state",
+    "tasks",
+    "timers",
     "unit_of_work",
+    "users",
+    "versiondiff",
 ]

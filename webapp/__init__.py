@@ -29,7 +29,7 @@ class GovflowJSONProvider(DefaultJSONProvider):
 
     @staticmethod
     def default(o: Any) -> Any:
-        from engine.usecases.describe import json_default
+        from engine import json_default
 
         try:
             return json_default(o)

@@ -13,10 +13,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from werkzeug.exceptions import BadRequest
 from werkzeug.wrappers import Response
 
-from engine import NotAuthenticated, NotFound
-from engine.store.models import UserRow
-from engine.usecases.access import Actor
-from engine.usecases.users import authenticate, get_user
+from engine import Actor, NotAuthenticated, NotFound, UserRow, users
 
 from .db import get_session
 
@@ -65,7 +62,7 @@ def _token_user(token: str) -> UserRow:
     except BadSignature:
         raise NotAuthenticated("the token is not valid") from None
     try:
-        user = get_user(get_session(), payload["u"])
+        user = users.get_user(get_session(), payload["u"])
     except NotFound:
         raise NotAuthenticated("the token is not valid") from None
     if not user.active or not hmac.compare_digest(payload.get("p", ""), _fingerprint(user)):
@@ -115,7 +112,7 @@ def login() -> str | Response:
     error = None
     if request.method == "POST":
         try:
-            user = authenticate(get_session(), request.form.get("username", ""), request.form.get("password", ""))
+            user = users.authenticate(get_session(), request.form.get("username", ""), request.form.get("password", ""))
         except NotAuthenticated:
             error = "bad_credentials"
         else:

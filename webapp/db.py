@@ -5,8 +5,7 @@ from __future__ import annotations
 from flask import Flask, current_app, g
 from sqlalchemy.orm import Session
 
-from engine import Engine
-from engine.store.db import lost_races_as_conflicts
+from engine import Engine, lost_races_as_conflicts
 
 __all__ = ["commit", "get_engine", "get_session", "init_app"]
 

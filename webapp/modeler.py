@@ -11,10 +11,7 @@ from typing import Any
 from flask import Blueprint, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
-from engine import FieldError, InvalidInput
-from engine.store import audit
-from engine.usecases import deployments, drafts, migration, oversight
-from engine.usecases.versiondiff import diff_versions
+from engine import FieldError, InvalidInput, audit, deployments, drafts, migration, oversight, versiondiff
 
 from .api.common import load_arguments
 from .api.schemas import DeployArgs, DraftFileArgs, DraftSchema, MigrationReportSchema, ProblemSchema
@@ -120,7 +117,8 @@ def _versions_page(process_id: str, report: dict[str, Any] | None = None) -> str
     newest = history[0].version
     to_version = request.args.get("to", newest, type=int)
     from_version = request.args.get("from", max(1, to_version - 1), type=int)
-    diff = diff_versions(session, process_id, from_version, to_version) if from_version != to_version else None
+    same = from_version == to_version
+    diff = None if same else versiondiff.diff_versions(session, process_id, from_version, to_version)
     target = deployments.get_version(session, process_id, to_version)
     return render_template(
         "versions.html", process_id=process_id, history=history, diff=diff, from_version=from_version,

@@ -9,9 +9,7 @@ from zoneinfo import ZoneInfo
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
-from engine import InvalidInput
-from engine.usecases import instances, oversight, tasks
-from engine.usecases.inbox import DUE_STATES, InboxQuery, due_state, inbox, inbox_facets
+from engine import InvalidInput, inbox, instances, oversight, tasks
 
 from .auth import current_actor
 from .db import commit, get_engine, get_session
@@ -34,13 +32,13 @@ def local_time(value: datetime | None, pattern: str = "%Y-%m-%d %H:%M") -> str:
     return value.astimezone(ZoneInfo(get_engine().settings.timezone)).strftime(pattern)
 
 
-def _inbox_query() -> InboxQuery:
+def _inbox_query() -> inbox.InboxQuery:
     args = request.args
     due = args.get("due") or None
-    return InboxQuery(
+    return inbox.InboxQuery(
         scope="mine" if args.get("scope") == "mine" else "groups",
         bundle=args.get("bundle") or None, process_id=args.get("process") or None, task=args.get("task") or None,
-        due=due if due in DUE_STATES else None,  # type: ignore[arg-type]
+        due=due if due in inbox.DUE_STATES else None,  # type: ignore[arg-type]
         search=args.get("q") or None, sort="newest" if args.get("sort") == "newest" else "due",
         page=args.get("page", 1, type=int) or 1, per_page=args.get("per_page", 25, type=int) or 25)
 
@@ -50,9 +48,9 @@ def inbox_page() -> str:
     """Show the clerk's inbox."""
     actor, session, now = current_actor(), get_session(), get_engine().now()
     query = _inbox_query()
-    page = inbox(session, actor, query, now)
-    return render_template("inbox.html", page=page, query=query, facets=inbox_facets(session, actor),
-                           due_state=lambda row: due_state(row, now), due_states=DUE_STATES)
+    page = inbox.inbox(session, actor, query, now)
+    return render_template("inbox.html", page=page, query=query, facets=inbox.inbox_facets(session, actor),
+                           due_state=lambda row: inbox.due_state(row, now), due_states=inbox.DUE_STATES)
 
 
 
@@ -63,7 +61,7 @@ def task(task_id: str) -> str:
     view = tasks.task_view(get_engine(), get_session(), actor, task_id)
     editable = view.row.status == "ready" and view.row.assignee in (None, actor.username)
     return render_template("task.html", view=view, editable=editable,
-                           due=due_state(view.row, get_engine().now()))
+                           due=inbox.due_state(view.row, get_engine().now()))
 
 
 def _back(default: str) -> Response:

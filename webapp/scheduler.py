@@ -9,8 +9,7 @@ import os
 from apscheduler.schedulers.background import BackgroundScheduler
 from flask import Flask
 
-from engine import unit_of_work
-from engine.usecases.timers import fire_due_timers
+from engine import timers, unit_of_work
 
 __all__ = ["fire_timers_job", "init_scheduler", "should_start"]
 
@@ -28,7 +27,7 @@ def should_start(app: Flask) -> bool:
 def fire_timers_job(app: Flask) -> list[str]:
     """Fire every due timer in one unit of work; several app processes never fire one twice (SKIP LOCKED)."""
     with unit_of_work(app.extensions["govflow.sessions"]) as session:
-        fired = fire_due_timers(app.extensions["govflow.engine"], session)
+        fired = timers.fire_due_timers(app.extensions["govflow.engine"], session)
     if fired:
         logger.info("fired timers of %d instance(s)", len(fired))
     return fired

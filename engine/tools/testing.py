@@ -26,7 +26,7 @@ from engine.spiff.runtime import Engine
 from engine.store.db import init_db, make_db_engine, make_session_factory, unit_of_work
 from engine.store.models import Base, TaskRow
 from engine.tools.coverage import CoverageRecorder
-from engine.usecases import decisions, deployments, instances, migration, state, tasks, timers
+from engine.usecases import decisions, deployments, inbox, instances, migration, state, tasks, timers
 from engine.usecases.access import Actor
 from engine.usecases.decisions import DecisionResult
 from engine.usecases.migration import MigrationReport
@@ -139,7 +139,7 @@ class ProcessRun:
     def tasks(self) -> list[TaskRow]:
         """Return the ready human tasks from the task index."""
         with self.harness._unit() as session:
-            return tasks.list_tasks(session, instance_id=self.id)
+            return inbox.list_tasks(session, instance_id=self.id)
 
     def waiting(self) -> list[str]:
         """Return the spec ids of ready human tasks, sorted."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Literal
@@ -12,7 +13,10 @@ from sqlalchemy.orm import Session
 from engine.store.models import TaskRow
 from engine.usecases.access import Actor, visible_tasks
 
-__all__ = ["DUE_SOON", "DUE_STATES", "InboxFacets", "InboxPage", "InboxQuery", "due_state", "inbox", "inbox_facets"]
+__all__ = [
+    "DUE_SOON", "DUE_STATES", "InboxFacets", "InboxPage", "InboxQuery", "due_state", "inbox", "inbox_facets",
+    "list_tasks",
+]
 
 Scope = Literal["mine", "groups"]
 DueState = Literal["overdue", "due_soon", "on_time", "no_deadline"]
@@ -119,3 +123,22 @@ def inbox_facets(session: Session, actor: Actor) -> InboxFacets:
 
 def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def list_tasks(session: Session, *, groups: Collection[str] | None = None, user: str | None = None,
+               status: str = "ready", process_id: str | None = None, instance_id: str | None = None,
+               limit: int = 100, offset: int = 0) -> list[TaskRow]:
+    """Return index rows by group and/or user, soonest due first; never loads workflow state."""
+    query = select(TaskRow).where(TaskRow.status == status)
+    if groups is not None and user is not None:
+        query = query.where(or_(TaskRow.candidate_group.in_(list(groups)), TaskRow.assignee == user))
+    elif groups is not None:
+        query = query.where(TaskRow.candidate_group.in_(list(groups)))
+    elif user is not None:
+        query = query.where(TaskRow.assignee == user)
+    if process_id:
+        query = query.where(TaskRow.process_id == process_id)
+    if instance_id:
+        query = query.where(TaskRow.instance_id == instance_id)
+    query = query.order_by(TaskRow.due_at.is_(None), TaskRow.due_at, TaskRow.created_at, TaskRow.id)
+    return list(session.scalars(query.limit(limit).offset(offset)))

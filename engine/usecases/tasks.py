@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.errors import Conflict, FieldError, InvalidInput, NotFound, PermissionDenied
@@ -28,7 +28,7 @@ from engine.usecases.state import get_instance, load, run_and_persist
 
 __all__ = [
     "Completion", "EarlierStep", "TaskView", "assign_task", "claim", "claim_task", "complete", "complete_task",
-    "get_task", "list_tasks", "open_tasks", "task_form", "task_view", "unclaim", "unclaim_task",
+    "get_task", "open_tasks", "task_form", "task_view", "unclaim", "unclaim_task",
 ]
 
 _KEY_LIMIT = 128
@@ -133,25 +133,6 @@ def get_task(session: Session, task_id: str) -> TaskRow:
     if row is None:
         raise NotFound(f"task {task_id} does not exist")
     return row
-
-
-def list_tasks(session: Session, *, groups: Collection[str] | None = None, user: str | None = None,
-               status: str = "ready", process_id: str | None = None, instance_id: str | None = None,
-               limit: int = 100, offset: int = 0) -> list[TaskRow]:
-    """Return index rows by group and/or user, soonest due first; never loads workflow state."""
-    query = select(TaskRow).where(TaskRow.status == status)
-    if groups is not None and user is not None:
-        query = query.where(or_(TaskRow.candidate_group.in_(list(groups)), TaskRow.assignee == user))
-    elif groups is not None:
-        query = query.where(TaskRow.candidate_group.in_(list(groups)))
-    elif user is not None:
-        query = query.where(TaskRow.assignee == user)
-    if process_id:
-        query = query.where(TaskRow.process_id == process_id)
-    if instance_id:
-        query = query.where(TaskRow.instance_id == instance_id)
-    query = query.order_by(TaskRow.due_at.is_(None), TaskRow.due_at, TaskRow.created_at, TaskRow.id)
-    return list(session.scalars(query.limit(limit).offset(offset)))
 
 
 def _open_task(session: Session, task_id: str, groups: Collection[str] | None) -> TaskRow:

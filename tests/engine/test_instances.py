@@ -15,9 +15,10 @@ from engine.store.audit import audit_trail
 from engine.store.db import lost_races_as_conflicts
 from engine.store.models import TaskRow
 from engine.usecases.deployments import deploy_bundle
+from engine.usecases.inbox import list_tasks
 from engine.usecases.instances import cancel_instance, retry_instance, start_instance
 from engine.usecases.state import get_instance, load
-from engine.usecases.tasks import assign_task, claim_task, complete_task, list_tasks, task_form, unclaim_task
+from engine.usecases.tasks import assign_task, claim_task, complete_task, task_form, unclaim_task
 
 from .helpers import SMOKE, deploy_smoke, unit
 

@@ -13,9 +13,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from engine import Bundle, Conflict, Engine, FakeClock
 from engine.store.audit import audit_trail
 from engine.usecases.deployments import deploy_bundle
+from engine.usecases.inbox import list_tasks
 from engine.usecases.instances import start_instance
 from engine.usecases.state import get_instance
-from engine.usecases.tasks import complete_task, list_tasks
+from engine.usecases.tasks import complete_task
 from engine.usecases.timers import fire_due_timers
 
 from .helpers import SMOKE, deploy_smoke, unit

@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import current_app
 
-from engine.usecases.users import authenticate, get_user
+from engine import users
 
 from ..auth import current_actor, issue_token
 from ..db import get_session
@@ -22,7 +22,7 @@ blp = Blueprint("auth-api", __name__, url_prefix="/api/v1", description="Authent
 @blp.doc(security=[])
 def token(credentials: dict[str, str]) -> dict[str, Any]:
     """Exchange a username and password for a bearer token."""
-    user = authenticate(get_session(), credentials["username"], credentials["password"])
+    user = users.authenticate(get_session(), credentials["username"], credentials["password"])
     return {"token": issue_token(user), "token_type": "Bearer",
             "expires_in": current_app.config["TOKEN_MAX_AGE_SECONDS"]}
 
@@ -31,4 +31,4 @@ def token(credentials: dict[str, str]) -> dict[str, Any]:
 @blp.response(200, UserSchema)
 def me() -> object:
     """Return the user the token belongs to."""
-    return get_user(get_session(), current_actor().username)
+    return users.get_user(get_session(), current_actor().username)

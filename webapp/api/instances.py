@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import Response, url_for
 
-from engine.usecases import instances, oversight
+from engine import instances, oversight
 
 from ..auth import current_actor
 from ..db import commit, get_engine, get_session

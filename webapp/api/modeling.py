@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from engine.store import audit
-from engine.usecases import deployments, drafts, migration
-from engine.usecases.versiondiff import diff_versions
+from engine import audit, deployments, drafts, migration, versiondiff
 
 from ..auth import current_actor
 from ..db import commit, get_engine, get_session
@@ -110,7 +108,7 @@ def changes(process_id: str) -> object:
 def diff(args: dict[str, Any], process_id: str) -> object:
     """Describe what changed between two versions: elements, flows, lanes, DMN rules and form fields."""
     current_actor()
-    return diff_versions(get_session(), process_id, args["from_version"], args["to_version"])
+    return versiondiff.diff_versions(get_session(), process_id, args["from_version"], args["to_version"])
 
 
 @blp.put("/processes/<process_id>/current")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from engine.usecases import deployments
+from engine import deployments
 
 from ..auth import current_actor
 from ..db import get_session

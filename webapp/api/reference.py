@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from engine.usecases import oversight
-from engine.usecases.decisions import evaluate_decision
+from engine import decisions, oversight
 
 from ..auth import current_actor
 from ..db import get_engine, get_session
@@ -36,7 +35,7 @@ def health() -> dict[str, str]:
 def evaluate(args: dict[str, Any], decision_id: str) -> object:
     """Evaluate the current version of a decision table with raw inputs."""
     current_actor()
-    return evaluate_decision(get_engine(), get_session(), decision_id, args["inputs"])
+    return decisions.evaluate_decision(get_engine(), get_session(), decision_id, args["inputs"])
 
 
 @blp.get("/calendar")

@@ -5,8 +5,7 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import fields
 
-from engine.usecases.inbox import DUE_STATES
-from engine.usecases.state import CANCELLED, COMPLETED, ERROR, RUNNING, WAITING
+from engine import inbox, state
 
 from .common import PageArgs
 
@@ -92,7 +91,7 @@ class TaskListArgs(PageArgs):
     bundle = fields.String(load_default=None)
     process_id = fields.String(load_default=None)
     task = fields.String(load_default=None)
-    due = fields.String(load_default=None, validate=ma.validate.OneOf(DUE_STATES))
+    due = fields.String(load_default=None, validate=ma.validate.OneOf(inbox.DUE_STATES))
     search = fields.String(load_default=None)
     sort = fields.String(load_default="due", validate=ma.validate.OneOf(["due", "newest"]))
 
@@ -150,7 +149,7 @@ class InstanceDetailSchema(ma.Schema):
 class InstanceListArgs(PageArgs):
     process_id = fields.String(load_default=None)
     status = fields.String(load_default=None,
-                           validate=ma.validate.OneOf([RUNNING, WAITING, COMPLETED, ERROR, CANCELLED]))
+                           validate=ma.validate.OneOf(state.STATUSES))
     business_key = fields.String(load_default=None)
 
 

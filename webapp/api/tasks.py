@@ -6,8 +6,7 @@ from typing import Any
 
 from flask import request
 
-from engine.usecases import tasks
-from engine.usecases.inbox import InboxQuery, inbox
+from engine import inbox, tasks
 
 from ..auth import current_actor
 from ..db import commit, get_engine, get_session
@@ -25,7 +24,7 @@ IDEMPOTENCY = {"name": "Idempotency-Key", "in": "header", "required": False, "sc
 @blp.response(200, TaskPageSchema)
 def list_tasks(args: dict[str, Any]) -> object:
     """List the ready tasks the caller may see, filtered, searched and paged."""
-    return inbox(get_session(), current_actor(), InboxQuery(**args), get_engine().now())
+    return inbox.inbox(get_session(), current_actor(), inbox.InboxQuery(**args), get_engine().now())
 
 
 @blp.get("/tasks/<task_id>")

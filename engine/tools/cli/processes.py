@@ -10,7 +10,7 @@ from engine.errors import InvalidInput
 from engine.spiff.bundle import Bundle
 from engine.store import audit
 from engine.store.db import init_db
-from engine.usecases import deployments, instances, state, tasks
+from engine.usecases import deployments, inbox, instances, state, tasks
 from engine.usecases.describe import (
     describe_audit,
     describe_deployment,
@@ -92,7 +92,7 @@ def start(obj: CliContext, process_id: str, data: str | None, version: int | Non
     with obj.session() as session:
         row = instances.start_instance(obj.engine, session, process_id, initial, actor=actor, version=version,
                                        business_key=business_key, unit=unit)
-        open_tasks = tasks.list_tasks(session, instance_id=row.id)
+        open_tasks = inbox.list_tasks(session, instance_id=row.id)
         emit({**describe_instance(row), "tasks": [describe_task(t) for t in open_tasks]})
 
 
@@ -105,7 +105,7 @@ def show_instance(obj: CliContext, instance_id: str) -> None:
     with obj.session() as session:
         row = state.get_instance(session, instance_id)
         emit({**describe_instance(row),
-               "tasks": [describe_task(t) for t in tasks.list_tasks(session, instance_id=row.id)],
+               "tasks": [describe_task(t) for t in inbox.list_tasks(session, instance_id=row.id)],
                "audit": [describe_audit(a) for a in audit.audit_trail(session, row.id)]})
 
 
@@ -131,7 +131,7 @@ def list_instances(obj: CliContext, process_id: str | None, status: str | None, 
 def list_tasks(obj: CliContext, groups: tuple[str, ...], user: str | None, status: str) -> None:
     """List tasks from the index."""
     with obj.session() as session:
-        rows = tasks.list_tasks(session, groups=list(groups) or None, user=user, status=status)
+        rows = inbox.list_tasks(session, groups=list(groups) or None, user=user, status=status)
         emit([describe_task(t) for t in rows])
 
 
@@ -147,7 +147,7 @@ def complete(obj: CliContext, task_id: str, data: str, user: str) -> None:
         row = tasks.complete_task(obj.engine, session, task_id, json_option(data, "data"), user=user)
         instance_row = state.get_instance(session, row.instance_id)
         emit({"task": describe_task(row), "instance": describe_instance(instance_row),
-               "tasks": [describe_task(t) for t in tasks.list_tasks(session, instance_id=row.instance_id)]})
+               "tasks": [describe_task(t) for t in inbox.list_tasks(session, instance_id=row.instance_id)]})
 
 
 @main.command()
