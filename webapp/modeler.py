@@ -27,11 +27,6 @@ bp = Blueprint("modeler", __name__)
 _DRAFT = DraftSchema(exclude=("files",))
 
 
-@bp.before_request
-def _signed_in() -> None:
-    current_actor()
-
-
 @bp.get("/modeler")
 def index() -> str:
     """List the bundles the signed-in process owner may edit."""

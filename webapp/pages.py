@@ -21,11 +21,6 @@ __all__ = ["bp"]
 bp = Blueprint("pages", __name__)
 
 
-@bp.before_request
-def _signed_in() -> None:
-    current_actor()  # NotAuthenticated sends people to the sign-in page
-
-
 @bp.app_template_filter("local")
 def local_time(value: datetime | None, pattern: str = "%Y-%m-%d %H:%M") -> str:
     """Show a stored UTC moment in the jurisdiction's time zone."""
