@@ -14,7 +14,7 @@ from engine.usecases import instances, oversight, tasks
 from engine.usecases.inbox import DUE_STATES, InboxQuery, due_state, inbox, inbox_facets
 
 from .auth import current_actor
-from .db import commit, get_engine, get_session
+from .db import get_engine, get_session
 
 __all__ = ["bp"]
 
@@ -70,7 +70,6 @@ def _back(default: str) -> Response:
 def claim(task_id: str) -> Response:
     """Claim a task."""
     tasks.claim(get_engine(), get_session(), current_actor(), task_id)
-    commit()
     return _back(url_for("pages.task", task_id=task_id))
 
 
@@ -78,7 +77,6 @@ def claim(task_id: str) -> Response:
 def unclaim(task_id: str) -> Response:
     """Give a claimed task back to the group."""
     tasks.unclaim(get_engine(), get_session(), current_actor(), task_id)
-    commit()
     return _back(url_for("pages.inbox"))
 
 
@@ -90,7 +88,6 @@ def complete(task_id: str) -> dict[str, Any]:
         abort(415, "expected a JSON body")
     done = tasks.complete(get_engine(), get_session(), current_actor(), task_id, data,
                          idempotency_key=request.headers.get("Idempotency-Key"))
-    commit()
     return {"redirect": url_for("pages.instance", instance_id=done.body["task"]["instance_id"])}
 
 
@@ -106,7 +103,6 @@ def start() -> str | Response | tuple[str, int]:
         except InvalidInput as exc:
             errors = {e.field: e.message for e in exc.errors}
         else:
-            commit()
             first = next((t for t in tasks.open_tasks(session, actor, row.id)), None)
             if first is not None:
                 return redirect(url_for("pages.task", task_id=first.id))
@@ -143,5 +139,4 @@ def heat_map(process_id: str, version: int) -> str:
 def retry(instance_id: str) -> Response:
     """Re-run the failed element of an instance (administrators)."""
     oversight.retry(get_engine(), get_session(), current_actor(), instance_id)
-    commit()
     return _back(url_for("pages.instance", instance_id=instance_id))
