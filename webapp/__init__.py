@@ -8,8 +8,9 @@ from typing import Any
 
 from flask import Flask
 from flask.json.provider import DefaultJSONProvider
+from werkzeug.wrappers import Response
 
-__all__ = ["create_app"]
+__all__ = ["GovflowFlask", "create_app"]
 
 DEFAULTS: dict[str, Any] = {
     "SECRET_KEY": "",  # empty: a random key kept in the instance folder
@@ -37,9 +38,20 @@ class GovflowJSONProvider(DefaultJSONProvider):
             return DefaultJSONProvider.default(o)
 
 
+class GovflowFlask(Flask):
+    """Flask whose every view runs in the request's unit of work, so no view commits by hand."""
+
+    def dispatch_request(self) -> Response:
+        """Run the matched view and commit what it changed only if it succeeded."""
+        from .db import run_view
+
+        dispatch = super().dispatch_request
+        return run_view(lambda: self.make_response(dispatch()))
+
+
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     """Create and configure an instance of the Flask application."""
-    app = Flask(__name__, instance_relative_config=True)
+    app = GovflowFlask(__name__, instance_relative_config=True)
     app.json = GovflowJSONProvider(app)
     app.config.from_mapping(DEFAULTS)
     if test_config is None:

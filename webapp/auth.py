@@ -1,4 +1,8 @@
-"""Who is calling: session sign-in for people, bearer tokens for API clients, CSRF on every page post."""
+"""Who is calling: session sign-in for people, bearer tokens for API clients, CSRF on every page post.
+
+One check before every request refuses strangers everything but `PUBLIC_ENDPOINTS`, so views only read
+the caller from `current_actor()` and a view that forgets to ask is still closed.
+"""
 
 from __future__ import annotations
 
@@ -17,7 +21,7 @@ from engine import Actor, NotAuthenticated, NotFound, UserRow, users
 
 from .db import get_session
 
-__all__ = ["bp", "csrf_token", "current_actor", "init_app", "issue_token", "stored_secret_key"]
+__all__ = ["PUBLIC_ENDPOINTS", "bp", "csrf_token", "current_actor", "init_app", "issue_token", "stored_secret_key"]
 
 bp = Blueprint("auth", __name__)
 
@@ -25,8 +29,22 @@ _UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 _TOKEN_SALT = "govflow-api-token"
 
 
+# Everything else needs a signed-in person (pages) or a bearer token (/api): a view added later is closed
+# until it is named here. Each entry reveals no one's data.
+PUBLIC_ENDPOINTS: frozenset[str] = frozenset({
+    "auth.login",                   # the sign-in form
+    "auth.logout",                  # signing out needs no one signed in (and still a CSRF token)
+    "i18n.choose",                  # the sign-in page offers the language switch
+    "static",                       # styles, scripts and Swagger UI's assets
+    "auth-api.token",               # where an API client gets its token
+    "reference-api.health",         # probes of load balancers and monitors
+    "api-docs.openapi_json",        # the OpenAPI document
+    "api-docs.openapi_swagger_ui",  # Swagger UI over it
+})
+
+
 def current_actor() -> Actor:
-    """Return the signed-in actor, or raise NotAuthenticated."""
+    """Return the caller, whom every endpoint off the public list has already required."""
     actor: Actor | None = g.get("actor")
     if actor is None:
         raise NotAuthenticated("sign in first")
@@ -70,23 +88,38 @@ def _token_user(token: str) -> UserRow:
     return user
 
 
-def _load_actor() -> None:
-    g.actor = None
+def _credentials_actor() -> Actor | None:
+    """Return who the request's credentials name: a bearer token under /api, the session cookie elsewhere."""
     if request.path.startswith("/api/"):
         header = request.headers.get("Authorization", "")
         scheme, _, token = header.partition(" ")
         if header and scheme.lower() == "bearer" and token.strip():
-            g.actor = Actor.of(_token_user(token.strip()))
-        elif header:
+            return Actor.of(_token_user(token.strip()))
+        if header:
             raise NotAuthenticated("use the header 'Authorization: Bearer <token>'")
-        return
+        return None
     username = session.get("user")
-    if username:
-        user = get_session().query(UserRow).filter_by(username=username, active=True).one_or_none()
-        if user is None:
-            session.pop("user", None)
-        else:
-            g.actor = Actor.of(user)
+    if not username:
+        return None
+    user = get_session().query(UserRow).filter_by(username=username, active=True).one_or_none()
+    if user is None:
+        session.pop("user", None)
+        return None
+    return Actor.of(user)
+
+
+def _require_actor() -> None:
+    """Put the caller on `g.actor`; refuse a stranger everything but the public endpoints."""
+    # An unmatched URL or method has no view to protect: its 404 or 405 stands.
+    public = request.routing_exception is not None or request.endpoint in PUBLIC_ENDPOINTS
+    try:
+        g.actor = _credentials_actor()
+    except NotAuthenticated:
+        if not public:
+            raise
+        g.actor = None  # a stale token must not stop its holder from fetching a new one
+    if g.actor is None and not public:
+        raise NotAuthenticated("sign in first")
 
 
 def _check_csrf() -> None:
@@ -144,11 +177,11 @@ def stored_secret_key(path: Path) -> str:
 
 
 def init_app(app: Flask) -> None:
-    """Register sign-in, the actor loader and the CSRF check."""
+    """Register sign-in, the check that refuses strangers, then the CSRF check."""
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = stored_secret_key(Path(app.instance_path) / "secret_key")
     app.register_blueprint(bp)
-    app.before_request(_load_actor)
+    app.before_request(_require_actor)
     app.before_request(_check_csrf)
     app.jinja_env.globals["csrf_token"] = csrf_token
 

@@ -49,7 +49,9 @@ def handle_domain_error(error: GovflowError) -> tuple[object, int] | Response:
         headers = {"WWW-Authenticate": 'Bearer realm="govflow"'} if status == 401 else {}
         return error.to_dict(), status, headers  # type: ignore[return-value]
     if isinstance(error, NotAuthenticated):
-        return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+        # Only a page can be come back to; a refused post would come back as a GET of its action.
+        back = request.full_path.rstrip("?") if request.method == "GET" else None
+        return redirect(url_for("auth.login", next=back))
     return render_template("error.html", message=error.message, status=status), status
 
 

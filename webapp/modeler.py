@@ -16,17 +16,12 @@ from engine import FieldError, InvalidInput, audit, deployments, drafts, migrati
 from .api.common import load_arguments
 from .api.schemas import DeployArgs, DraftFileArgs, DraftSchema, MigrationReportSchema, ProblemSchema
 from .auth import current_actor
-from .db import commit, get_engine, get_session
+from .db import get_engine, get_session
 
 __all__ = ["bp"]
 
 bp = Blueprint("modeler", __name__)
 _DRAFT = DraftSchema(exclude=("files",))
-
-
-@bp.before_request
-def _signed_in() -> None:
-    current_actor()
 
 
 @bp.get("/modeler")
@@ -51,7 +46,6 @@ def save_file(bundle: str) -> dict[str, Any]:
     body = load_arguments(DraftFileArgs(), request.get_json(silent=True))
     view = drafts.save_file(get_engine(), get_session(), current_actor(), bundle, body["path"], body["text"],
                             body["revision"])
-    commit()
     return _DRAFT.dump(view)
 
 
@@ -67,7 +61,6 @@ def deploy(bundle: str) -> dict[str, Any]:
     """Deploy the draft with a tag and a change note."""
     body = load_arguments(DeployArgs(), request.get_json(silent=True))
     result = drafts.deploy_draft(get_engine(), get_session(), current_actor(), bundle, **body)
-    commit()
     return {"deployment": result.deployment.id,
             "versions": [{"process_id": v.process_id, "version": v.version,
                           "url": url_for(".versions", process_id=v.process_id)} for v in result.new_versions]}
@@ -77,7 +70,6 @@ def deploy(bundle: str) -> dict[str, Any]:
 def discard(bundle: str) -> Response:
     """Throw the draft away and return to the bundle list."""
     drafts.discard_draft(get_session(), current_actor(), bundle, request.form.get("revision", -1, type=int))
-    commit()
     return redirect(url_for(".index"))
 
 
@@ -92,7 +84,6 @@ def make_current(process_id: str) -> Response:
     """Make a version the one new instances start on."""
     drafts.choose_current(get_engine(), get_session(), current_actor(), process_id,
                           request.form.get("version", 0, type=int))
-    commit()
     return redirect(url_for(".versions", process_id=process_id))
 
 
@@ -107,7 +98,6 @@ def migrate(process_id: str) -> str:
         raise InvalidInput("tick the instances to migrate", [FieldError("instance", "请勾选要迁移的实例")])
     run = migration.plan_migration if dry_run else migration.migrate_instances
     report = run(get_engine(), get_session(), current_actor(), process_id, target, chosen)
-    commit()
     return _versions_page(process_id, report=MigrationReportSchema().dump(report))
 
 

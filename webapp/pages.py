@@ -12,16 +12,11 @@ from werkzeug.wrappers import Response
 from engine import InvalidInput, inbox, instances, oversight, tasks
 
 from .auth import current_actor
-from .db import commit, get_engine, get_session
+from .db import get_engine, get_session
 
 __all__ = ["bp"]
 
 bp = Blueprint("pages", __name__)
-
-
-@bp.before_request
-def _signed_in() -> None:
-    current_actor()  # NotAuthenticated sends people to the sign-in page
 
 
 @bp.app_template_filter("local")
@@ -73,7 +68,6 @@ def _back(default: str) -> Response:
 def claim(task_id: str) -> Response:
     """Claim a task."""
     tasks.claim(get_engine(), get_session(), current_actor(), task_id)
-    commit()
     return _back(url_for("pages.task", task_id=task_id))
 
 
@@ -81,7 +75,6 @@ def claim(task_id: str) -> Response:
 def unclaim(task_id: str) -> Response:
     """Give a claimed task back to the group."""
     tasks.unclaim(get_engine(), get_session(), current_actor(), task_id)
-    commit()
     return _back(url_for("pages.inbox"))
 
 
@@ -93,7 +86,6 @@ def complete(task_id: str) -> dict[str, Any]:
         abort(415, "expected a JSON body")
     done = tasks.complete(get_engine(), get_session(), current_actor(), task_id, data,
                          idempotency_key=request.headers.get("Idempotency-Key"))
-    commit()
     return {"redirect": url_for("pages.instance", instance_id=done.body["task"]["instance_id"])}
 
 
@@ -109,7 +101,6 @@ def start() -> str | Response | tuple[str, int]:
         except InvalidInput as exc:
             errors = {e.field: e.message for e in exc.errors}
         else:
-            commit()
             first = next((t for t in tasks.open_tasks(session, actor, row.id)), None)
             if first is not None:
                 return redirect(url_for("pages.task", task_id=first.id))
@@ -146,5 +137,4 @@ def heat_map(process_id: str, version: int) -> str:
 def retry(instance_id: str) -> Response:
     """Re-run the failed element of an instance (administrators)."""
     oversight.retry(get_engine(), get_session(), current_actor(), instance_id)
-    commit()
     return _back(url_for("pages.instance", instance_id=instance_id))

@@ -9,7 +9,7 @@ from flask import Response, url_for
 from engine import instances, oversight
 
 from ..auth import current_actor
-from ..db import commit, get_engine, get_session
+from ..db import get_engine, get_session
 from .common import Blueprint
 from .schemas import CancelArgs, InstanceDetailSchema, InstanceListArgs, InstanceSchema, StartArgs
 
@@ -23,7 +23,6 @@ def start(args: dict[str, Any]) -> tuple[object, int, dict[str, str]]:
     """Start a project application owned by the caller's unit."""
     row = instances.start_project(get_engine(), get_session(), current_actor(), args["process_id"],
                              business_key=args["business_key"], data=args["data"])
-    commit()
     return row, 201, {"Location": url_for("instances-api.get_instance", instance_id=row.id)}
 
 
@@ -56,15 +55,11 @@ def get_diagram(instance_id: str) -> Response:
 @blp.response(200, InstanceSchema)
 def cancel(args: dict[str, Any], instance_id: str) -> object:
     """Cancel an unfinished instance (administrators)."""
-    row = oversight.cancel(get_engine(), get_session(), current_actor(), instance_id, args["reason"])
-    commit()
-    return row
+    return oversight.cancel(get_engine(), get_session(), current_actor(), instance_id, args["reason"])
 
 
 @blp.post("/instances/<instance_id>/retry")
 @blp.response(200, InstanceSchema)
 def retry(instance_id: str) -> object:
     """Re-run the failed element of an instance in error (administrators)."""
-    row = oversight.retry(get_engine(), get_session(), current_actor(), instance_id)
-    commit()
-    return row
+    return oversight.retry(get_engine(), get_session(), current_actor(), instance_id)

@@ -7,7 +7,7 @@ from typing import Any
 from engine import audit, deployments, drafts, migration, versiondiff
 
 from ..auth import current_actor
-from ..db import commit, get_engine, get_session
+from ..db import get_engine, get_session
 from .common import Blueprint
 from .schemas import (
     AuditSchema,
@@ -41,10 +41,8 @@ def get_draft(bundle: str) -> object:
 @blp.response(200, DraftSchema)
 def save_file(args: dict[str, Any], bundle: str) -> object:
     """Save one file into the draft; a stale revision is a 409."""
-    view = drafts.save_file(get_engine(), get_session(), current_actor(), bundle, args["path"], args["text"],
+    return drafts.save_file(get_engine(), get_session(), current_actor(), bundle, args["path"], args["text"],
                             args["revision"])
-    commit()
-    return view
 
 
 @blp.delete("/bundles/<bundle>/draft/files")
@@ -52,9 +50,7 @@ def save_file(args: dict[str, Any], bundle: str) -> object:
 @blp.response(200, DraftSchema)
 def delete_file(args: dict[str, Any], bundle: str) -> object:
     """Remove one file from the draft."""
-    view = drafts.delete_file(get_engine(), get_session(), current_actor(), bundle, args["path"], args["revision"])
-    commit()
-    return view
+    return drafts.delete_file(get_engine(), get_session(), current_actor(), bundle, args["path"], args["revision"])
 
 
 @blp.delete("/bundles/<bundle>/draft")
@@ -63,7 +59,6 @@ def delete_file(args: dict[str, Any], bundle: str) -> object:
 def discard(args: dict[str, Any], bundle: str) -> None:
     """Throw the draft away."""
     drafts.discard_draft(get_session(), current_actor(), bundle, args["revision"])
-    commit()
 
 
 @blp.post("/bundles/<bundle>/draft/validate")
@@ -80,7 +75,6 @@ def validate(bundle: str) -> object:
 def deploy(args: dict[str, Any], bundle: str) -> tuple[object, int]:
     """Deploy the draft as new versions; a rejected draft deploys nothing and lists its problems."""
     result = drafts.deploy_draft(get_engine(), get_session(), current_actor(), bundle, **args)
-    commit()
     return {"deployment": result.deployment.id, "tag": result.deployment.tag,
             "versions": result.new_versions}, 201
 
@@ -89,7 +83,6 @@ def deploy(args: dict[str, Any], bundle: str) -> tuple[object, int]:
 @blp.response(200, VersionEntrySchema(many=True))
 def history(process_id: str) -> object:
     """List versions with who deployed them, when, the change note and how many instances still run on each."""
-    current_actor()
     return deployments.version_history(get_session(), process_id)
 
 
@@ -97,7 +90,6 @@ def history(process_id: str) -> object:
 @blp.response(200, AuditSchema(many=True))
 def changes(process_id: str) -> object:
     """List the deploys, current-version changes and migrations of a process, newest first."""
-    current_actor()
     deployments.get_version(get_session(), process_id)  # NotFound names an unknown process
     return audit.process_changes(get_session(), process_id)
 
@@ -107,7 +99,6 @@ def changes(process_id: str) -> object:
 @blp.response(200, DiffSchema)
 def diff(args: dict[str, Any], process_id: str) -> object:
     """Describe what changed between two versions: elements, flows, lanes, DMN rules and form fields."""
-    current_actor()
     return versiondiff.diff_versions(get_session(), process_id, args["from_version"], args["to_version"])
 
 
@@ -116,9 +107,7 @@ def diff(args: dict[str, Any], process_id: str) -> object:
 @blp.response(200, VersionSchema)
 def set_current(args: dict[str, Any], process_id: str) -> object:
     """Choose the version new instances start on; an older one is a rollback."""
-    row = drafts.choose_current(get_engine(), get_session(), current_actor(), process_id, args["version"])
-    commit()
-    return row
+    return drafts.choose_current(get_engine(), get_session(), current_actor(), process_id, args["version"])
 
 
 @blp.post("/processes/<process_id>/migrations")
@@ -127,7 +116,5 @@ def set_current(args: dict[str, Any], process_id: str) -> object:
 def migrate(args: dict[str, Any], process_id: str) -> object:
     """Dry-run or migrate instances to a version; what cannot move is reported and left untouched."""
     run = migration.plan_migration if args["dry_run"] else migration.migrate_instances
-    report = run(get_engine(), get_session(), current_actor(), process_id, args["to_version"],
-                 args["instance_ids"] or None)
-    commit()
-    return report
+    return run(get_engine(), get_session(), current_actor(), process_id, args["to_version"],
+               args["instance_ids"] or None)

@@ -9,7 +9,7 @@ from flask import request
 from engine import inbox, tasks
 
 from ..auth import current_actor
-from ..db import commit, get_engine, get_session
+from ..db import get_engine, get_session
 from .common import Blueprint
 from .schemas import CompleteResultSchema, TaskDetailSchema, TaskListArgs, TaskPageSchema, TaskSchema
 
@@ -38,18 +38,14 @@ def get_task(task_id: str) -> object:
 @blp.response(200, TaskSchema)
 def claim(task_id: str) -> object:
     """Claim a task for the caller."""
-    row = tasks.claim(get_engine(), get_session(), current_actor(), task_id)
-    commit()
-    return row
+    return tasks.claim(get_engine(), get_session(), current_actor(), task_id)
 
 
 @blp.post("/tasks/<task_id>/unclaim")
 @blp.response(200, TaskSchema)
 def unclaim(task_id: str) -> object:
     """Give a claimed task back to its group."""
-    row = tasks.unclaim(get_engine(), get_session(), current_actor(), task_id)
-    commit()
-    return row
+    return tasks.unclaim(get_engine(), get_session(), current_actor(), task_id)
 
 
 @blp.post("/tasks/<task_id>/complete")
@@ -61,5 +57,4 @@ def complete(task_id: str) -> tuple[object, int, dict[str, str]]:
     """Validate the data against the task's form and complete it."""
     done = tasks.complete(get_engine(), get_session(), current_actor(), task_id, request.get_json(silent=True),
                          idempotency_key=request.headers.get("Idempotency-Key"))
-    commit()
     return done.body, 200, {"Idempotent-Replayed": "true"} if done.replayed else {}

@@ -1,0 +1,99 @@
+"""Sign-in is required by default: every endpoint off one short public list refuses strangers."""
+
+from __future__ import annotations
+
+import re
+
+from flask import Flask
+from flask.testing import FlaskClient
+from werkzeug.routing import Rule
+
+from webapp.auth import PUBLIC_ENDPOINTS
+
+from .conftest import Login, Tokens
+
+# Widening this list opens an endpoint to anyone: it should show up in review as a change to this test.
+EXPECTED_PUBLIC = {
+    "auth.login",
+    "auth.logout",
+    "i18n.choose",
+    "static",
+    "auth-api.token",
+    "reference-api.health",
+    "api-docs.openapi_json",
+    "api-docs.openapi_swagger_ui",
+}
+
+_ARGUMENT = re.compile(r"<(?:(\w+)(?:\([^)]*\))?:)?\w+>")
+_DUMMY = {"int": "1", "path": "a/b"}
+
+
+def _dummy_url(rule: Rule) -> str:
+    return _ARGUMENT.sub(lambda found: _DUMMY.get(found.group(1) or "", "x"), rule.rule)
+
+
+def test_the_public_list_is_exactly_the_expected_one(app: Flask) -> None:
+    assert PUBLIC_ENDPOINTS == EXPECTED_PUBLIC
+    assert PUBLIC_ENDPOINTS <= {rule.endpoint for rule in app.url_map.iter_rules()}
+
+
+def test_every_other_endpoint_refuses_strangers_with_every_method(app: Flask, client: FlaskClient) -> None:
+    adapter = app.url_map.bind("localhost")
+    refused: set[str] = set()
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint in PUBLIC_ENDPOINTS:
+            continue
+        url = _dummy_url(rule)
+        for method in sorted(rule.methods or ()):
+            where = f"{method} {url}"
+            if method != "OPTIONS":  # every rule of a URL answers OPTIONS; the first one is matched
+                assert adapter.match(url, method=method)[0] == rule.endpoint, where
+            response = client.open(url, method=method)
+            if rule.rule.startswith("/api/"):
+                assert response.status_code == 401, where
+                assert response.headers["WWW-Authenticate"].startswith("Bearer"), where
+                if method != "HEAD":
+                    assert response.json is not None and response.json["error"] == "NotAuthenticated", where
+            else:
+                assert response.status_code == 302, where
+                assert response.headers["Location"].startswith("/login"), where
+        refused.add(rule.endpoint)
+    assert {"pages.inbox", "pages.complete", "modeler.save_file", "tasks-api.complete", "auth-api.me",
+            "reference-api.calendar", "processes-api.list_processes"} <= refused
+
+
+def test_a_view_added_later_is_closed_until_it_is_made_public(app: Flask, client: FlaskClient, login: Login,
+                                                              token_for: Tokens) -> None:
+    app.add_url_rule("/api/v1/added-later", "added-later-api", lambda: {"seen": True})
+    app.add_url_rule("/added-later", "added-later-page", lambda: "seen")
+    assert client.get("/api/v1/added-later").status_code == 401
+    assert client.get("/added-later").headers["Location"] == "/login?next=/added-later"
+    assert client.get("/api/v1/added-later", headers=token_for("admin")).json == {"seen": True}
+    assert login("admin").get("/added-later").get_data(as_text=True) == "seen"
+
+
+def test_public_endpoints_answer_strangers(client: FlaskClient) -> None:
+    for url in ("/login", "/api/v1/health", "/api/v1/openapi.json", "/api/v1/docs", "/static/app.css"):
+        with client.get(url) as response:
+            assert response.status_code == 200, url
+    assert client.get("/lang/en").status_code == 302
+    with client.session_transaction() as session:
+        assert session["lang"] == "en"
+
+
+def test_a_stale_token_does_not_stand_in_the_way_of_a_new_one(client: FlaskClient) -> None:
+    forged = {"Authorization": "Bearer forged"}
+    assert client.get("/api/v1/me", headers=forged).status_code == 401
+    renewed = client.post("/api/v1/auth/token", json={"username": "admin", "password": "govflow-demo"},
+                          headers=forged)
+    assert renewed.status_code == 200 and renewed.json["token"]
+
+
+def test_a_signed_in_browser_is_not_an_api_client(login: Login) -> None:
+    admin = login("admin")
+    assert admin.get("/").status_code == 200
+    assert admin.get("/api/v1/me").status_code == 401  # cookies never authenticate the API, so no CSRF there
+
+
+def test_a_refused_post_returns_to_sign_in_without_coming_back_to_its_action(client: FlaskClient) -> None:
+    assert client.post("/tasks/x/claim").headers["Location"] == "/login"
