@@ -100,3 +100,15 @@ def test_coverage_counts_nodes_flows_and_rules(database_url: str, clock: FakeClo
     assert "rules not matched: R2, R3" in recorder.report()
     recorder.write_json(tmp_path / "cov.json")
     assert (tmp_path / "cov.json").read_text(encoding="utf-8").startswith("{")
+
+
+def test_coverage_reads_rules_and_elements_that_hold_xml_comments() -> None:
+    dmn = (SMOKE / "DT_S_01.dmn").read_text(encoding="utf-8").replace(
+        '<rule id="R2">', '<rule id="R2"><!-- reviewed 2025 --><description>小型项目</description>')
+    bpmn = (SMOKE / "acceptance.bpmn").read_text(encoding="utf-8").replace(
+        "<bpmn:documentation>Demo Art. 7", "<!-- reviewed 2025 --><bpmn:documentation>Demo Art. 7")
+    assert "<!-- reviewed 2025 -->" in dmn and "<!-- reviewed 2025 -->" in bpmn
+    recorder = CoverageRecorder()
+    recorder.add_bundle(Bundle.from_texts("smoke", {"dmn/DT_S_01.dmn": dmn, "bpmn/acceptance.bpmn": bpmn}))
+    assert recorder.decisions["DT_S_01"].rules == {"R1": "", "R2": "小型项目", "R3": ""}
+    assert "Task_Submit" in recorder.processes["smoke_acceptance"].nodes
