@@ -45,8 +45,10 @@ run: setup
 
 test: lint test-sqlite test-postgres
 
+# mypy reads its targets and per-package strictness from pyproject.toml.
 lint: setup
 	$(BIN)/ruff check engine webapp tests bench
+	$(BIN)/mypy
 
 test-sqlite: setup
 	GOVFLOW_TEST_DATABASE_URL=sqlite $(BIN)/pytest
