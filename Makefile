@@ -57,5 +57,5 @@ test-postgres: setup
 	GOVFLOW_TEST_DATABASE_URL="$$(scripts/postgres.sh)" $(BIN)/pytest
 
 bench: setup
-	GOVFLOW_BENCH_POSTGRES_URL="$$(scripts/postgres.sh | sed "s/govflow_test$$/govflow_bench/")" \
+	GOVFLOW_BENCH_POSTGRES_URL="$$(scripts/postgres.sh | sed "s/govflow_test$$/govflow_bench_test/")" \
 		$(BIN)/python bench/engine_bench.py

@@ -5,6 +5,7 @@
 (b) engine: load the instance row, validate the form, complete, save state, task
     index and audit, commit; on SQLite and (when GOVFLOW_BENCH_POSTGRES_URL is set)
     PostgreSQL, with 1k, 10k and 100k completed instances already in the database.
+    The PostgreSQL database is emptied first, so its name must end in _test (govflow_bench_test).
 
 Prints medians, p95, the ratio b/a and the stored state size per instance.
 Usage: python bench/engine_bench.py [--sizes 1000,10000,100000] [--steps 200]
