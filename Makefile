@@ -5,15 +5,28 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
-.PHONY: setup frontend run lint test test-sqlite test-postgres bench
+.PHONY: setup frontend run lint test test-sqlite test-postgres bench lock
 
 ASSETS := webapp/static/build/.built
 
-$(BIN)/govflow: pyproject.toml
+LOCK := requirements.lock
+
+# The venv holds exactly the hashed set in the lock file, so every machine runs what the suite passed with;
+# the project itself goes in without dependencies and builds with the lock's setuptools.
+$(BIN)/govflow: $(LOCK) pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e '.[test]'
+	$(BIN)/pip install -q --require-hashes -r $(LOCK)
+	$(BIN)/pip install -q --no-deps --no-build-isolation -e .
 	touch $@
+
+# Re-resolve the lock after pyproject.toml changed, keeping the pins it still allows; UPGRADE=1 moves every
+# package to the newest release pyproject.toml allows. Installs pip-tools into the venv first.
+lock:
+	test -x $(BIN)/pip || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q pip-tools
+	CUSTOM_COMPILE_COMMAND="make lock" $(BIN)/pip-compile -q --generate-hashes --allow-unsafe --all-build-deps \
+		--extra test --extra lint --strip-extras --no-emit-index-url --no-emit-find-links \
+		$(if $(UPGRADE),--upgrade) -o $(LOCK) pyproject.toml
 
 # Browser assets (rjsf forms, bpmn-js viewer, Swagger UI) are bundled from npm packages, never fetched at run time.
 $(ASSETS): frontend/package.json frontend/package-lock.json frontend/build.mjs $(wildcard frontend/src/*)
@@ -32,8 +45,10 @@ run: setup
 
 test: lint test-sqlite test-postgres
 
+# mypy reads its targets and per-package strictness from pyproject.toml.
 lint: setup
 	$(BIN)/ruff check engine webapp tests bench
+	$(BIN)/mypy
 
 test-sqlite: setup
 	GOVFLOW_TEST_DATABASE_URL=sqlite $(BIN)/pytest
@@ -42,5 +57,5 @@ test-postgres: setup
 	GOVFLOW_TEST_DATABASE_URL="$$(scripts/postgres.sh)" $(BIN)/pytest
 
 bench: setup
-	GOVFLOW_BENCH_POSTGRES_URL="$$(scripts/postgres.sh | sed "s/govflow_test$$/govflow_bench/")" \
+	GOVFLOW_BENCH_POSTGRES_URL="$$(scripts/postgres.sh | sed "s/govflow_test$$/govflow_bench_test/")" \
 		$(BIN)/python bench/engine_bench.py

@@ -5,6 +5,7 @@
 (b) engine: load the instance row, validate the form, complete, save state, task
     index and audit, commit; on SQLite and (when GOVFLOW_BENCH_POSTGRES_URL is set)
     PostgreSQL, with 1k, 10k and 100k completed instances already in the database.
+    The PostgreSQL database is emptied first, so its name must end in _test (govflow_bench_test).
 
 Prints medians, p95, the ratio b/a and the stored state size per instance.
 Usage: python bench/engine_bench.py [--sizes 1000,10000,100000] [--steps 200]
@@ -32,7 +33,6 @@ from sqlalchemy import insert, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from engine import inbox, tasks  # noqa: E402
 from engine.clock import FakeClock  # noqa: E402
 from engine.settings import Settings  # noqa: E402
 from engine.spiff.bundle import Bundle  # noqa: E402
@@ -40,7 +40,7 @@ from engine.spiff.runtime import Engine  # noqa: E402
 from engine.store.db import init_db, make_db_engine, make_session_factory, unit_of_work  # noqa: E402
 from engine.store.models import AuditEvent, InstanceRow, TaskRow  # noqa: E402
 from engine.tools.testing import _reset  # noqa: E402
-from engine.usecases import deployments, instances
+from engine.usecases import deployments, inbox, instances, state, tasks  # noqa: E402
 
 BUNDLE_DIR = Path(__file__).parent / "data" / "ten_step"
 PROCESS_ID = "ten_step_approval"
@@ -90,7 +90,7 @@ def seed_completed(sessions: Any, engine: Engine, count: int) -> None:
             task = inbox.list_tasks(session, instance_id=template_id)[0]
             tasks.complete_task(engine, session, task.id, FORM, user="bench")
     with unit_of_work(sessions) as session:
-        row = instances.get_instance(session, template_id)
+        row = state.get_instance(session, template_id)
         done_tasks = inbox.list_tasks(session, instance_id=template_id, status="completed")
         base = {c.name: getattr(row, c.name) for c in InstanceRow.__table__.columns}
         task_base = [{c.name: getattr(t, c.name) for c in TaskRow.__table__.columns} for t in done_tasks]
@@ -148,7 +148,7 @@ def bench_engine(url: str, sizes: list[int], steps: int) -> dict[int, dict[str, 
                     tasks.complete_task(engine, session, ready[0].id, FORM, user="bench")
                 timings.append(time.perf_counter() - started)
         with unit_of_work(sessions) as session:
-            row = instances.get_instance(session, open_ids[0])
+            row = state.get_instance(session, open_ids[0])
             state_bytes = len(row.state.encode())
             if row.status != "completed":
                 raise SystemExit(f"bench instance did not complete: {row.status}")

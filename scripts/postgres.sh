@@ -32,7 +32,7 @@ if ! as_owner "$bin/pg_ctl" -D "$data_dir" status >/dev/null 2>&1; then
     -o "-h 127.0.0.1 -p $port -k $data_dir -c fsync=off -c full_page_writes=off -c synchronous_commit=off" start >&2
 fi
 
-for db in govflow_test govflow_bench; do
+for db in govflow_test govflow_bench_test; do  # reset empties only databases named *_test
   if ! "$bin/psql" -h 127.0.0.1 -p "$port" -U postgres -tAc "select 1 from pg_database where datname='$db'" | grep -q 1; then
     "$bin/createdb" -h 127.0.0.1 -p "$port" -U postgres "$db"
   fi

@@ -24,14 +24,14 @@ _WROTE = "govflow.wrote"
 
 def get_engine() -> Engine:
     """Return the application's engine."""
-    return current_app.extensions["govflow.engine"]  # type: ignore[no-any-return]
+    return current_app.extensions["govflow.engine"]
 
 
 def get_session() -> Session:
     """Return the request's session, opening it on first use."""
     if "db_session" not in g:
         g.db_session = current_app.extensions["govflow.sessions"]()
-    return g.db_session  # type: ignore[no-any-return]
+    return g.db_session
 
 
 def _note_flush(session: Session, _flush: UOWTransaction) -> None:

@@ -6,8 +6,8 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import Flask, current_app, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException
-from werkzeug.wrappers import Response
 
 from engine import (
     Conflict,
@@ -42,12 +42,12 @@ def _status(error: GovflowError) -> int:
     return 400
 
 
-def handle_domain_error(error: GovflowError) -> tuple[object, int] | Response:
+def handle_domain_error(error: GovflowError) -> ResponseReturnValue:
     """Render a domain error as JSON for the API and as a page for people."""
     status = _status(error)
     if _wants_json():
         headers = {"WWW-Authenticate": 'Bearer realm="govflow"'} if status == 401 else {}
-        return error.to_dict(), status, headers  # type: ignore[return-value]
+        return error.to_dict(), status, headers
     if isinstance(error, NotAuthenticated):
         # Only a page can be come back to; a refused post would come back as a GET of its action.
         back = request.full_path.rstrip("?") if request.method == "GET" else None

@@ -33,7 +33,7 @@ def _inbox_query() -> inbox.InboxQuery:
     return inbox.InboxQuery(
         scope="mine" if args.get("scope") == "mine" else "groups",
         bundle=args.get("bundle") or None, process_id=args.get("process") or None, task=args.get("task") or None,
-        due=due if due in inbox.DUE_STATES else None,  # type: ignore[arg-type]
+        due=due if due in inbox.DUE_STATES else None,
         search=args.get("q") or None, sort="newest" if args.get("sort") == "newest" else "due",
         page=args.get("page", 1, type=int) or 1, per_page=args.get("per_page", 25, type=int) or 25)
 

@@ -78,13 +78,15 @@ class CoverageRecorder:
             root = parse_xml(item.content, item.path, 10_000_000)
             for decision in root.iter():
                 if isinstance(decision.tag, str) and etree.QName(decision.tag).localname == "decision":
-                    model = self.decisions.setdefault(decision.get("id"), _DecisionModel())
+                    table_model = self.decisions.setdefault(decision.get("id"), _DecisionModel())
                     for table in decision.iter(f"{{{etree.QName(decision.tag).namespace}}}decisionTable"):
-                        model.table_id = table.get("id") or ""
+                        table_model.table_id = table.get("id") or ""
                     for rule in decision.iter():
                         if isinstance(rule.tag, str) and etree.QName(rule.tag).localname == "rule":
-                            texts = [d.text or "" for d in rule if etree.QName(d.tag).localname == "description"]
-                            model.rules[rule.get("id")] = " ".join(texts).strip()
+                            # A comment's tag is a function, not a name: skip it before asking for a local name.
+                            texts = [d.text or "" for d in rule
+                                     if isinstance(d.tag, str) and etree.QName(d.tag).localname == "description"]
+                            table_model.rules[rule.get("id")] = " ".join(texts).strip()
 
     def observe(self, instance: Instance) -> None:
         """Record the nodes reached and flows taken so far by an instance."""

@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import URL, text
 from sqlalchemy.pool import StaticPool
 
 from engine.clock import FakeClock
@@ -31,11 +31,22 @@ from engine.usecases.access import Actor
 from engine.usecases.decisions import DecisionResult
 from engine.usecases.migration import MigrationReport
 
-__all__ = ["ProcessHarness", "ProcessRun"]
+__all__ = ["TEST_DATABASE_SUFFIX", "NotATestDatabase", "ProcessHarness", "ProcessRun", "check_resettable"]
+
+# A reset empties a PostgreSQL database only when its name ends so, as govflow_test and govflow_bench_test do.
+TEST_DATABASE_SUFFIX = "_test"
+
+
+class NotATestDatabase(RuntimeError):
+    """A reset was asked of a database not named as a throwaway test database."""
 
 
 class ProcessHarness:
-    """Deployed bundles, a database, a fake clock and an optional coverage recorder."""
+    """Deployed bundles, a database, a fake clock and an optional coverage recorder.
+
+    With `reset` (the default) a PostgreSQL database is emptied first, so it must be named
+    `*_test`; any other name raises NotATestDatabase before a connection is opened.
+    """
 
     def __init__(self, bundles: Iterable[Bundle], *, clock: FakeClock | None = None,
                  database_url: str = "sqlite://", coverage: CoverageRecorder | None = None,
@@ -192,8 +203,24 @@ class ProcessRun:
 _RECREATED: set[str] = set()
 
 
+def check_resettable(url: URL) -> None:
+    """Raise NotATestDatabase unless a reset may empty the database at `url`."""
+    backend = url.get_backend_name()
+    if backend == "sqlite":
+        return  # a reset drops nothing in SQLite
+    name = url.database or ""
+    if backend == "postgresql" and name.endswith(TEST_DATABASE_SUFFIX):
+        return
+    # A reset drops the whole public schema, so a mistyped URL must never reach a real database.
+    raise NotATestDatabase(
+        f"refusing to reset database {name!r} at {url.render_as_string(hide_password=True)}: "
+        f"a reset empties only PostgreSQL databases whose name ends in {TEST_DATABASE_SUFFIX!r} "
+        "(such as govflow_test) and leaves SQLite alone")
+
+
 def _reset(db: Any) -> None:
     # Tests share one PostgreSQL database; start every harness from empty tables.
+    check_resettable(db.url)
     if db.dialect.name == "postgresql":
         url = db.url.render_as_string(hide_password=False)
         if url not in _RECREATED:

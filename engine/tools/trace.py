@@ -70,7 +70,9 @@ def _items(bundle: Bundle) -> list[TraceItem]:
             for node in process.iter():
                 if not isinstance(node.tag, str) or not node.get("id"):
                     continue
-                docs = [d.text or "" for d in node if etree.QName(d.tag).localname == "documentation"]
+                # A comment's tag is a function, not a name: skip it before asking for a local name.
+                docs = [d.text or "" for d in node
+                        if isinstance(d.tag, str) and etree.QName(d.tag).localname == "documentation"]
                 if docs:
                     items.append(TraceItem("element", process.get("id"), node.get("id"), node.get("name") or "",
                                            " ".join(docs).strip()))
@@ -81,7 +83,8 @@ def _items(bundle: Bundle) -> list[TraceItem]:
                 continue
             for rule in decision.iter():
                 if isinstance(rule.tag, str) and etree.QName(rule.tag).localname == "rule":
-                    text = " ".join(d.text or "" for d in rule if etree.QName(d.tag).localname == "description")
+                    text = " ".join(d.text or "" for d in rule
+                                    if isinstance(d.tag, str) and etree.QName(d.tag).localname == "description")
                     items.append(TraceItem("rule", decision.get("id"), rule.get("id"), decision.get("name") or "",
                                            text.strip()))
     return items

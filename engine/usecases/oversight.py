@@ -150,7 +150,9 @@ def overdue_by_agency(session: Session, actor: Actor, now: datetime) -> list[Ove
         select(TaskRow.bundle, TaskRow.lane, TaskRow.candidate_group, func.count(), func.min(TaskRow.due_at))
         .where(TaskRow.status == "ready", TaskRow.due_at <= now, visible_tasks(actor))
         .group_by(TaskRow.bundle, TaskRow.lane, TaskRow.candidate_group)).all()
-    groups = [OverdueGroup(bundle, lane, group, count, oldest) for bundle, lane, group, count, oldest in rows]
+    # `due_at <= now` leaves out tasks without a deadline, so each group has an oldest one; the check narrows the type.
+    groups = [OverdueGroup(bundle, lane, group, count, oldest)
+              for bundle, lane, group, count, oldest in rows if oldest is not None]
     return sorted(groups, key=lambda g: (g.oldest_due_at, g.bundle, g.lane or ""))
 
 

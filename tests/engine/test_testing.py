@@ -6,10 +6,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import make_url
 
 from engine import Bundle, FakeClock
+from engine.store.db import make_db_engine
 from engine.tools.coverage import CoverageRecorder
-from engine.tools.testing import ProcessHarness
+from engine.tools.testing import NotATestDatabase, ProcessHarness, _reset, check_resettable
 
 from .helpers import SMOKE
 
@@ -100,3 +102,45 @@ def test_coverage_counts_nodes_flows_and_rules(database_url: str, clock: FakeClo
     assert "rules not matched: R2, R3" in recorder.report()
     recorder.write_json(tmp_path / "cov.json")
     assert (tmp_path / "cov.json").read_text(encoding="utf-8").startswith("{")
+
+
+def test_coverage_reads_rules_and_elements_that_hold_xml_comments() -> None:
+    dmn = (SMOKE / "DT_S_01.dmn").read_text(encoding="utf-8").replace(
+        '<rule id="R2">', '<rule id="R2"><!-- reviewed 2025 --><description>小型项目</description>')
+    bpmn = (SMOKE / "acceptance.bpmn").read_text(encoding="utf-8").replace(
+        "<bpmn:documentation>Demo Art. 7", "<!-- reviewed 2025 --><bpmn:documentation>Demo Art. 7")
+    assert "<!-- reviewed 2025 -->" in dmn and "<!-- reviewed 2025 -->" in bpmn
+    recorder = CoverageRecorder()
+    recorder.add_bundle(Bundle.from_texts("smoke", {"dmn/DT_S_01.dmn": dmn, "bpmn/acceptance.bpmn": bpmn}))
+    assert recorder.decisions["DT_S_01"].rules == {"R1": "", "R2": "小型项目", "R3": ""}
+    assert "Task_Submit" in recorder.processes["smoke_acceptance"].nodes
+
+
+# Port 9 has no PostgreSQL: a guard that let these through would fail with a connection error instead.
+NOT_FOR_TESTS = ["postgresql://postgres@127.0.0.1:9/govflow", "postgresql://postgres@127.0.0.1:9/govflow_bench",
+                 "postgresql://postgres@127.0.0.1:9/test_govflow", "postgresql://postgres@127.0.0.1:9/govflow_test_copy",
+                 "postgresql://postgres@127.0.0.1:9/contest", "postgresql://postgres@127.0.0.1:9"]
+
+
+@pytest.mark.parametrize("url", NOT_FOR_TESTS)
+def test_reset_refuses_a_postgresql_database_not_named_for_tests(url: str) -> None:
+    db = make_db_engine(url)
+    try:
+        with pytest.raises(NotATestDatabase, match=f"refusing to reset database '{make_url(url).database or ''}'"):
+            _reset(db)
+    finally:
+        db.dispose()
+
+
+def test_harness_refuses_before_connecting_and_hides_the_password() -> None:
+    with pytest.raises(NotATestDatabase) as refused:
+        ProcessHarness([], database_url="postgresql://postgres:s3cret@127.0.0.1:9/govflow")
+    assert "'govflow'" in str(refused.value) and "s3cret" not in str(refused.value)
+
+
+def test_reset_rule_accepts_test_databases_and_sqlite_and_nothing_else() -> None:
+    for url in ("postgresql://postgres@127.0.0.1:55432/govflow_test", "postgresql+psycopg://u:p@db/govflow_bench_test",
+                "sqlite://", "sqlite:///tmp/anything.sqlite"):
+        check_resettable(make_url(url))
+    with pytest.raises(NotATestDatabase, match="'govflow_test'"):
+        check_resettable(make_url("mysql://u@127.0.0.1:9/govflow_test"))  # a reset cannot empty other servers

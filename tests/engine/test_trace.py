@@ -53,3 +53,16 @@ def test_cli_writes_the_report_for_a_jurisdiction(tmp_path: Path) -> None:
     assert text.startswith("# Traceability: datong")
     assert "**not covered**" in text  # the empty coverage file covers nothing
     assert (PROJECT_ROOT / "bpmn" / "datong").is_dir()
+
+
+def test_report_reads_elements_and_rules_that_hold_xml_comments() -> None:
+    smoke = Path(__file__).parent.parent / "data/bundles/smoke"
+    bpmn = (smoke / "acceptance.bpmn").read_text(encoding="utf-8").replace(
+        "<bpmn:documentation>Demo Art. 7", "<!-- reviewed 2025 --><bpmn:documentation>Art. 7")
+    dmn = (smoke / "DT_S_01.dmn").read_text(encoding="utf-8").replace(
+        '<rule id="R2">', '<rule id="R2"><!-- reviewed 2025 --><description>Art. 9</description>')
+    assert bpmn.count("<!-- reviewed 2025 -->") == 1 and dmn.count("<!-- reviewed 2025 -->") == 1
+    report = trace_markdown(Bundle.from_texts("smoke", {"bpmn/acceptance.bpmn": bpmn, "dmn/DT_S_01.dmn": dmn}),
+                            POLICY)
+    assert "| element | smoke_acceptance | Task_Submit | 提交验收申请 | Art. 7 |" in report
+    assert "| rule | DT_S_01 | R2 | 路径 | Art. 9 |" in report

@@ -33,7 +33,7 @@ API_CONFIG: dict[str, Any] = {
 }
 
 
-class GovflowApi(Api):  # type: ignore[misc]
+class GovflowApi(Api):
     """flask-smorest's Api with the app's single error shape and handler."""
 
     def _register_error_handlers(self) -> None:

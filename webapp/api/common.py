@@ -53,7 +53,7 @@ class _Parser(FlaskParser):
         raise _invalid(error)
 
 
-class Blueprint(SmorestBlueprint):  # type: ignore[misc]
+class Blueprint(SmorestBlueprint):
     """A flask-smorest blueprint whose argument errors are InvalidInput."""
 
     ARGUMENTS_PARSER = _Parser()
