@@ -36,6 +36,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from engine.clock import FakeClock  # noqa: E402
 from engine.settings import Settings  # noqa: E402
 from engine.spiff.bundle import Bundle  # noqa: E402
+from engine.spiff.internals import install  # noqa: E402
 from engine.spiff.runtime import Engine  # noqa: E402
 from engine.store.db import init_db, make_db_engine, make_session_factory, unit_of_work  # noqa: E402
 from engine.store.models import AuditEvent, InstanceRow, TaskRow  # noqa: E402
@@ -124,6 +125,7 @@ def bench_engine(url: str, sizes: list[int], steps: int) -> dict[int, dict[str, 
             for table in ("audit_event", "task", "instance"):
                 connection.execute(text(f"DELETE FROM {table}"))
     sessions = make_session_factory(db)
+    install()
     engine = Engine(Settings(database_url=url), clock=FakeClock("2025-03-03T09:00:00+08:00"))
     with unit_of_work(sessions) as session:
         deployments.deploy_bundle(engine, session, Bundle.from_directory(BUNDLE_DIR), "bench")

@@ -25,9 +25,11 @@ from engine.errors import (
     PermissionDenied,
     Problem,
     ProcessError,
+    StateFormatError,
 )
 from engine.settings import Settings
 from engine.spiff.bundle import Bundle
+from engine.spiff.internals import install as install_spiff_patches
 from engine.spiff.runtime import Engine
 from engine.store import audit
 from engine.store.db import init_db, lost_races_as_conflicts, make_db_engine, make_session_factory, unit_of_work
@@ -69,6 +71,7 @@ __all__ = [
     "Problem",
     "ProcessError",
     "Settings",
+    "StateFormatError",
     "SystemClock",
     "UserRow",
     "audit",
@@ -77,6 +80,7 @@ __all__ = [
     "drafts",
     "inbox",
     "init_db",
+    "install_spiff_patches",
     "instances",
     "json_default",
     "lost_races_as_conflicts",

@@ -1,20 +1,16 @@
-"""Injectable time source shared by the engine and SpiffWorkflow's timers.
+"""Injectable time source: the wall clock in service, a fake clock in tests and replays.
 
-SpiffWorkflow reads ``datetime.now(timezone.utc)`` inside its timer module, so a
-clock passed to the engine would not reach timer deadlines on its own. While an
-engine step runs, `use_clock` publishes the engine's clock in a context variable
-and the timer module's ``datetime`` is replaced by a subclass that asks it.
+The engine gives each instance a run context holding a clock; date helpers and
+timer deadlines read that clock (see `engine.spiff.run_context` and, for how it
+reaches SpiffWorkflow's timers, `engine.spiff.internals`).
 """
 
 from __future__ import annotations
 
-import contextlib
-import contextvars
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
-__all__ = ["Clock", "FakeClock", "SystemClock", "install_timer_clock", "use_clock"]
+__all__ = ["Clock", "FakeClock", "SystemClock"]
 
 
 class Clock(Protocol):
@@ -55,41 +51,3 @@ def _aware(value: datetime) -> datetime:
     if value.tzinfo is None:
         raise ValueError(f"clock times must carry a timezone, got {value.isoformat()}")
     return value.astimezone(UTC)
-
-
-_current: contextvars.ContextVar[Clock | None] = contextvars.ContextVar("govflow_clock", default=None)
-
-
-class _ClockedDatetime(datetime):
-    """A datetime whose now() follows the clock published by `use_clock`."""
-
-    @classmethod
-    def now(cls, tz=None):  # type: ignore[no-untyped-def,override]
-        clock = _current.get()
-        if clock is None:
-            return datetime.now(tz)
-        moment = clock.now()
-        return moment.astimezone(tz) if tz is not None else moment.astimezone().replace(tzinfo=None)
-
-
-def install_timer_clock() -> None:
-    """Make SpiffWorkflow's timer module read the published clock; idempotent."""
-    from SpiffWorkflow.bpmn.specs.event_definitions import timer
-
-    timer.datetime = _ClockedDatetime  # type: ignore[misc]
-
-
-@contextlib.contextmanager
-def use_clock(clock: Clock) -> Iterator[Clock]:
-    """Publish `clock` to timer evaluation for the duration of the block."""
-    token = _current.set(clock)
-    try:
-        yield clock
-    finally:
-        _current.reset(token)
-
-
-def current_time(default: Clock | None = None) -> datetime:
-    """Return the published clock's time, else `default`'s, else the wall clock's."""
-    clock = _current.get() or default or SystemClock()
-    return clock.now()

@@ -11,6 +11,7 @@ them to its transport in a single place. None of them carries an HTTP code::
      ├── InvalidInput        submitted data is wrong; carries one FieldError per field
      ├── DeploymentError     a bundle failed a check; carries one Problem per file/line/element
      ├── ProcessError        a script, condition, timer or decision failed while an instance ran
+     │    └── StateFormatError   an instance's stored state is in a format this engine cannot read
      └── DecisionError       a decision could not produce a result (no rule matched, bad cell)
 """
 
@@ -30,6 +31,7 @@ __all__ = [
     "PermissionDenied",
     "Problem",
     "ProcessError",
+    "StateFormatError",
 ]
 
 
@@ -127,6 +129,21 @@ class ProcessError(GovflowError):
     def to_dict(self) -> dict[str, object]:
         data = super().to_dict()
         data.update(element=self.element_id, line=self.line)
+        return data
+
+
+class StateFormatError(ProcessError):
+    """An instance's state is stored in a format this engine neither reads nor can upgrade."""
+
+    def __init__(self, instance_id: str, state_format: str, reason: str) -> None:
+        super().__init__(f"instance {instance_id} is stored in state format {state_format!r}, "
+                         f"which cannot be loaded: {reason}")
+        self.instance_id = instance_id
+        self.state_format = state_format
+
+    def to_dict(self) -> dict[str, object]:
+        data = super().to_dict()
+        data.update(instance=self.instance_id, state_format=self.state_format)
         return data
 
 

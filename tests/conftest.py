@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
+from engine import install_spiff_patches
 from engine.clock import FakeClock
 from engine.settings import Settings
 from engine.spiff.bundle import Bundle
@@ -106,6 +107,11 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     if report.exists():
         terminalreporter.write_sep("-", "govflow process coverage")
         terminalreporter.write_line(report.read_text(encoding="utf-8"))
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Let SpiffWorkflow's timers read the engines' clocks, as every entry point does before building an Engine."""
+    install_spiff_patches()
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:

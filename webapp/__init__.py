@@ -65,12 +65,13 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
 
 def _register_engine(app: Flask) -> None:
-    from engine import Engine, Settings, make_db_engine, make_session_factory
+    from engine import Engine, Settings, install_spiff_patches, make_db_engine, make_session_factory
 
     overrides: dict[str, Any] = {"instance_dir": Path(app.instance_path)}
     if app.config.get("DATABASE_URL"):
         overrides["database_url"] = app.config["DATABASE_URL"]
     settings = Settings.from_env(**overrides)
+    install_spiff_patches()  # once per process, before the engine: timers read the engine clock
     app.extensions["govflow.engine"] = app.config.get("ENGINE") or Engine(settings)
     app.extensions["govflow.db"] = make_db_engine(settings.database_url)
     app.extensions["govflow.sessions"] = make_session_factory(app.extensions["govflow.db"])

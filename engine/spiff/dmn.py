@@ -13,9 +13,6 @@ from __future__ import annotations
 
 import ast
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -26,11 +23,13 @@ from SpiffWorkflow.dmn.engine.DMNEngine import DMNEngine
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 
 from engine.errors import Problem
+from engine.spiff.internals import dmn_engine_of, retype_dmn_engine
+from engine.spiff.run_context import DecisionTaken
+from engine.spiff.sandbox import SandboxScriptEngine
 from engine.typerefs import to_type_ref
 
 __all__ = [
-    "TYPE_REFS", "DecisionInfo", "DecisionInput", "DecisionTaken", "TypedDMNEngine", "read_decision",
-    "recording_decisions", "typed", "use_typed_engines",
+    "TYPE_REFS", "DecisionInfo", "DecisionInput", "TypedDMNEngine", "read_decision", "typed", "use_typed_engines",
 ]
 
 TYPE_REFS = frozenset({"number", "integer", "long", "double", "boolean", "string", "date"})
@@ -133,36 +132,12 @@ def _declared_inputs(root: etree._Element) -> dict[str, tuple[str, str]]:
 
 
 
-@dataclass(frozen=True)
-class DecisionTaken:
-    """One evaluation of a decision table inside a process: what went in and what came out."""
-
-    element_id: str
-    decision_id: str
-    decision_name: str
-    inputs: list[dict[str, Any]]  # label, expression and typed value of every input column
-    outputs: dict[str, Any]
-
-
-_taken: ContextVar[list[DecisionTaken] | None] = ContextVar("govflow_decisions_taken", default=None)
-
-
-@contextmanager
-def recording_decisions() -> Iterator[list[DecisionTaken]]:
-    """Collect every decision the typed engine evaluates inside the block, in order."""
-    taken: list[DecisionTaken] = []
-    token = _taken.set(taken)
-    try:
-        yield taken
-    finally:
-        _taken.reset(token)
-
 _VALUE = "dmninputvalue"
 # A `?` outside quotes stands for the input value (SpiffWorkflow's syntax).
 _QUESTION = re.compile(r"(\?)(?=(?:[^'\"]|['\"][^'\"]*['\"])*$)")
 
 
-class TypedDMNEngine(DMNEngine):
+class TypedDMNEngine(DMNEngine):  # type: ignore[misc]  # SpiffWorkflow ships no types
     """Evaluate a decision table with typed, once-evaluated inputs."""
 
     def decide(self, task: Any) -> list[Any]:
@@ -178,24 +153,31 @@ class TypedDMNEngine(DMNEngine):
         return matched
 
     def result(self, task: Any) -> dict[str, Any]:
-        """Return the outputs, or raise when no rule matched."""
-        outputs = super().result(task)
-        if not outputs and self.decision_table.hit_policy == "COLLECT":
-            outputs = {o.name or o.label: [] for o in self.decision_table.outputs}
-        if outputs:
-            # The business rule task deep-merges outputs into the data: a COLLECT list from an
-            # earlier pass would absorb this one. A decision's outputs replace what was there.
-            for key in outputs:
-                task.data.pop(key, None)
-            self._record(task, outputs)
-            return outputs
-        raise WorkflowTaskException(f"decision table {self.decision_table.name or self.decision_table.id}: "
-                                    "no rule matched", task=task)
+        """Return the outputs, or raise when no rule matched; log the decision to the task's run."""
+        table = self.decision_table
+        rules = self.decide(task)
+        outputs: dict[str, Any] = {}
+        if table.hit_policy == "COLLECT":
+            # Every output becomes the list of what the matched rules give; no match gives empty lists.
+            for rule in rules:
+                for key, value in rule.output_as_dict(task).items():
+                    outputs.setdefault(key, []).append(value)
+            outputs = outputs or {o.name or o.label: [] for o in table.outputs}
+        elif rules:
+            outputs = rules[0].output_as_dict(task)
+        if not outputs:
+            raise WorkflowTaskException(f"decision table {table.name or table.id}: no rule matched", task=task)
+        # The business rule task deep-merges outputs into the data: a COLLECT list from an
+        # earlier pass would absorb this one. A decision's outputs replace what was there.
+        for key in outputs:
+            task.data.pop(key, None)
+        self._record(task, outputs, rules)
+        return outputs
 
-    def _record(self, task: Any, outputs: dict[str, Any]) -> None:
-        taken = _taken.get()
-        if taken is None:
-            return
+    def _record(self, task: Any, outputs: dict[str, Any], rules: list[Any]) -> None:
+        script_engine = task.workflow.script_engine
+        if not isinstance(script_engine, SandboxScriptEngine):
+            return  # only the engine's own script engines carry a run to log to
         table = self.decision_table
         values: dict[str, Any] = {}
         inputs: list[dict[str, Any]] = []
@@ -209,8 +191,9 @@ class TypedDMNEngine(DMNEngine):
                                "expression": entry.input.expression, "value": value})
         spec = task.task_spec
         decision_id = (getattr(spec, "extensions", None) or {}).get("calledDecisionId") or table.id
-        taken.append(DecisionTaken(spec.bpmn_id or spec.name, decision_id, table.name or decision_id,
-                                   inputs, dict(outputs)))
+        script_engine.run.decisions.append(DecisionTaken(
+            spec.bpmn_id or spec.name, decision_id, table.name or decision_id, inputs, dict(outputs),
+            tuple(rule.id for rule in rules)))
 
     def _input_value(self, entry: Any, task: Any, values: dict[str, Any]) -> Any:
         key = entry.input.id
@@ -261,19 +244,15 @@ def _names(expression: str) -> frozenset[str]:
     return frozenset(node.id for node in ast.walk(tree) if isinstance(node, ast.Name))
 
 
-def typed(engine: DMNEngine) -> TypedDMNEngine:
+def typed(engine: Any) -> TypedDMNEngine:
     """Turn a DMN engine built by SpiffWorkflow's parser into the typed engine, in place."""
-    # The parser and the spec serializer construct DMNEngine themselves; swapping the class
-    # keeps their decision table and needs no parser or serializer subclass.
-    if type(engine) is DMNEngine:
-        engine.__class__ = TypedDMNEngine
-    return engine  # type: ignore[return-value]
+    return retype_dmn_engine(engine, TypedDMNEngine)
 
 
 def use_typed_engines(specs: list[Any]) -> None:
     """Give every business rule task in these process specs the typed engine."""
     for spec in specs:
         for task_spec in spec.task_specs.values():
-            engine = getattr(task_spec, "dmnEngine", None)
+            engine = dmn_engine_of(task_spec)
             if engine is not None:
                 typed(engine)

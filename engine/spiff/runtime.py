@@ -12,39 +12,59 @@ from jsonschema import Draft202012Validator
 from SpiffWorkflow.bpmn import BpmnWorkflow
 
 from engine.calendar import BusinessCalendar
-from engine.clock import Clock, SystemClock, install_timer_clock, use_clock
+from engine.clock import Clock, SystemClock
 from engine.forms import make_validator
 from engine.settings import Settings
 from engine.spiff.dmn import use_typed_engines
-from engine.spiff.sandbox import make_script_engine
+from engine.spiff.internals import require_installed
+from engine.spiff.run_context import DecisionLog, DecisionSubscriber, RunContext
+from engine.spiff.sandbox import SandboxScriptEngine, make_script_engine
 from engine.spiff.script_helpers import build_helpers
 from engine.spiff.serialization import StateSerializer
 from engine.spiff.workflow import Instance
-from engine.store.models import ProcessVersion
+from engine.store.models import InstanceRow, ProcessVersion
 
 __all__ = ["Engine"]
 
 
 class Engine:
-    """Parser output, serializer, script environment, clock and calendar, shared by services."""
+    """Parser output, serializer, script environment, clock and calendar, shared by services.
+
+    Build it after `engine.install_spiff_patches()` has run once in the process; it refuses otherwise.
+    Every instance it hands out carries its own run context: the engine clock (or the one given) and
+    a decision log that `decision_subscribers` hear from.
+    """
 
     def __init__(self, settings: Settings | None = None, clock: Clock | None = None,
                  calendar: BusinessCalendar | None = None) -> None:
+        require_installed()
         self.settings = settings or Settings.from_env()
         self.clock: Clock = clock or SystemClock()
         self.calendar = calendar or _default_calendar(self.settings)
         self.serializer = StateSerializer()
-        self.helpers = build_helpers(self.calendar, self.clock, self.settings.timezone)
-        self.script_engine = make_script_engine(self.helpers)
         self.observers: list[Callable[[Instance], None]] = []
+        self.decision_subscribers: list[DecisionSubscriber] = []
         self._specs: OrderedDict[int, tuple[Any, dict[str, Any]]] = OrderedDict()
         self._forms: dict[tuple[int, str], dict[str, Any]] = {}
         self._validators: dict[tuple[int, str], Draft202012Validator] = {}
-        install_timer_clock()
 
     def now(self) -> datetime:
         """Return the engine clock's time (aware, UTC)."""
         return self.clock.now()
+
+    @property
+    def helpers(self) -> dict[str, Callable[..., object]]:
+        """Return the helpers diagrams may call, on the engine clock."""
+        return build_helpers(self.calendar, self.clock, self.settings.timezone)
+
+    def run_context(self, clock: Clock | None = None) -> RunContext:
+        """Return a fresh run context on `clock` (default: the engine clock) whose decisions reach the subscribers."""
+        return RunContext(clock or self.clock, DecisionLog(self.decision_subscribers))
+
+    def script_engine(self, run: RunContext | None = None) -> SandboxScriptEngine:
+        """Return a restricted script engine whose helpers and decisions belong to `run` (default: a fresh one)."""
+        run = run or self.run_context()
+        return make_script_engine(build_helpers(self.calendar, run.clock, self.settings.timezone), run)
 
     def specs_for(self, version: ProcessVersion) -> tuple[Any, dict[str, Any]]:
         """Return the (cached) spec objects of a process version."""
@@ -59,27 +79,29 @@ class Engine:
             self._specs.popitem(last=False)
         return specs
 
-    def new_instance(self, version: ProcessVersion) -> Instance:
-        """Create a fresh, unstarted instance of a version."""
+    def new_instance(self, version: ProcessVersion, *, clock: Clock | None = None) -> Instance:
+        """Create a fresh, unstarted instance of a version, running on `clock` (default: the engine clock)."""
         spec, subprocess_specs = self.specs_for(version)
-        workflow = BpmnWorkflow(spec, subprocess_specs, script_engine=self.script_engine)
-        return Instance(workflow, self.observers)
+        run = self.run_context(clock)
+        workflow = BpmnWorkflow(spec, subprocess_specs, script_engine=self.script_engine(run))
+        return Instance(workflow, run, self.observers)
 
-    def load_instance(self, version: ProcessVersion, state: str) -> Instance:
-        """Rebuild an instance from stored state, with the restricted script engine reinstalled."""
-        spec, subprocess_specs = self.specs_for(version)
-        workflow = self.serializer.loads_state(state, spec, subprocess_specs)
+    def load_instance(self, row: InstanceRow, *, clock: Clock | None = None) -> Instance:
+        """Rebuild a stored instance, checking its state format, with the restricted script engine reinstalled.
+
+        Raises StateFormatError when the row's `serializer_version` is neither current nor upgradable.
+        """
+        spec, subprocess_specs = self.specs_for(row.process_version)
+        workflow = self.serializer.loads_state(row.state, spec, subprocess_specs,
+                                               state_format=row.serializer_version, instance_id=row.id)
         # Deserialization installs SpiffWorkflow's unrestricted default engine; replace it at once.
-        workflow.script_engine = self.script_engine
-        return Instance(workflow, self.observers)
+        run = self.run_context(clock)
+        workflow.script_engine = self.script_engine(run)
+        return Instance(workflow, run, self.observers)
 
     def dump_instance(self, instance: Instance) -> str:
         """Serialize an instance's state without its spec."""
         return self.serializer.dumps_state(instance.workflow)
-
-    def running(self) -> Any:
-        """Publish this engine's clock to timer evaluation for a block of work."""
-        return use_clock(self.clock)
 
     def form(self, version: ProcessVersion, name: str) -> dict[str, Any]:
         """Return a form document of a process version, parsed once (versions are immutable)."""
@@ -96,9 +118,8 @@ class Engine:
         return self._validators[key]
 
     def evaluate(self, expression: str, data: dict[str, Any]) -> Any:
-        """Evaluate a Python expression (a due date, say) in the restricted environment."""
-        with self.running():
-            return self.script_engine.environment.evaluate(expression, dict(data))
+        """Evaluate a Python expression (a constant timer, say) in the restricted environment, on the engine clock."""
+        return self.script_engine().environment.evaluate(expression, dict(data))
 
 
 def _default_calendar(settings: Settings) -> BusinessCalendar:

@@ -10,6 +10,7 @@ attribute, item and iteration access.
 
 from __future__ import annotations
 
+import builtins
 import copy
 import datetime as _datetime
 import math
@@ -18,7 +19,7 @@ from collections.abc import Mapping
 from decimal import Decimal
 from functools import lru_cache
 from types import CodeType
-from typing import Any
+from typing import Any, cast
 
 from RestrictedPython import compile_restricted_eval, compile_restricted_exec
 from RestrictedPython.Eval import default_guarded_getitem, default_guarded_getiter
@@ -31,12 +32,15 @@ from RestrictedPython.Guards import (
 )
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine, TaskDataEnvironment
 
-__all__ = ["RestrictedEnvironment", "make_script_engine"]
+from engine.spiff.internals import SCRIPT_FILENAME, remove_script_globals
+from engine.spiff.run_context import RunContext
+
+__all__ = ["RestrictedEnvironment", "SandboxScriptEngine", "make_script_engine"]
 
 _LINE = re.compile(r"Line (\d+):")
 
 _EXTRA_BUILTINS = {
-    name: __builtins__[name] if isinstance(__builtins__, dict) else getattr(__builtins__, name)  # type: ignore[index]
+    name: getattr(builtins, name)
     for name in ("list", "dict", "set", "min", "max", "sum", "sorted", "any", "all", "enumerate", "zip", "map",
                  "filter", "reversed")
 }
@@ -54,10 +58,10 @@ def _inplacevar(op: str, left: Any, right: Any) -> Any:
 
 
 def _guards() -> dict[str, Any]:
-    builtins = dict(safe_builtins)
-    builtins.update(_EXTRA_BUILTINS)
+    allowed = dict(safe_builtins)
+    allowed.update(_EXTRA_BUILTINS)
     return {
-        "__builtins__": builtins,
+        "__builtins__": allowed,
         "_getattr_": safer_getattr,
         "_getitem_": default_guarded_getitem,
         "_getiter_": default_guarded_getiter,
@@ -76,17 +80,17 @@ def _guards() -> dict[str, Any]:
 @lru_cache(maxsize=4096)
 def _compile(source: str, mode: str) -> CodeType:
     # Compiling is the expensive part of a DMN cell; the same cells run again and again.
-    # "<string>" is the file name SpiffWorkflow looks for to report the failing line of a script.
-    result = (compile_restricted_eval if mode == "eval" else compile_restricted_exec)(source, "<string>")
+    # SCRIPT_FILENAME is the file name SpiffWorkflow looks for to report the failing line of a script.
+    result = (compile_restricted_eval if mode == "eval" else compile_restricted_exec)(source, SCRIPT_FILENAME)
     if result.errors:
         found = _LINE.match(result.errors[0])
         line = int(found.group(1)) if found else 1
         lines = source.splitlines() or [""]
-        raise SyntaxError("; ".join(result.errors), ("<string>", line, 0, lines[min(line, len(lines)) - 1]))
-    return result.code
+        raise SyntaxError("; ".join(result.errors), (SCRIPT_FILENAME, line, 0, lines[min(line, len(lines)) - 1]))
+    return cast(CodeType, result.code)  # set whenever there are no errors
 
 
-class RestrictedEnvironment(TaskDataEnvironment):
+class RestrictedEnvironment(TaskDataEnvironment):  # type: ignore[misc]  # SpiffWorkflow ships no types
     """Evaluate and execute diagram code under RestrictedPython guards."""
 
     def evaluate(self, expression: str, context: dict[str, Any], external_context: dict[str, Any] | None = None) -> Any:
@@ -105,15 +109,26 @@ class RestrictedEnvironment(TaskDataEnvironment):
         try:
             exec(code, context)  # noqa: S102 - restricted code object
         finally:
-            self._remove_globals_and_functions_from_context(context, external_context)
+            remove_script_globals(self, context, external_context)
         return True
 
 
-def make_script_engine(helpers: Mapping[str, Any] | None = None) -> PythonScriptEngine:
-    """Return a script engine whose globals are the guards plus the allowed helpers."""
+class SandboxScriptEngine(PythonScriptEngine):  # type: ignore[misc]  # SpiffWorkflow ships no types
+    """The script engine of one instance: the restricted environment, and the run context it works in."""
+
+    def __init__(self, environment: RestrictedEnvironment, run: RunContext) -> None:
+        super().__init__(environment=environment)
+        self.run = run
+
+
+def make_script_engine(helpers: Mapping[str, Any] | None = None, run: RunContext | None = None) -> SandboxScriptEngine:
+    """Return a script engine whose globals are the guards plus the allowed helpers.
+
+    Decisions taken through it go to `run`'s log; without a run context they go to a log of their own.
+    """
     environment_globals = _guards()
     for name, helper in (helpers or {}).items():
         if not name.isidentifier() or name.startswith("_"):
             raise ValueError(f"helper name {name!r} must be an identifier not starting with '_'")
         environment_globals[name] = helper
-    return PythonScriptEngine(environment=RestrictedEnvironment(environment_globals))
+    return SandboxScriptEngine(RestrictedEnvironment(environment_globals), run or RunContext())

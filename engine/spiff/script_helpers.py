@@ -11,17 +11,17 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from engine.calendar import BusinessCalendar, parse_date
-from engine.clock import Clock, current_time
+from engine.clock import Clock
 
 __all__ = ["build_helpers"]
 
 
 def build_helpers(calendar: BusinessCalendar, clock: Clock, timezone: str) -> dict[str, Callable[..., object]]:
-    """Return the helper functions bound to one calendar, clock and jurisdiction timezone."""
+    """Return the helper functions bound to one calendar, clock (an instance's) and jurisdiction timezone."""
     zone = ZoneInfo(timezone)
 
     def local_today() -> date:
-        return current_time(clock).astimezone(zone).date()
+        return clock.now().astimezone(zone).date()
 
     def add_working_days(start: object, n: int) -> str:
         """Return the date n official working days after `start` (the start day not counted)."""
@@ -56,7 +56,7 @@ def build_helpers(calendar: BusinessCalendar, clock: Clock, timezone: str) -> di
 
     def now() -> str:
         """Return the current time as an ISO datetime in the jurisdiction's timezone."""
-        return current_time(clock).astimezone(zone).isoformat()
+        return clock.now().astimezone(zone).isoformat()
 
     def deadline(day: object) -> str:
         """Return the moment a period ending on `day` has passed: the next midnight, local time."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -16,6 +17,8 @@ from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.util.task import TaskState
 
 from engine.errors import Conflict, NotFound, ProcessError
+from engine.spiff.internals import timer_clock, timer_deadline
+from engine.spiff.run_context import RunContext
 
 __all__ = ["HumanTask", "Instance"]
 
@@ -35,16 +38,33 @@ class HumanTask:
 
 
 class Instance:
-    """Run and inspect one workflow; the owner persists it."""
+    """Run and inspect one workflow in its run context (clock and decision log); the owner persists it."""
 
-    def __init__(self, workflow: BpmnWorkflow, observers: list[Callable[[Any], None]] | None = None) -> None:
+    def __init__(self, workflow: BpmnWorkflow, run: RunContext,
+                 observers: list[Callable[[Any], None]] | None = None) -> None:
         self._workflow = workflow
+        self._run = run
         self._observers = observers or []
 
     @property
     def workflow(self) -> BpmnWorkflow:
         """Return the wrapped workflow (engine-internal use only)."""
         return self._workflow
+
+    @property
+    def run(self) -> RunContext:
+        """Return the run context: the clock this instance's timers read and the log of its decisions."""
+        return self._run
+
+    @contextmanager
+    def spiff_call(self) -> Iterator[None]:
+        """Let SpiffWorkflow's timers read this instance's clock while the block calls into the workflow."""
+        with timer_clock(self._run.clock):
+            yield
+
+    def evaluate(self, expression: str, data: dict[str, Any]) -> Any:
+        """Evaluate a Python expression (a due date, say) in this instance's restricted environment."""
+        return self._workflow.script_engine.environment.evaluate(expression, dict(data))
 
     @property
     def completed(self) -> bool:
@@ -75,8 +95,9 @@ class Instance:
     def run_until_user_input_required(self) -> None:
         """Run gateways, scripts, decisions and due timers until people or time must act."""
         try:
-            self._workflow.refresh_timers()
-            self._workflow.do_engine_steps()
+            with self.spiff_call():
+                self._workflow.refresh_timers()
+                self._workflow.do_engine_steps()
         except SpiffWorkflowException as exc:
             raise _process_error(exc) from exc
         except Exception as exc:
@@ -92,14 +113,16 @@ class Instance:
         task = self._ready_manual(task_id)
         task.set_data(**data)
         try:
-            task.run()
+            with self.spiff_call():
+                task.run()
         except SpiffWorkflowException as exc:
             raise _process_error(exc) from exc
         self.run_until_user_input_required()
 
     def cancel(self) -> None:
         """Cancel every unfinished task."""
-        self._workflow.cancel()
+        with self.spiff_call():
+            self._workflow.cancel()
 
     def failed_elements(self) -> list[str]:
         """Return the ids of elements whose task is in error."""
@@ -110,7 +133,8 @@ class Instance:
         for task in self._workflow.get_tasks(state=TaskState.ERROR):
             # Re-run from the data the element received, so half-done script output is discarded;
             # corrections go in after the reset, which inherits the parent's data again.
-            task.reset_branch(None)
+            with self.spiff_call():
+                task.reset_branch(None)
             if data:
                 task.set_data(**data)
         self.run_until_user_input_required()
@@ -127,7 +151,7 @@ class Instance:
             event = getattr(task.task_spec, "event_definition", None)
             if not isinstance(event, TimerEventDefinition):
                 continue
-            value = task.internal_data.get("event_value")
+            value = timer_deadline(task)
             if isinstance(value, dict):  # cycle timers keep their next firing in a dict
                 value = value.get("next")
             if isinstance(value, str):
@@ -138,7 +162,7 @@ class Instance:
         # A timer whose expression failed never got its deadline.
         return [task.task_spec.bpmn_id for task in self._workflow.get_tasks(state=TaskState.WAITING)
                 if isinstance(getattr(task.task_spec, "event_definition", None), TimerEventDefinition)
-                and "event_value" not in task.internal_data]
+                and timer_deadline(task) is None]
 
     def active_elements(self) -> list[str]:
         """Return the ids of elements the instance stands at: ready tasks, waiting events, failures."""

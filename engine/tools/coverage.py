@@ -7,8 +7,6 @@ diagram and which rows of its decision tables no test has walked yet.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,7 +15,7 @@ from lxml import etree
 from SpiffWorkflow.util.task import TaskState
 
 from engine.spiff.bundle import Bundle
-from engine.spiff.dmn import TypedDMNEngine
+from engine.spiff.run_context import DecisionTaken
 from engine.spiff.workflow import Instance
 from engine.spiff.xmlsafe import parse_xml
 
@@ -39,7 +37,6 @@ class _ProcessModel:
 
 @dataclass
 class _DecisionModel:
-    table_id: str = ""
     rules: dict[str, str] = field(default_factory=dict)          # rule id -> description
 
 
@@ -79,8 +76,6 @@ class CoverageRecorder:
             for decision in root.iter():
                 if isinstance(decision.tag, str) and etree.QName(decision.tag).localname == "decision":
                     table_model = self.decisions.setdefault(decision.get("id"), _DecisionModel())
-                    for table in decision.iter(f"{{{etree.QName(decision.tag).namespace}}}decisionTable"):
-                        table_model.table_id = table.get("id") or ""
                     for rule in decision.iter():
                         if isinstance(rule.tag, str) and etree.QName(rule.tag).localname == "rule":
                             # A comment's tag is a function, not a name: skip it before asking for a local name.
@@ -109,28 +104,16 @@ class CoverageRecorder:
                     flows.add(model.flows[(source, element)])
                     self._credit(f"{process_id}/{model.flows[(source, element)]}")
 
-    @contextmanager
-    def recording_rules(self) -> Iterator[None]:
-        """Record matched DMN rules while the block runs (wraps the DMN engine's matcher)."""
-        original = TypedDMNEngine.decide
-        recorder = self
-
-        def decide(engine_self: TypedDMNEngine, task: Any) -> list[Any]:
-            rules = original(engine_self, task)
-            table_owner = _decision_of(engine_self, recorder)
-            if table_owner is not None and rules:
-                # COLLECT returns every matching rule; other hit policies use the first.
-                matched = rules if engine_self.decision_table.hit_policy == "COLLECT" else rules[:1]
-                recorder.hit_rules.setdefault(table_owner, set()).update(rule.id for rule in matched)
-                for rule in matched:
-                    recorder._credit(f"{table_owner}/{rule.id}")
-            return rules
-
-        TypedDMNEngine.decide = decide  # type: ignore[method-assign]
-        try:
-            yield
-        finally:
-            TypedDMNEngine.decide = original  # type: ignore[method-assign]
+    def observe_decision(self, decision: DecisionTaken) -> None:
+        """Record the rules a decision matched; subscribe it to the engine's decision logs."""
+        model = self.decisions.get(decision.decision_id)
+        if model is None:
+            return
+        # Only rules of the registered table count: a changed deployment may carry rules it never had.
+        matched = [rule for rule in decision.rules if rule in model.rules]
+        self.hit_rules.setdefault(decision.decision_id, set()).update(matched)
+        for rule in matched:
+            self._credit(f"{decision.decision_id}/{rule}")
 
     def summary(self) -> dict[str, Any]:
         """Return covered and missing items per process and decision."""
@@ -182,12 +165,3 @@ def _bpmn_ancestor(task: Any, model: _ProcessModel) -> str | None:
         parent = parent.parent
     return None
 
-
-def _decision_of(dmn_engine: TypedDMNEngine, recorder: CoverageRecorder) -> str | None:
-    # Modelers reuse default ids across files, so match the table id and every rule id.
-    table = dmn_engine.decision_table
-    rule_ids = {rule.id for rule in table.rules}
-    for decision_id, model in recorder.decisions.items():
-        if model.table_id == table.id and rule_ids == set(model.rules):
-            return decision_id
-    return None

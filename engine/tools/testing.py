@@ -22,6 +22,7 @@ from sqlalchemy.pool import StaticPool
 from engine.clock import FakeClock
 from engine.settings import Settings
 from engine.spiff.bundle import Bundle
+from engine.spiff.internals import install
 from engine.spiff.runtime import Engine
 from engine.store.db import init_db, make_db_engine, make_session_factory, unit_of_work
 from engine.store.models import Base, TaskRow
@@ -53,6 +54,7 @@ class ProcessHarness:
                  reset: bool = True) -> None:
         self.clock = clock or FakeClock()
         self.coverage = coverage
+        install()  # the fake clock must reach SpiffWorkflow's timers
         self.engine = Engine(Settings(database_url=database_url), clock=self.clock)
         options: dict[str, Any] = {"poolclass": StaticPool} if database_url == "sqlite://" else {}
         self.db = make_db_engine(database_url, **options)
@@ -62,6 +64,7 @@ class ProcessHarness:
         self.sessions = make_session_factory(self.db)
         if coverage is not None:
             self.engine.observers.append(coverage.observe)
+            self.engine.decision_subscribers.append(coverage.observe_decision)
         with self._unit() as session:
             for bundle in bundles:
                 if coverage is not None:
@@ -71,15 +74,10 @@ class ProcessHarness:
     def _unit(self) -> Any:
         return unit_of_work(self.sessions)
 
-    def _recording(self) -> Any:
-        from contextlib import nullcontext
-
-        return self.coverage.recording_rules() if self.coverage is not None else nullcontext()
-
     def start(self, process_id: str, data: dict[str, Any] | None = None, *, user: str = "tester",
               version: int | None = None, business_key: str | None = None, unit: str | None = None) -> ProcessRun:
         """Start an instance and return a handle to drive it."""
-        with self._unit() as session, self._recording():
+        with self._unit() as session:
             row = instances.start_instance(self.engine, session, process_id, data, actor=user, version=version,
                                            business_key=business_key, unit=unit)
             return ProcessRun(self, row.id)
@@ -91,12 +89,12 @@ class ProcessHarness:
 
     def fire_timers(self) -> list[str]:
         """Fire timers due at the current fake time."""
-        with self._unit() as session, self._recording():
+        with self._unit() as session:
             return timers.fire_due_timers(self.engine, session)
 
     def decide(self, decision_id: str, **inputs: Any) -> DecisionResult:
         """Evaluate a deployed decision directly."""
-        with self._unit() as session, self._recording():
+        with self._unit() as session:
             return decisions.evaluate_decision(self.engine, session, decision_id, inputs)
 
     def deploy(self, bundle: Bundle, note: str = "") -> dict[str, int]:
@@ -166,13 +164,13 @@ class ProcessRun:
     def complete(self, spec_id: str, data: dict[str, Any], *, user: str = "tester") -> ProcessRun:
         """Complete the ready task with this spec id through the task service."""
         task_id = self.task(spec_id).id
-        with self.harness._unit() as session, self.harness._recording():
+        with self.harness._unit() as session:
             tasks.complete_task(self.harness.engine, session, task_id, data, user=user)
         return self
 
     def retry(self, data: dict[str, Any] | None = None) -> ProcessRun:
         """Retry a failed element with corrected data."""
-        with self.harness._unit() as session, self.harness._recording():
+        with self.harness._unit() as session:
             instances.retry_instance(self.harness.engine, session, self.id, actor="tester", data=data)
         return self
 

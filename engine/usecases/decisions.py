@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from types import SimpleNamespace
 from typing import Any
 
 from SpiffWorkflow.spiff.parser import SpiffBpmnParser
@@ -11,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from engine.errors import DecisionError, FieldError, InvalidInput
 from engine.spiff.dmn import DecisionInfo, DecisionInput, read_decision, typed
+from engine.spiff.internals import detached_task
 from engine.spiff.runtime import Engine
 from engine.spiff.xmlsafe import parse_xml
 from engine.typerefs import to_type_ref
@@ -50,10 +50,10 @@ def evaluate_decision(engine: Engine, session: Session, decision_id: str, raw: d
     parser = SpiffBpmnParser()
     parser.add_dmn_xml(root, filename=row.file_path)
     dmn_engine = typed(parser.get_engine(decision_id, None))
-    task = _DecisionTask(inputs, engine)
+    # Decisions taken on their own go to a run of their own, whose subscribers (coverage) hear of them.
+    task = detached_task(inputs, engine.script_engine(), decision_id)
     try:
-        with engine.running():
-            outputs = dmn_engine.result(task)
+        outputs = dmn_engine.result(task)
     except Exception as exc:  # a cell raised or no rule matched: the decision's failure, with the rule
         raise DecisionError(f"decision {decision_id} failed: {exc}", decision_id) from exc
     return DecisionResult(decision_id, row.version, inputs, dict(outputs))
@@ -77,13 +77,3 @@ def _typed_inputs(info: DecisionInfo, raw: dict[str, Any]) -> dict[str, Any]:
         raise InvalidInput(f"wrong input types for decision {info.decision_id}", problems)
     return typed
 
-
-class _DecisionTask(SimpleNamespace):
-    """The little of a SpiffWorkflow task that the DMN engine reads."""
-
-    def __init__(self, data: dict[str, Any], engine: Engine) -> None:
-        spec = SimpleNamespace(bpmn_id=None, bpmn_name="decision", name="decision")
-        workflow = SimpleNamespace(script_engine=engine.script_engine,
-                                   spec=SimpleNamespace(file="decision"), parent_task_id=None)
-        workflow.top_workflow = workflow  # errors walk up to the top workflow for their trace
-        super().__init__(data=dict(data), task_spec=spec, workflow=workflow)

@@ -19,9 +19,10 @@ from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine.errors import PermissionDenied, ProcessError
-from engine.spiff.dmn import recording_decisions
+from engine.errors import PermissionDenied, ProcessError, StateFormatError
+from engine.spiff.internals import set_last_task, set_timer_deadline, timer_deadline
 from engine.spiff.runtime import Engine
+from engine.spiff.serialization import STATE_FORMAT
 from engine.spiff.workflow import Instance
 from engine.store.audit import record
 from engine.store.models import InstanceRow, ProcessVersion, TaskRow
@@ -87,15 +88,14 @@ def migrate_instances(engine: Engine, session: Session, actor: Actor, process_id
     report = MigrationReport(uuid.uuid4().hex, process_id, to_version, dry_run=False)
     now = engine.now()
     for row_or_id in rows:
-        with recording_decisions() as taken:
-            check, migrated = _try(engine, target, row_or_id)
+        check, migrated = _try(engine, target, row_or_id)
         report.checks.append(check)
         if migrated is None or not isinstance(row_or_id, InstanceRow):
             continue
         row = row_or_id
         row.process_version_id, row.process_version = target.id, target
         # Running on under the new version may already take a decision; it belongs in the trail like any other.
-        record_decisions(engine, session, row, taken, actor.username)
+        record_decisions(engine, session, row, migrated.run.decisions, actor.username)
         persist(engine, session, row, migrated)
         _refresh_open_tasks(session, row, migrated)
         record(session, now, actor.username, "migrate", instance_id=row.id, data={
@@ -137,7 +137,10 @@ def _try(engine: Engine, target: ProcessVersion, row: InstanceRow | str) -> tupl
         return blocked(f"the instance failed at {row.error_element}; retry or cancel it first")
     if row.process_version_id == target.id:
         return blocked(f"the instance already runs version {target.version}")
-    instance = engine.load_instance(row.process_version, row.state)
+    try:
+        instance = engine.load_instance(row)
+    except StateFormatError as exc:
+        return blocked(exc.message)
     workflow = instance.workflow
     spec, subprocess_specs = engine.specs_for(target)
     registry = engine.serializer.spec_registry
@@ -157,7 +160,7 @@ def _try(engine: Engine, target: ProcessVersion, row: InstanceRow | str) -> tupl
     kept_data = {task.id: copy.deepcopy(task.data) for task in workflow.get_tasks(state=TaskState.READY)}
     deadlines = _timer_deadlines(workflow)
     try:
-        with engine.running():
+        with instance.spiff_call():
             migrate_workflow(top_diff, workflow, spec)
             for sub_id, sub in workflow.subprocesses.items():
                 migrate_workflow(sub_diffs[sub_id], sub, subprocess_specs.get(sub.spec.name))
@@ -165,14 +168,15 @@ def _try(engine: Engine, target: ProcessVersion, row: InstanceRow | str) -> tupl
             if workflow.last_task is None:
                 # The reset may drop the task the instance last finished; the latest completed one stands in.
                 done = workflow.get_tasks(state=TaskState.COMPLETED)
-                workflow.last_task = max(done, key=lambda t: t.last_state_change) if done else None
+                set_last_task(workflow, max(done, key=lambda t: t.last_state_change) if done else None)
             for task in workflow.get_tasks(state=TaskState.READY):
                 if task.id in kept_data:
                     task.data = kept_data[task.id]  # what the clerk had entered survives the reset
-            instance.run_until_user_input_required()
-            _restore_deadlines(workflow, deadlines)
+        instance.run_until_user_input_required()
+        _restore_deadlines(workflow, deadlines)
         # Prove the result stores and loads against the new version before anything is written.
-        engine.serializer.loads_state(engine.dump_instance(instance), spec, subprocess_specs)
+        engine.serializer.loads_state(engine.dump_instance(instance), spec, subprocess_specs,
+                                      state_format=STATE_FORMAT, instance_id=row.id)
         defined = _names(spec, subprocess_specs)
         stray = [t.task_spec.name for t in workflow.get_tasks() if t.task_spec.name not in defined]
         if stray:
@@ -224,8 +228,8 @@ def _timer_deadlines(workflow: Any) -> dict[str, list[Any]]:
     deadlines: dict[str, list[Any]] = {}
     for task in workflow.get_tasks(state=TaskState.WAITING):
         if isinstance(getattr(task.task_spec, "event_definition", None), TimerEventDefinition) \
-                and "event_value" in task.internal_data:
-            deadlines.setdefault(task.task_spec.name, []).append(task.internal_data["event_value"])
+                and timer_deadline(task) is not None:
+            deadlines.setdefault(task.task_spec.name, []).append(timer_deadline(task))
     return deadlines
 
 
@@ -235,7 +239,7 @@ def _restore_deadlines(workflow: Any, deadlines: dict[str, list[Any]]) -> None:
     for task in workflow.get_tasks(state=TaskState.WAITING):
         values = remaining.get(task.task_spec.name)
         if values and isinstance(getattr(task.task_spec, "event_definition", None), TimerEventDefinition):
-            task.internal_data["event_value"] = values.pop(0)
+            set_timer_deadline(task, values.pop(0))
 
 
 def _refresh_open_tasks(session: Session, row: InstanceRow, instance: Instance) -> None:

@@ -14,9 +14,9 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from engine.calendar import parse_date
-from engine.clock import Clock, use_clock
+from engine.clock import Clock
 from engine.errors import InvalidInput, NotFound, ProcessError
-from engine.spiff.dmn import DecisionTaken, recording_decisions
+from engine.spiff.run_context import DecisionLog
 from engine.spiff.runtime import Engine
 from engine.spiff.serialization import STATE_FORMAT
 from engine.spiff.workflow import HumanTask, Instance
@@ -35,43 +35,45 @@ FINISHED = frozenset({COMPLETED, CANCELLED})
 
 
 def run_and_persist(engine: Engine, session: Session, row: InstanceRow, instance: Instance, actor: str,
-                    action: Callable[[], None] | None = None, clock: Clock | None = None) -> None:
-    """Run `action` (default: engine steps) under the engine clock, then persist, capturing failures.
+                    action: Callable[[], None] | None = None) -> None:
+    """Run `action` (default: engine steps) on the instance's clock, then persist, capturing failures.
 
     Every decision evaluated on the way goes to the audit trail with its inputs and outputs.
     """
-    with use_clock(clock or engine.clock), recording_decisions() as taken:
-        try:
-            if action is None:
-                instance.run_until_user_input_required()
-            else:
-                action()
-            record_decisions(engine, session, row, taken, actor)
-            persist(engine, session, row, instance)  # evaluates due dates, which may fail too
-        except ProcessError as exc:
-            record_decisions(engine, session, row, taken, actor)
-            persist(engine, session, row, instance, error=exc)
-            record(session, engine.now(), actor, "error", instance_id=row.id, element=exc.element_id,
-                   data={"message": exc.message})
+    try:
+        if action is None:
+            instance.run_until_user_input_required()
+        else:
+            action()
+        record_decisions(engine, session, row, instance.run.decisions, actor)
+        persist(engine, session, row, instance)  # evaluates due dates, which may fail too
+    except ProcessError as exc:
+        record_decisions(engine, session, row, instance.run.decisions, actor)
+        persist(engine, session, row, instance, error=exc)
+        record(session, engine.now(), actor, "error", instance_id=row.id, element=exc.element_id,
+               data={"message": exc.message})
 
 
-def record_decisions(engine: Engine, session: Session, row: InstanceRow, taken: list[DecisionTaken],
+def record_decisions(engine: Engine, session: Session, row: InstanceRow, decisions: DecisionLog,
                      actor: str) -> None:
-    """Write the decisions evaluated while an instance ran to its audit trail, then forget them."""
+    """Write the decisions logged while an instance ran to its audit trail, and drain the log."""
     now = engine.now()
-    for decision in taken:
+    for decision in decisions.drain():
         data = {"decision": decision.decision_id, "name": decision.decision_name,
                 "inputs": decision.inputs, "outputs": decision.outputs}
         # Decimals and dates become JSON text the way every other view shows them.
         record(session, now, actor, "decide", instance_id=row.id, element=decision.element_id,
                data=json.loads(json.dumps(data, default=json_default)))
-    taken.clear()
 
 
-def load(engine: Engine, session: Session, instance_id: str) -> tuple[InstanceRow, Instance]:
-    """Load an instance row and rebuild its workflow."""
+def load(engine: Engine, session: Session, instance_id: str, *,
+         clock: Clock | None = None) -> tuple[InstanceRow, Instance]:
+    """Load an instance row and rebuild its workflow, to run on `clock` (default: the engine clock).
+
+    Raises StateFormatError when the stored state is in a format this engine cannot read.
+    """
     row = get_instance(session, instance_id)
-    return row, engine.load_instance(row.process_version, row.state)
+    return row, engine.load_instance(row, clock=clock)
 
 
 def persist(engine: Engine, session: Session, row: InstanceRow, instance: Instance,
@@ -121,7 +123,7 @@ def _sync_task_index(engine: Engine, session: Session, row: InstanceRow, instanc
         if task_id in known:
             continue
         try:
-            due_at = _due_at(engine, task)
+            due_at = _due_at(engine, instance, task)
         except ProcessError:
             if strict:
                 raise
@@ -136,12 +138,12 @@ def _sync_task_index(engine: Engine, session: Session, row: InstanceRow, instanc
             ui_form=task.properties.get("formUiSchemaFilename")))
 
 
-def _due_at(engine: Engine, task: HumanTask) -> datetime | None:
+def _due_at(engine: Engine, instance: Instance, task: HumanTask) -> datetime | None:
     expression = task.properties.get("dueDate")
     if not expression:
         return None
     try:
-        value = engine.evaluate(expression, task.data)
+        value = instance.evaluate(expression, task.data)
     except Exception as exc:  # a model error in the expression: report it at its element
         raise ProcessError(f"dueDate of {task.name} ({task.spec_id}) failed: {type(exc).__name__}: {exc}",
                            element_id=task.spec_id) from exc

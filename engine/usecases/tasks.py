@@ -199,7 +199,7 @@ def complete_task(engine: Engine, session: Session, task_id: str, data: Any, *, 
     # Deployment guarantees every user task a form; a task without one accepts no fields.
     schema = engine.validator(version, row.form) if row.form else {"type": "object", "properties": {}}
     clean = validate_submission(schema, data)
-    instance = engine.load_instance(version, instance_row.state)
+    instance = engine.load_instance(instance_row)
     instance.human_task(task_id)  # raises Conflict if the workflow no longer has it ready
     now = engine.now()
     row.status, row.completed_at, row.completed_by, row.data = "completed", now, user, data

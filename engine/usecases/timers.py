@@ -40,9 +40,9 @@ def fire_due_timers(engine: Engine, session: Session, now: datetime | None = Non
         # not keep every other due timer from firing.
         savepoint = session.begin_nested()
         try:
-            row, instance = load(engine, session, instance_id)
+            row, instance = load(engine, session, instance_id, clock=clock)
             before = {element for element, _ in instance.waiting_timers()}
-            run_and_persist(engine, session, row, instance, SYSTEM_ACTOR, clock=clock)
+            run_and_persist(engine, session, row, instance, SYSTEM_ACTOR)
             after = {element for element, _ in instance.waiting_timers()}
             record(session, moment, SYSTEM_ACTOR, "timer", instance_id=row.id,
                    data={"fired": sorted(before - after), "status": row.status})

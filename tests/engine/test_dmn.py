@@ -29,7 +29,7 @@ def _rule(n: int, cell: str, out: str) -> str:
 
 
 def _task(engine: Engine, **data: object) -> SimpleNamespace:
-    workflow = SimpleNamespace(script_engine=engine.script_engine, spec=SimpleNamespace(file="t"))
+    workflow = SimpleNamespace(script_engine=engine.script_engine(), spec=SimpleNamespace(file="t"))
     workflow.top_workflow = workflow
     return SimpleNamespace(data=data, workflow=workflow,
                            task_spec=SimpleNamespace(bpmn_id="Rule_1", bpmn_name="规则", name="Rule_1"))

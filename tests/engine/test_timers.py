@@ -6,12 +6,14 @@ import shutil
 import threading
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine import Bundle, Conflict, Engine, FakeClock
 from engine.store.audit import audit_trail
+from engine.store.models import InstanceRow
 from engine.usecases.deployments import deploy_bundle
 from engine.usecases.inbox import list_tasks
 from engine.usecases.instances import start_instance
@@ -77,9 +79,9 @@ def test_only_due_instances_are_loaded(engine: Engine, sessions: sessionmaker[Se
     loaded: list[str] = []
     original = engine.load_instance
 
-    def spy(version: object, state: str) -> object:
-        loaded.append(state)
-        return original(version, state)  # type: ignore[arg-type]
+    def spy(row: InstanceRow, **options: Any) -> object:
+        loaded.append(row.id)
+        return original(row, **options)
 
     monkeypatch.setattr(engine, "load_instance", spy)
     clock.set("2025-10-16T09:00:00+08:00")

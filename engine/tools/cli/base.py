@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from engine.errors import GovflowError, InvalidInput
 from engine.settings import Settings
+from engine.spiff.internals import install
 from engine.spiff.runtime import Engine
 from engine.store.db import make_db_engine, make_session_factory, unit_of_work
 from engine.usecases.describe import (
@@ -31,6 +32,7 @@ class CliContext:
     def __init__(self, database_url: str | None) -> None:
         overrides = {"database_url": database_url} if database_url else {}
         self.settings = Settings.from_env(**overrides)
+        install()  # once per process, before the engine: timers read the engine clock
         self.engine = Engine(self.settings)
         self.db = make_db_engine(self.settings.database_url)
         self.sessions = make_session_factory(self.db)
