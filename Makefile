@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
-.PHONY: setup frontend run lint test test-sqlite test-postgres bench lock
+.PHONY: setup frontend run lint test test-sqlite test-postgres bench lock golden-states
 
 ASSETS := webapp/static/build/.built
 
@@ -55,6 +55,10 @@ test-sqlite: setup
 
 test-postgres: setup
 	GOVFLOW_TEST_DATABASE_URL="$$(scripts/postgres.sh)" $(BIN)/pytest
+
+# Stored instances of every jurisdiction in the current state format; run only when that format changes.
+golden-states: setup
+	$(BIN)/python -m tests.jurisdictions.golden $(if $(REPLACE),--replace)
 
 bench: setup
 	GOVFLOW_BENCH_POSTGRES_URL="$$(scripts/postgres.sh | sed "s/govflow_test$$/govflow_bench_test/")" \
