@@ -43,10 +43,12 @@ _Typed = TypeVar("_Typed")
 # Why: SpiffWorkflow computes and checks timer deadlines with `datetime.now(timezone.utc)`, looked up
 # as the module-level name `datetime` of `SpiffWorkflow.bpmn.specs.event_definitions.timer`
 # (`TimeDateEventDefinition.has_fired`, `DurationTimerEventDefinition.has_fired`,
-# `CycleTimerEventDefinition.cycle_complete`, `TimerEventDefinition.get_timedelta_from_start`).
+# `CycleTimerEventDefinition.cycle_complete`, `TimerEventDefinition.get_timedelta_from_start` and
+# `.parse_iso_recurring_interval`).
 # It takes no clock, so an instance's clock can reach its timers only by replacing that name.
 # The replacement asks the clock bound by `timer_clock` for the duration of one SpiffWorkflow call,
-# made by the instance that owns the clock; with none bound it is the wall clock.
+# made by the instance that owns the clock; with none bound it is the wall clock. The binding is a
+# context variable so that threads serving other instances at the same time each see their own.
 
 _bound_clock: ContextVar[Clock | None] = ContextVar("govflow_timer_clock", default=None)
 

@@ -52,7 +52,8 @@ def test_the_installed_spiffworkflow_is_the_one_the_internals_were_read_against(
 
 @pytest.mark.parametrize("reader", [TimeDateEventDefinition.has_fired, DurationTimerEventDefinition.has_fired,
                                     CycleTimerEventDefinition.cycle_complete,
-                                    TimerEventDefinition.get_timedelta_from_start])
+                                    TimerEventDefinition.get_timedelta_from_start,
+                                    TimerEventDefinition.parse_iso_recurring_interval])
 def test_timers_read_now_from_the_timer_modules_datetime(reader: Any) -> None:
     # The patch replaces the module-level name; a reader that imported datetime otherwise would bypass it.
     assert reader.__globals__ is vars(timer_module)
