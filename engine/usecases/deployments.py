@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -201,8 +202,8 @@ def _latest_decision(session: Session, decision_id: str) -> DecisionVersion | No
                           .order_by(DecisionVersion.version.desc()).limit(1))
 
 
-def _check_ownership(session: Session, bundle: str, processes: dict[str, object],
-                     decisions: dict[str, object]) -> None:
+def _check_ownership(session: Session, bundle: str, processes: Mapping[str, object],
+                     decisions: Mapping[str, object]) -> None:
     # A process or decision id belongs to the first bundle that deployed it; a second
     # bundle reusing the id would silently take over its versions.
     problems: list[Problem] = []

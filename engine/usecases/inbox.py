@@ -73,7 +73,7 @@ def due_state(row: TaskRow, now: datetime, soon: timedelta = DUE_SOON) -> DueSta
     return "due_soon" if row.due_at <= now + soon else "on_time"
 
 
-def _base(actor: Actor, status: str = "ready") -> Select[tuple[TaskRow]]:
+def _base(actor: Actor, status: str = "ready") -> Select[TaskRow]:
     return select(TaskRow).where(TaskRow.status == status, visible_tasks(actor))
 
 

@@ -29,8 +29,7 @@ __all__ = ["CliContext", "domain_errors_as_json", "emit", "json_option", "main"]
 
 class CliContext:
     def __init__(self, database_url: str | None) -> None:
-        overrides = {"database_url": database_url} if database_url else {}
-        self.settings = Settings.from_env(**overrides)
+        self.settings = Settings.from_env(database_url=database_url) if database_url else Settings.from_env()
         self.engine = Engine(self.settings)
         self.db = make_db_engine(self.settings.database_url)
         self.sessions = make_session_factory(self.db)
