@@ -64,13 +64,13 @@ class Actor:
         """Tell whether the actor may edit and deploy this jurisdiction's bundle."""
         return self.is_admin or (self.role == "process_owner" and bundle in self.jurisdictions)
 
-    def may_see_task(self, row: TaskRow | TaskInfo) -> bool:
+    def may_see_task(self, task: TaskRow | TaskInfo) -> bool:
         """Mirror `visible_tasks` for one task."""
-        if self.is_admin or row.assignee == self.username:
+        if self.is_admin or task.assignee == self.username:
             return True
-        if row.candidate_group not in self.groups:
+        if task.candidate_group not in self.groups:
             return False
-        return not is_applicant_group(row.candidate_group) or (self.unit is not None and row.unit == self.unit)
+        return not is_applicant_group(task.candidate_group) or (self.unit is not None and task.unit == self.unit)
 
 
 def visible_tasks(actor: Actor) -> ColumnElement[bool]:
