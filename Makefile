@@ -39,7 +39,7 @@ setup: $(BIN)/govflow $(ASSETS)
 
 run: setup
 	$(BIN)/govflow init-db
-	$(BIN)/govflow deploy --all --actor setup
+	$(BIN)/govflow deploy --all
 	$(BIN)/govflow users demo
 	$(BIN)/flask --app webapp run --host $(HOST) --port $(PORT)
 

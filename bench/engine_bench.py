@@ -29,7 +29,7 @@ from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.spiff.parser import SpiffBpmnParser
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import insert, text
+from sqlalchemy import insert, select, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -40,8 +40,8 @@ from engine.spiff.internals import install  # noqa: E402
 from engine.spiff.runtime import Engine  # noqa: E402
 from engine.store.db import init_db, make_db_engine, make_session_factory, unit_of_work  # noqa: E402
 from engine.store.models import AuditEvent, InstanceRow, TaskRow  # noqa: E402
-from engine.tools.testing import _reset  # noqa: E402
-from engine.usecases import deployments, inbox, instances, state, tasks  # noqa: E402
+from engine.tools.testing import TESTER, _reset  # noqa: E402
+from engine.usecases import deployments, instances, state, tasks  # noqa: E402
 
 BUNDLE_DIR = Path(__file__).parent / "data" / "ten_step"
 PROCESS_ID = "ten_step_approval"
@@ -84,15 +84,16 @@ def bench_raw(steps: int) -> list[float]:
 def seed_completed(sessions: Any, engine: Engine, count: int) -> None:
     """Bulk-insert `count` completed instances copied from one real completed instance."""
     with unit_of_work(sessions) as session:
-        template = instances.start_instance(engine, session, PROCESS_ID, {}, actor="bench")
+        template = instances.start_project(engine, session, TESTER, PROCESS_ID)
         template_id = template.id
     for _ in range(10):
         with unit_of_work(sessions) as session:
-            task = inbox.list_tasks(session, instance_id=template_id)[0]
-            tasks.complete_task(engine, session, task.id, FORM, user="bench")
+            task = tasks.instance_tasks(session, TESTER, template_id)[0]
+            tasks.complete(engine, session, TESTER, task.id, FORM)
     with unit_of_work(sessions) as session:
         row = state.get_instance(session, template_id)
-        done_tasks = inbox.list_tasks(session, instance_id=template_id, status="completed")
+        done_tasks = list(session.scalars(select(TaskRow).where(TaskRow.instance_id == template_id,
+                                                                TaskRow.status == "completed")))
         base = {c.name: getattr(row, c.name) for c in InstanceRow.__table__.columns}
         task_base = [{c.name: getattr(t, c.name) for c in TaskRow.__table__.columns} for t in done_tasks]
     existing = 1
@@ -128,7 +129,7 @@ def bench_engine(url: str, sizes: list[int], steps: int) -> dict[int, dict[str, 
     install()
     engine = Engine(Settings(database_url=url), clock=FakeClock("2025-03-03T09:00:00+08:00"))
     with unit_of_work(sessions) as session:
-        deployments.deploy_bundle(engine, session, Bundle.from_directory(BUNDLE_DIR), "bench")
+        deployments.deploy(engine, session, TESTER, Bundle.from_directory(BUNDLE_DIR))
     results: dict[int, dict[str, float]] = {}
     seeded = 0
     state_bytes = 0
@@ -136,18 +137,18 @@ def bench_engine(url: str, sizes: list[int], steps: int) -> dict[int, dict[str, 
         seed_completed(sessions, engine, size - seeded)
         seeded = size
         with unit_of_work(sessions) as session:
-            open_ids = [instances.start_instance(engine, session, PROCESS_ID, {}, actor="bench").id
+            open_ids = [instances.start_project(engine, session, TESTER, PROCESS_ID).id
                         for _ in range(max(1, steps // 10) + 1)]
         timings: list[float] = []
         for instance_id in open_ids:
             while len(timings) < steps:
                 with unit_of_work(sessions) as session:
-                    ready = inbox.list_tasks(session, instance_id=instance_id)
+                    ready = tasks.instance_tasks(session, TESTER, instance_id)
                 if not ready:
                     break
                 started = time.perf_counter()
                 with unit_of_work(sessions) as session:
-                    tasks.complete_task(engine, session, ready[0].id, FORM, user="bench")
+                    tasks.complete(engine, session, TESTER, ready[0].id, FORM)
                 timings.append(time.perf_counter() - started)
         with unit_of_work(sessions) as session:
             row = state.get_instance(session, open_ids[0])

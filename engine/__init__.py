@@ -4,7 +4,8 @@ This module is the engine's public face: the web app imports ``engine`` and noth
 (a test keeps it so). Inside, each folder is one layer and imports only the layers beneath it::
 
     tools/      for people outside the web app: the CLI, the test harness, diagram authoring, trace reports
-    usecases/   what people and jobs do, checked against the actor; they flush, never commit
+    usecases/   what people and jobs do, checked against the actor; they flush, never commit, and hand out
+                typed snapshots, never table rows
     spiff/      the SpiffWorkflow boundary: bundles, safe XML, compiler, DMN, sandbox, serialization,
                 the Instance wrapper and the Engine that hands instances out
     store/      tables, database sessions and the unit of work, the audit trail
@@ -31,9 +32,7 @@ from engine.settings import Settings
 from engine.spiff.bundle import Bundle
 from engine.spiff.internals import install as install_spiff_patches
 from engine.spiff.runtime import Engine
-from engine.store import audit
 from engine.store.db import init_db, lost_races_as_conflicts, make_db_engine, make_session_factory, unit_of_work
-from engine.store.models import UserRow
 from engine.usecases import (
     decisions,
     deployments,
@@ -42,28 +41,44 @@ from engine.usecases import (
     instances,
     migration,
     oversight,
-    state,
     tasks,
     timers,
     users,
     versiondiff,
 )
 from engine.usecases.access import Actor
+from engine.usecases.deployments import DeployResult
 from engine.usecases.describe import json_default
+from engine.usecases.snapshots import (
+    AuditEntry,
+    DecisionVersionInfo,
+    DeploymentInfo,
+    InstanceInfo,
+    TaskInfo,
+    UserInfo,
+    VersionInfo,
+)
+from engine.usecases.tasks import Completion
 
 __all__ = [
     "Actor",
+    "AuditEntry",
     "Bundle",
     "BusinessCalendar",
     "CalendarError",
     "Clock",
+    "Completion",
     "Conflict",
     "DecisionError",
+    "DecisionVersionInfo",
+    "DeployResult",
     "DeploymentError",
+    "DeploymentInfo",
     "Engine",
     "FakeClock",
     "FieldError",
     "GovflowError",
+    "InstanceInfo",
     "InvalidInput",
     "NotAuthenticated",
     "NotFound",
@@ -73,8 +88,9 @@ __all__ = [
     "Settings",
     "StateFormatError",
     "SystemClock",
-    "UserRow",
-    "audit",
+    "TaskInfo",
+    "UserInfo",
+    "VersionInfo",
     "decisions",
     "deployments",
     "drafts",
@@ -88,7 +104,6 @@ __all__ = [
     "make_session_factory",
     "migration",
     "oversight",
-    "state",
     "tasks",
     "timers",
     "unit_of_work",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -29,7 +30,9 @@ def validate_submission(schema: dict[str, Any] | Draft202012Validator, data: Any
     if not isinstance(data, dict):
         raise InvalidInput("the submission must be a JSON object", [FieldError("", "应提交一个对象")])
     validator = schema if isinstance(schema, Draft202012Validator) else make_validator(schema)
-    properties: dict[str, Any] = validator.schema.get("properties", {})
+    # A schema may be a bare boolean, which declares no fields at all.
+    declared = validator.schema
+    properties: dict[str, Any] = declared.get("properties", {}) if isinstance(declared, Mapping) else {}
     errors = [FieldError(key, f"未知字段「{key}」") for key in data if key not in properties]
     for error in sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path)):
         if error.validator == "additionalProperties":

@@ -1,14 +1,20 @@
-"""The package layout keeps its promises: imports point down the layers and webapp/ sees only the engine's face."""
+"""The package layout keeps its promises: imports point down the layers, webapp/ sees only the engine's face,
+and what the face's use cases return are typed results, never table rows."""
 
 from __future__ import annotations
 
 import ast
+import dataclasses
+import inspect
 import re
 from pathlib import Path
+from types import ModuleType
+from typing import Any, get_args, get_type_hints
 
 import pytest
 
 import engine
+from engine.store.models import Base
 
 ROOT = Path(__file__).resolve().parents[1]
 PRIMITIVES = {"engine.errors", "engine.settings", "engine.calendar", "engine.clock", "engine.forms", "engine.typerefs"}
@@ -82,3 +88,36 @@ def test_no_module_names_differ_by_plural_or_synonym() -> None:
         assert not twins, f"{name} and {twins}"
     for group in SYNONYMS:
         assert len(group & names) <= 1, f"near-synonyms side by side: {sorted(group & names)}"
+
+
+
+def _reachable(hint: Any, found: set[type]) -> None:
+    """Collect the classes a type hint names: directly, inside generics, or in the fields of a named dataclass."""
+    if isinstance(hint, type) and hint not in found:
+        found.add(hint)
+        if dataclasses.is_dataclass(hint):
+            for field_hint in get_type_hints(hint).values():
+                _reachable(field_hint, found)
+            for _, member in inspect.getmembers(hint, lambda m: isinstance(m, property) and m.fget is not None):
+                _reachable(get_type_hints(member.fget).get("return"), found)
+    for argument in get_args(hint):
+        _reachable(argument, found)
+
+
+def test_use_cases_of_the_face_hand_out_frozen_typed_results_never_table_rows() -> None:
+    modules = [value for value in vars(engine).values()
+               if isinstance(value, ModuleType) and value.__name__.startswith("engine.usecases.")]
+    assert len(modules) >= 10
+    handed_out: set[type] = set()
+    for module in modules:
+        for name in module.__all__:
+            value = getattr(module, name)
+            if inspect.isfunction(value):
+                _reachable(get_type_hints(value).get("return"), handed_out)
+            elif isinstance(value, type) and dataclasses.is_dataclass(value):
+                _reachable(value, handed_out)
+    assert not [kind.__name__ for kind in handed_out if issubclass(kind, Base)]
+    assert not [kind.__name__ for kind in handed_out
+                if dataclasses.is_dataclass(kind) and not kind.__dataclass_params__.frozen]
+    assert {"TaskInfo", "InstanceInfo", "VersionInfo", "UserInfo", "AuditEntry", "Completion"} <= {
+        kind.__name__ for kind in handed_out}

@@ -6,7 +6,6 @@ the caller from `current_actor()` and a view that forgets to ask is still closed
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import secrets
 from pathlib import Path
@@ -18,7 +17,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from werkzeug.exceptions import BadRequest
 from werkzeug.wrappers import Response
 
-from engine import Actor, NotAuthenticated, NotFound, UserRow, users
+from engine import Actor, NotAuthenticated, UserInfo, users
 
 from .db import get_session
 
@@ -59,21 +58,16 @@ def csrf_token() -> str:
     return str(session["csrf"])
 
 
-def _fingerprint(user: UserRow) -> str:
-    # A token dies with the password it was issued under.
-    return hashlib.sha256(user.password_hash.encode()).hexdigest()[:16]
-
-
 def _serializer() -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(current_app.secret_key or "", salt=_TOKEN_SALT)
 
 
-def issue_token(user: UserRow) -> str:
-    """Return a signed bearer token for an API client."""
-    return str(_serializer().dumps({"u": user.username, "p": _fingerprint(user)}))
+def issue_token(user: UserInfo) -> str:
+    """Return a signed bearer token for an API client; it dies with the password it was issued under."""
+    return str(_serializer().dumps({"u": user.username, "p": user.credential_stamp}))
 
 
-def _token_user(token: str) -> UserRow:
+def _token_user(token: str) -> UserInfo:
     try:
         payload = _serializer().loads(token, max_age=current_app.config["TOKEN_MAX_AGE_SECONDS"])
     except SignatureExpired:
@@ -81,10 +75,10 @@ def _token_user(token: str) -> UserRow:
     except BadSignature:
         raise NotAuthenticated("the token is not valid") from None
     try:
-        user = users.get_user(get_session(), payload["u"])
-    except NotFound:
+        user = users.active_user(get_session(), payload["u"])
+    except NotAuthenticated:
         raise NotAuthenticated("the token is not valid") from None
-    if not user.active or not hmac.compare_digest(payload.get("p", ""), _fingerprint(user)):
+    if not hmac.compare_digest(payload.get("p", ""), user.credential_stamp):
         raise NotAuthenticated("the token is not valid")
     return user
 
@@ -102,11 +96,11 @@ def _credentials_actor() -> Actor | None:
     username = session.get("user")
     if not username:
         return None
-    user = get_session().query(UserRow).filter_by(username=username, active=True).one_or_none()
-    if user is None:
-        session.pop("user", None)
+    try:
+        return users.actor_of(get_session(), username)
+    except NotAuthenticated:
+        session.pop("user", None)  # deleted or deactivated since signing in
         return None
-    return Actor.of(user)
 
 
 def _require_actor() -> None:

@@ -11,10 +11,10 @@ from typing import Any
 from flask import Blueprint, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
-from engine import FieldError, InvalidInput, audit, deployments, drafts, migration, oversight, versiondiff
+from engine import FieldError, InvalidInput, deployments, drafts, migration, oversight, versiondiff
 
 from .api.common import load_arguments
-from .api.schemas import DeployArgs, DraftFileArgs, DraftSchema, MigrationReportSchema, ProblemSchema
+from .api.schemas import DeployArgs, DraftFileArgs, DraftSchema, ProblemSchema
 from .auth import current_actor
 from .db import get_engine, get_session
 
@@ -98,10 +98,10 @@ def migrate(process_id: str) -> str:
         raise InvalidInput("tick the instances to migrate", [FieldError("instance", "请勾选要迁移的实例")])
     run = migration.plan_migration if dry_run else migration.migrate_instances
     report = run(get_engine(), get_session(), current_actor(), process_id, target, chosen)
-    return _versions_page(process_id, report=MigrationReportSchema().dump(report))
+    return _versions_page(process_id, report=report)
 
 
-def _versions_page(process_id: str, report: dict[str, Any] | None = None) -> str:
+def _versions_page(process_id: str, report: migration.MigrationReport | None = None) -> str:
     session, actor = get_session(), current_actor()
     history = deployments.version_history(session, process_id)
     newest = history[0].version
@@ -109,9 +109,9 @@ def _versions_page(process_id: str, report: dict[str, Any] | None = None) -> str
     from_version = request.args.get("from", max(1, to_version - 1), type=int)
     same = from_version == to_version
     diff = None if same else versiondiff.diff_versions(session, process_id, from_version, to_version)
-    target = deployments.get_version(session, process_id, to_version)
     return render_template(
         "versions.html", process_id=process_id, history=history, diff=diff, from_version=from_version,
         to_version=to_version, report=report,
         may_choose=actor.owns(history[0].bundle), may_migrate=actor.is_admin,
-        changes=audit.process_changes(session, process_id), xml=oversight.diagram_xml(target))
+        changes=deployments.process_changes(session, process_id),
+        xml=oversight.diagram(session, process_id, to_version))

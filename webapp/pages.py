@@ -45,7 +45,7 @@ def inbox_page() -> str:
     query = _inbox_query()
     page = inbox.inbox(session, actor, query, now)
     return render_template("inbox.html", page=page, query=query, facets=inbox.inbox_facets(session, actor),
-                           due_state=lambda row: inbox.due_state(row, now), due_states=inbox.DUE_STATES)
+                           due_state=lambda task: inbox.due_state(task, now), due_states=inbox.DUE_STATES)
 
 
 
@@ -54,9 +54,9 @@ def task(task_id: str) -> str:
     """Show a task with its form, or what was submitted once it is done."""
     actor = current_actor()
     view = tasks.task_view(get_engine(), get_session(), actor, task_id)
-    editable = view.row.status == "ready" and view.row.assignee in (None, actor.username)
+    editable = view.task.status == "ready" and view.task.assignee in (None, actor.username)
     return render_template("task.html", view=view, editable=editable,
-                           due=inbox.due_state(view.row, get_engine().now()))
+                           due=inbox.due_state(view.task, get_engine().now()))
 
 
 def _back(default: str) -> Response:
@@ -86,7 +86,7 @@ def complete(task_id: str) -> dict[str, Any]:
         abort(415, "expected a JSON body")
     done = tasks.complete(get_engine(), get_session(), current_actor(), task_id, data,
                          idempotency_key=request.headers.get("Idempotency-Key"))
-    return {"redirect": url_for("pages.instance", instance_id=done.body["task"]["instance_id"])}
+    return {"redirect": url_for("pages.instance", instance_id=done.instance.id)}
 
 
 @bp.route("/start", methods=["GET", "POST"])
@@ -96,15 +96,15 @@ def start() -> str | Response | tuple[str, int]:
     errors: dict[str, str] = {}
     if request.method == "POST":
         try:
-            row = instances.start_project(engine, session, actor, request.form.get("process", ""),
-                                     business_key=request.form.get("business_key"))
+            started = instances.start_project(engine, session, actor, request.form.get("process", ""),
+                                              business_key=request.form.get("business_key"))
         except InvalidInput as exc:
             errors = {e.field: e.message for e in exc.errors}
         else:
-            first = next((t for t in tasks.open_tasks(session, actor, row.id)), None)
+            first = next(iter(tasks.instance_tasks(session, actor, started.id)), None)
             if first is not None:
                 return redirect(url_for("pages.task", task_id=first.id))
-            return redirect(url_for("pages.instance", instance_id=row.id))
+            return redirect(url_for("pages.instance", instance_id=started.id))
     page = render_template("start.html", versions=instances.startable_versions(session, actor), errors=errors,
                            form=request.form)
     return (page, 422) if errors else page
@@ -114,7 +114,7 @@ def start() -> str | Response | tuple[str, int]:
 def instance(instance_id: str) -> str:
     """Show where an instance stands on its diagram, with its history and decisions."""
     view = oversight.instance_view(get_engine(), get_session(), current_actor(), instance_id)
-    return render_template("instance.html", view=view, row=view.row)
+    return render_template("instance.html", view=view, instance=view.instance)
 
 
 @bp.get("/monitor")

@@ -235,7 +235,11 @@ class UserRow(Base):
 
 
 class IdempotentResponse(Base):
-    """The stored answer to a request sent with an Idempotency-Key, replayed on a retry."""
+    """The stored result of a completion sent with an Idempotency-Key, replayed on a retry.
+
+    `body` holds the typed result as JSON. `status` is left from when HTTP answers were stored here: the
+    column stays (no schema change without a migration), gets a constant and is never read.
+    """
 
     __tablename__ = "idempotent_response"
 

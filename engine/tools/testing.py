@@ -2,12 +2,14 @@
 
     harness = ProcessHarness([Bundle.from_directory(path)], clock=FakeClock("2025-09-30T09:00:00+08:00"))
     run = harness.start("demo_approval", {"projectName": "…"})
-    run.complete("Task_Apply", {...}, user="alice")
+    run.complete("Task_Apply", {...}, actor=Actor("alice", groups=frozenset({"demo:applicant_unit"})))
     harness.advance(days=6)          # moves the fake clock and fires due timers
     run.assert_path("Task_Apply", "Task_Route", "Task_Review")
 
-Every step goes through the real services and database, one unit of work each,
-so a test also proves the instance survives a save and a reload at every step.
+Every step goes through the same actor-checked use cases as the web app, against a real database,
+one unit of work each, so a test also proves the instance survives a save and a reload at every step.
+Steps act as the harness's tester, an administrator of the unit `testing` (`TESTER`), unless a test
+names another actor.
 """
 
 from __future__ import annotations
@@ -25,14 +27,17 @@ from engine.spiff.bundle import Bundle
 from engine.spiff.internals import install
 from engine.spiff.runtime import Engine
 from engine.store.db import init_db, make_db_engine, make_session_factory, unit_of_work
-from engine.store.models import Base, TaskRow
+from engine.store.models import Base
 from engine.tools.coverage import CoverageRecorder
-from engine.usecases import decisions, deployments, inbox, instances, migration, state, tasks, timers
+from engine.usecases import decisions, deployments, instances, migration, oversight, state, tasks, timers
 from engine.usecases.access import Actor
 from engine.usecases.decisions import DecisionResult
 from engine.usecases.migration import MigrationReport
+from engine.usecases.snapshots import InstanceInfo, TaskInfo
 
-__all__ = ["TEST_DATABASE_SUFFIX", "NotATestDatabase", "ProcessHarness", "ProcessRun", "check_resettable"]
+__all__ = ["TESTER", "TEST_DATABASE_SUFFIX", "NotATestDatabase", "ProcessHarness", "ProcessRun", "check_resettable"]
+
+TESTER = Actor("tester", role="admin", unit="testing", display_name="tester")
 
 # A reset empties a PostgreSQL database only when its name ends so, as govflow_test and govflow_bench_test do.
 TEST_DATABASE_SUFFIX = "_test"
@@ -51,10 +56,11 @@ class ProcessHarness:
 
     def __init__(self, bundles: Iterable[Bundle], *, clock: FakeClock | None = None,
                  database_url: str = "sqlite://", coverage: CoverageRecorder | None = None,
-                 reset: bool = True) -> None:
+                 reset: bool = True, tester: Actor = TESTER) -> None:
         self.clock = clock or FakeClock()
         self.coverage = coverage
         install()  # the fake clock must reach SpiffWorkflow's timers
+        self.tester = tester
         self.engine = Engine(Settings(database_url=database_url), clock=self.clock)
         options: dict[str, Any] = {"poolclass": StaticPool} if database_url == "sqlite://" else {}
         self.db = make_db_engine(database_url, **options)
@@ -69,18 +75,18 @@ class ProcessHarness:
             for bundle in bundles:
                 if coverage is not None:
                     coverage.add_bundle(bundle)
-                deployments.deploy_bundle(self.engine, session, bundle, "tester")
+                deployments.deploy(self.engine, session, tester, bundle)
 
     def _unit(self) -> Any:
         return unit_of_work(self.sessions)
 
-    def start(self, process_id: str, data: dict[str, Any] | None = None, *, user: str = "tester",
+    def start(self, process_id: str, data: dict[str, Any] | None = None, *, actor: Actor | None = None,
               version: int | None = None, business_key: str | None = None, unit: str | None = None) -> ProcessRun:
-        """Start an instance and return a handle to drive it."""
+        """Start a project and return a handle to drive it; only administrators name a version or unit."""
         with self._unit() as session:
-            row = instances.start_instance(self.engine, session, process_id, data, actor=user, version=version,
-                                           business_key=business_key, unit=unit)
-            return ProcessRun(self, row.id)
+            started = instances.start_project(self.engine, session, actor or self.tester, process_id,
+                                              business_key=business_key, data=data, version=version, unit=unit)
+            return ProcessRun(self, started.id)
 
     def advance(self, delta: timedelta | None = None, **kwargs: float) -> list[str]:
         """Move the fake clock forward and fire every timer now due; return the fired instance ids."""
@@ -100,16 +106,15 @@ class ProcessHarness:
     def deploy(self, bundle: Bundle, note: str = "") -> dict[str, int]:
         """Deploy a changed bundle; return {process id: new version}, which new instances now start on."""
         with self._unit() as session:
-            result = deployments.deploy_bundle(self.engine, session, bundle, "tester", note)
+            result = deployments.deploy(self.engine, session, self.tester, bundle, note=note)
             return {v.process_id: v.version for v in result.new_versions}
 
     def migrate(self, process_id: str, to_version: int, instance_ids: list[str] | None = None, *,
                 dry_run: bool = False) -> MigrationReport:
-        """Dry-run or migrate instances to another version, as an administrator would."""
-        admin = Actor("tester", role="admin")
+        """Dry-run or migrate instances to another version, as the tester (an administrator)."""
         with self._unit() as session:
             run = migration.plan_migration if dry_run else migration.migrate_instances
-            return run(self.engine, session, admin, process_id, to_version, instance_ids)
+            return run(self.engine, session, self.tester, process_id, to_version, instance_ids)
 
     def close(self) -> None:
         """Release database connections."""
@@ -123,20 +128,21 @@ class ProcessRun:
         self.harness = harness
         self.id = instance_id
 
-    def _row(self) -> Any:
+    def instance(self) -> InstanceInfo:
+        """Return the instance as it is stored now."""
         with self.harness._unit() as session:
-            return state.get_instance(session, self.id)
+            return instances.visible_instance(session, self.harness.tester, self.id)
 
     @property
     def status(self) -> str:
         """Return the instance status (running, waiting, completed, error, cancelled)."""
-        return str(self._row().status)
+        return self.instance().status
 
     @property
     def error(self) -> tuple[str | None, str | None]:
         """Return (element id, message) of the instance's error, if any."""
-        row = self._row()
-        return row.error_element, row.error_message
+        found = self.instance()
+        return found.error_element, found.error_message
 
     @property
     def data(self) -> dict[str, Any]:
@@ -145,33 +151,33 @@ class ProcessRun:
             _, instance = state.load(self.harness.engine, session, self.id)
             return instance.data
 
-    def tasks(self) -> list[TaskRow]:
+    def tasks(self) -> list[TaskInfo]:
         """Return the ready human tasks from the task index."""
         with self.harness._unit() as session:
-            return inbox.list_tasks(session, instance_id=self.id)
+            return tasks.instance_tasks(session, self.harness.tester, self.id)
 
     def waiting(self) -> list[str]:
         """Return the spec ids of ready human tasks, sorted."""
         return sorted(t.spec_id for t in self.tasks())
 
-    def task(self, spec_id: str) -> TaskRow:
+    def task(self, spec_id: str) -> TaskInfo:
         """Return the ready task with this spec id."""
         matches = [t for t in self.tasks() if t.spec_id == spec_id]
         if len(matches) != 1:
             raise AssertionError(f"expected one ready {spec_id}, have {self.waiting()}")
         return matches[0]
 
-    def complete(self, spec_id: str, data: dict[str, Any], *, user: str = "tester") -> ProcessRun:
-        """Complete the ready task with this spec id through the task service."""
+    def complete(self, spec_id: str, data: dict[str, Any], *, actor: Actor | None = None) -> ProcessRun:
+        """Complete the ready task with this spec id, as the tester or the actor named."""
         task_id = self.task(spec_id).id
         with self.harness._unit() as session:
-            tasks.complete_task(self.harness.engine, session, task_id, data, user=user)
+            tasks.complete(self.harness.engine, session, actor or self.harness.tester, task_id, data)
         return self
 
     def retry(self, data: dict[str, Any] | None = None) -> ProcessRun:
-        """Retry a failed element with corrected data."""
+        """Retry a failed element with corrected data, as the tester (an administrator)."""
         with self.harness._unit() as session:
-            instances.retry_instance(self.harness.engine, session, self.id, actor="tester", data=data)
+            oversight.retry(self.harness.engine, session, self.harness.tester, self.id, data)
         return self
 
     def path(self) -> list[str]:

@@ -16,10 +16,11 @@ from sqlalchemy import ColumnElement, and_, exists, false, or_, select, true
 from sqlalchemy.orm import Session
 
 from engine.errors import NotFound, PermissionDenied
-from engine.store.models import InstanceRow, ProcessVersion, TaskRow, UserRow
+from engine.store.models import InstanceRow, ProcessVersion, TaskRow
+from engine.usecases.snapshots import TaskInfo, UserInfo
 
-__all__ = ["APPLICANT_ROLE", "Actor", "check_instance", "check_task", "is_applicant_group", "require_role",
-           "visible_instances", "visible_tasks"]
+__all__ = ["APPLICANT_ROLE", "Actor", "check_instance", "check_task", "is_applicant_group", "require_owner",
+           "require_role", "visible_instances", "visible_tasks"]
 
 APPLICANT_ROLE = "applicant_unit"
 
@@ -40,9 +41,9 @@ class Actor:
     display_name: str = ""
 
     @classmethod
-    def of(cls, user: UserRow) -> Actor:
-        """Build the actor of a stored user."""
-        return cls(user.username, user.role, user.unit, frozenset(user.groups or ()), user.display_name)
+    def of(cls, user: UserInfo) -> Actor:
+        """Build the actor of a user."""
+        return cls(user.username, user.role, user.unit, frozenset(user.groups), user.display_name)
 
     @property
     def is_admin(self) -> bool:
@@ -63,13 +64,13 @@ class Actor:
         """Tell whether the actor may edit and deploy this jurisdiction's bundle."""
         return self.is_admin or (self.role == "process_owner" and bundle in self.jurisdictions)
 
-    def may_see_task(self, row: TaskRow) -> bool:
-        """Mirror `visible_tasks` for one loaded row."""
-        if self.is_admin or row.assignee == self.username:
+    def may_see_task(self, task: TaskRow | TaskInfo) -> bool:
+        """Mirror `visible_tasks` for one task."""
+        if self.is_admin or task.assignee == self.username:
             return True
-        if row.candidate_group not in self.groups:
+        if task.candidate_group not in self.groups:
             return False
-        return not is_applicant_group(row.candidate_group) or (self.unit is not None and row.unit == self.unit)
+        return not is_applicant_group(task.candidate_group) or (self.unit is not None and task.unit == self.unit)
 
 
 def visible_tasks(actor: Actor) -> ColumnElement[bool]:
@@ -129,3 +130,10 @@ def require_role(actor: Actor, roles: Iterable[str], action: str) -> None:
     if actor.role not in allowed:
         raise PermissionDenied(f"{action} needs the role {' or '.join(sorted(allowed))}; {actor.username} is "
                                f"{actor.role}")
+
+
+def require_owner(actor: Actor, bundle: str) -> None:
+    """Raise PermissionDenied unless the actor may edit and deploy this jurisdiction's bundle."""
+    if not actor.owns(bundle):
+        raise PermissionDenied(f"only process owners of {bundle} edit and deploy its diagrams; "
+                               f"{actor.username} is {actor.role}")

@@ -1,10 +1,15 @@
-"""Deploy bundles as immutable versions and look versions up."""
+"""Deploy bundles as immutable versions and look versions up.
+
+Entry points call the actor-checked `deploy` and the typed reads; the row-level functions below them
+(`deploy_bundle`, `get_version`, `list_versions`, ...) serve the other use cases and stay inside the engine.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, select
@@ -14,31 +19,39 @@ from engine.errors import DeploymentError, NotFound, Problem
 from engine.spiff.bundle import Bundle
 from engine.spiff.compiler import CompiledBundle, compile_bundle
 from engine.spiff.runtime import Engine
+from engine.store.audit import process_changes as _process_changes
 from engine.store.audit import record
 from engine.store.models import CurrentVersion, DecisionVersion, Deployment, InstanceRow, ProcessVersion
+from engine.usecases.access import Actor, require_owner
+from engine.usecases.snapshots import AuditEntry, DecisionVersionInfo, DeploymentInfo, VersionInfo
 
 __all__ = [
     "DeployResult",
     "VersionEntry",
-    "current_versions",
-    "deploy_bundle",
-    "get_version",
-    "latest_decision",
-    "list_versions",
-    "make_current",
+    "deploy",
+    "deployed_version",
+    "deployed_versions",
+    "process_changes",
     "version_history",
 ]
 
 
-@dataclass
+@dataclass(frozen=True)
 class DeployResult:
     """What a deployment created; `created` is False when identical content was deployed before."""
 
-    deployment: Deployment
+    deployment: DeploymentInfo
     created: bool
-    new_versions: list[ProcessVersion] = field(default_factory=list)
-    unchanged: list[ProcessVersion] = field(default_factory=list)
-    new_decisions: list[DecisionVersion] = field(default_factory=list)
+    new_versions: tuple[VersionInfo, ...] = ()
+    unchanged: tuple[VersionInfo, ...] = ()
+    new_decisions: tuple[DecisionVersionInfo, ...] = ()
+
+
+def deploy(engine: Engine, session: Session, actor: Actor, bundle: Bundle, *, note: str = "",
+           tag: str = "") -> DeployResult:
+    """Deploy a bundle as new versions that new instances start on (its process owners and administrators)."""
+    require_owner(actor, bundle.name)
+    return deploy_bundle(engine, session, bundle, actor.username, note, tag)
 
 
 def deploy_bundle(engine: Engine, session: Session, bundle: Bundle, actor: str, note: str = "",
@@ -50,7 +63,7 @@ def deploy_bundle(engine: Engine, session: Session, bundle: Bundle, actor: str, 
     existing = session.scalar(select(Deployment).where(
         Deployment.bundle == bundle.name, Deployment.content_hash == bundle.content_hash))
     if existing is not None:
-        return DeployResult(existing, created=False)
+        return DeployResult(DeploymentInfo.of(existing), created=False)
     if compiled is None or compiled.bundle is not bundle:
         compiled = compile_bundle(bundle, engine.settings.max_file_bytes)
     _check_ownership(session, bundle.name, compiled.processes, compiled.decisions)
@@ -59,21 +72,23 @@ def deploy_bundle(engine: Engine, session: Session, bundle: Bundle, actor: str, 
                             deployed_by=actor, deployed_at=now, note=note, tag=tag[:64])
     session.add(deployment)
     session.flush()
-    result = DeployResult(deployment, created=True)
+    new_versions: list[ProcessVersion] = []
+    unchanged: list[ProcessVersion] = []
+    new_decisions: list[DecisionVersion] = []
     for process_id, process in sorted(compiled.processes.items()):
         spec_json = engine.serializer.dumps_spec(process.spec, process.subprocess_specs)
         forms = {name: bundle.form(name).text() for name in process.forms}  # type: ignore[union-attr]
         spec_hash = _hash({"spec": spec_json, "forms": forms, "lanes": process.lanes})
         latest = _latest(session, process_id)
         if latest is not None and latest.spec_hash == spec_hash:
-            result.unchanged.append(latest)
+            unchanged.append(latest)
             continue
         version = ProcessVersion(
             process_id=process_id, version=(latest.version + 1) if latest else 1, name=process.name,
             bundle=bundle.name, deployment_id=deployment.id, spec_json=spec_json, spec_hash=spec_hash,
             lanes=process.lanes, created_at=now, created_by=actor)
         session.add(version)
-        result.new_versions.append(version)
+        new_versions.append(version)
     for decision_id, info in sorted(compiled.decisions.items()):
         content_hash = hashlib.sha256(next(f for f in bundle.files if f.path == info.file).content).hexdigest()
         latest_decision_row = _latest_decision(session, decision_id)
@@ -84,15 +99,17 @@ def deploy_bundle(engine: Engine, session: Session, bundle: Bundle, actor: str, 
             name=info.name, bundle=bundle.name, file_path=info.file, content_hash=content_hash,
             deployment_id=deployment.id, created_at=now)
         session.add(row)
-        result.new_decisions.append(row)
+        new_decisions.append(row)
     session.flush()
-    for version in result.new_versions:
+    for version in new_versions:
         _point_at(session, version, actor, now)
     record(session, now, actor, "deploy", data={
         "bundle": bundle.name, "deployment": deployment.id, "hash": bundle.content_hash, "tag": tag, "note": note,
-        "versions": {v.process_id: v.version for v in result.new_versions},
-        "decisions": {d.decision_id: d.version for d in result.new_decisions}})
-    return result
+        "versions": {v.process_id: v.version for v in new_versions},
+        "decisions": {d.decision_id: d.version for d in new_decisions}})
+    return DeployResult(DeploymentInfo.of(deployment), True, tuple(VersionInfo.of(v) for v in new_versions),
+                        tuple(VersionInfo.of(v) for v in unchanged),
+                        tuple(DecisionVersionInfo.of(d) for d in new_decisions))
 
 
 @dataclass(frozen=True)
@@ -127,6 +144,25 @@ def version_history(session: Session, process_id: str) -> list[VersionEntry]:
     return [VersionEntry(row.process_id, row.version, row.name, row.bundle, row.created_at, row.created_by,
                          notes[row.deployment_id].tag, notes[row.deployment_id].note, row.version == current,
                          counts.get(row.id, 0)) for row in rows]
+
+
+def deployed_versions(session: Session, process_id: str | None = None) -> list[VersionInfo]:
+    """Return deployed versions, newest first within each process; a named process must be deployed."""
+    rows = list_versions(session, process_id)
+    if process_id is not None and not rows:
+        raise NotFound(f"process {process_id} is not deployed")
+    return [VersionInfo.of(row) for row in rows]
+
+
+def deployed_version(session: Session, process_id: str, version: int | None = None) -> VersionInfo:
+    """Return one version of a process, the current one when `version` is None."""
+    return VersionInfo.of(get_version(session, process_id, version))
+
+
+def process_changes(session: Session, process_id: str, limit: int = 50) -> list[AuditEntry]:
+    """Return the deploys, current-version changes and migrations of a deployed process, newest first."""
+    get_version(session, process_id)  # NotFound names an unknown process
+    return [AuditEntry.of(event) for event in _process_changes(session, process_id, limit)]
 
 
 def list_versions(session: Session, process_id: str | None = None) -> list[ProcessVersion]:
@@ -201,8 +237,8 @@ def _latest_decision(session: Session, decision_id: str) -> DecisionVersion | No
                           .order_by(DecisionVersion.version.desc()).limit(1))
 
 
-def _check_ownership(session: Session, bundle: str, processes: dict[str, object],
-                     decisions: dict[str, object]) -> None:
+def _check_ownership(session: Session, bundle: str, processes: Mapping[str, object],
+                     decisions: Mapping[str, object]) -> None:
     # A process or decision id belongs to the first bundle that deployed it; a second
     # bundle reusing the id would silently take over its versions.
     problems: list[Problem] = []

@@ -9,11 +9,11 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine.errors import Conflict, DeploymentError, FieldError, InvalidInput, NotFound, PermissionDenied, Problem
+from engine.errors import Conflict, DeploymentError, FieldError, InvalidInput, NotFound, Problem
 from engine.spiff.bundle import Bundle
 from engine.spiff.runtime import Engine
-from engine.store.models import Deployment, Draft, ProcessVersion
-from engine.usecases.access import Actor
+from engine.store.models import Deployment, Draft
+from engine.usecases.access import Actor, require_owner
 from engine.usecases.deployments import (
     DeployResult,
     current_versions,
@@ -22,10 +22,12 @@ from engine.usecases.deployments import (
     list_versions,
     make_current,
 )
+from engine.usecases.snapshots import VersionInfo
 from engine.usecases.validation import Validation, validate_bundle
 
 __all__ = [
     "BundleSummary",
+    "DraftSummary",
     "DraftView",
     "choose_current",
     "delete_file",
@@ -55,12 +57,21 @@ class DraftView:
 
 
 @dataclass(frozen=True)
+class DraftSummary:
+    """Who last saved a bundle's draft, when, and at which revision."""
+
+    revision: int
+    updated_by: str
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
 class BundleSummary:
     """A bundle the actor may edit: its processes with current and newest versions, and its draft if any."""
 
     bundle: str
     processes: list[tuple[str, str, int, int]]  # (process id, name, current version, newest version)
-    draft: Draft | None
+    draft: DraftSummary | None
 
 
 def owned_bundles(session: Session, actor: Actor) -> list[BundleSummary]:
@@ -71,14 +82,15 @@ def owned_bundles(session: Session, actor: Actor) -> list[BundleSummary]:
         if actor.owns(version.bundle):
             by_bundle.setdefault(version.bundle, {}).setdefault(version.process_id, (
                 version.process_id, version.name, current.get(version.process_id, version.version), version.version))
-    drafts = {d.bundle: d for d in session.scalars(select(Draft).where(Draft.bundle.in_(list(by_bundle))))}
+    drafts = {d.bundle: DraftSummary(d.revision, d.updated_by, d.updated_at)
+              for d in session.scalars(select(Draft).where(Draft.bundle.in_(list(by_bundle))))}
     return [BundleSummary(name, sorted(processes.values()), drafts.get(name))
             for name, processes in sorted(by_bundle.items())]
 
 
 def open_draft(session: Session, actor: Actor, bundle: str) -> DraftView:
     """Return the saved draft of a bundle, or its deployed files when nobody has edited it yet."""
-    _require_owner(actor, bundle)
+    require_owner(actor, bundle)
     draft = session.get(Draft, bundle)
     base = _latest_deployment(session, bundle)
     if draft is None:
@@ -91,7 +103,7 @@ def open_draft(session: Session, actor: Actor, bundle: str) -> DraftView:
 def save_file(engine: Engine, session: Session, actor: Actor, bundle: str, path: str, text: str,
               revision: int | None) -> DraftView:
     """Write one file into the draft; `revision` must be the one the editor loaded."""
-    _require_owner(actor, bundle)
+    require_owner(actor, bundle)
     if not _PATH.match(path):
         raise InvalidInput(f"cannot save {path!r}", [FieldError(
             "path", "must be bpmn/<name>.bpmn, dmn/<name>.dmn or forms/<name>.json")])
@@ -108,7 +120,7 @@ def save_file(engine: Engine, session: Session, actor: Actor, bundle: str, path:
 def delete_file(engine: Engine, session: Session, actor: Actor, bundle: str, path: str,
                 revision: int | None) -> DraftView:
     """Remove one file from the draft."""
-    _require_owner(actor, bundle)
+    require_owner(actor, bundle)
     draft = _draft_for_update(engine, session, actor, bundle, revision)
     if path not in draft.files:
         raise NotFound(f"{path} is not in the draft of {bundle}")
@@ -120,7 +132,7 @@ def delete_file(engine: Engine, session: Session, actor: Actor, bundle: str, pat
 
 def discard_draft(session: Session, actor: Actor, bundle: str, revision: int) -> None:
     """Throw the draft away; the deployed versions are untouched."""
-    _require_owner(actor, bundle)
+    require_owner(actor, bundle)
     draft = session.get(Draft, bundle)
     if draft is None:
         raise NotFound(f"bundle {bundle} has no draft")
@@ -164,22 +176,16 @@ def deploy_draft(engine: Engine, session: Session, actor: Actor, bundle: str, *,
     return result
 
 
-def choose_current(engine: Engine, session: Session, actor: Actor, process_id: str, version: int) -> ProcessVersion:
+def choose_current(engine: Engine, session: Session, actor: Actor, process_id: str, version: int) -> VersionInfo:
     """Let new instances of a process start on `version` (an older one rolls back); owners and admins only."""
-    _require_owner(actor, get_version(session, process_id, version).bundle)
-    return make_current(engine, session, process_id, version, actor.username)
+    require_owner(actor, get_version(session, process_id, version).bundle)
+    return VersionInfo.of(make_current(engine, session, process_id, version, actor.username))
 
 
 def _validate(engine: Engine, session: Session, view: DraftView) -> Validation:
     if not any(path.startswith(("bpmn/", "dmn/")) for path in view.files):
         return Validation(None, [Problem(view.bundle, "the draft has no .bpmn or .dmn file")])
     return validate_bundle(engine, session, Bundle.from_texts(view.bundle, view.files))
-
-
-def _require_owner(actor: Actor, bundle: str) -> None:
-    if not actor.owns(bundle):
-        raise PermissionDenied(f"only process owners of {bundle} edit and deploy its diagrams; "
-                               f"{actor.username} is {actor.role}")
 
 
 def _draft_for_update(engine: Engine, session: Session, actor: Actor, bundle: str, revision: int | None) -> Draft:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Literal
@@ -12,11 +11,9 @@ from sqlalchemy.orm import Session
 
 from engine.store.models import TaskRow
 from engine.usecases.access import Actor, visible_tasks
+from engine.usecases.snapshots import TaskInfo
 
-__all__ = [
-    "DUE_SOON", "DUE_STATES", "InboxFacets", "InboxPage", "InboxQuery", "due_state", "inbox", "inbox_facets",
-    "list_tasks",
-]
+__all__ = ["DUE_SOON", "DUE_STATES", "InboxFacets", "InboxPage", "InboxQuery", "due_state", "inbox", "inbox_facets"]
 
 Scope = Literal["mine", "groups"]
 DueState = Literal["overdue", "due_soon", "on_time", "no_deadline"]
@@ -44,7 +41,7 @@ class InboxQuery:
 class InboxPage:
     """One page of tasks and the numbers a pager needs."""
 
-    rows: list[TaskRow]
+    rows: list[TaskInfo]
     total: int
     page: int
     per_page: int
@@ -64,16 +61,16 @@ class InboxFacets:
     tasks: list[tuple[str, str]] = field(default_factory=list)  # (spec id, name)
 
 
-def due_state(row: TaskRow, now: datetime, soon: timedelta = DUE_SOON) -> DueState:
+def due_state(task: TaskInfo, now: datetime, soon: timedelta = DUE_SOON) -> DueState:
     """Classify a task by its deadline."""
-    if row.due_at is None:
+    if task.due_at is None:
         return "no_deadline"
-    if row.due_at <= now:
+    if task.due_at <= now:
         return "overdue"
-    return "due_soon" if row.due_at <= now + soon else "on_time"
+    return "due_soon" if task.due_at <= now + soon else "on_time"
 
 
-def _base(actor: Actor, status: str = "ready") -> Select[tuple[TaskRow]]:
+def _base(actor: Actor, status: str = "ready") -> Select[TaskRow]:
     return select(TaskRow).where(TaskRow.status == status, visible_tasks(actor))
 
 
@@ -108,8 +105,8 @@ def inbox(session: Session, actor: Actor, query: InboxQuery, now: datetime, soon
         stmt = stmt.order_by(TaskRow.due_at.is_(None), TaskRow.due_at, TaskRow.created_at, TaskRow.id)
     per_page = min(max(query.per_page, 1), MAX_PER_PAGE)
     page = max(query.page, 1)
-    rows = list(session.scalars(stmt.limit(per_page).offset((page - 1) * per_page)))
-    return InboxPage(rows, total, page, per_page)
+    rows = session.scalars(stmt.limit(per_page).offset((page - 1) * per_page))
+    return InboxPage([TaskInfo.of(row) for row in rows], total, page, per_page)
 
 
 def inbox_facets(session: Session, actor: Actor) -> InboxFacets:
@@ -124,21 +121,3 @@ def inbox_facets(session: Session, actor: Actor) -> InboxFacets:
 def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
-
-def list_tasks(session: Session, *, groups: Collection[str] | None = None, user: str | None = None,
-               status: str = "ready", process_id: str | None = None, instance_id: str | None = None,
-               limit: int = 100, offset: int = 0) -> list[TaskRow]:
-    """Return index rows by group and/or user, soonest due first; never loads workflow state."""
-    query = select(TaskRow).where(TaskRow.status == status)
-    if groups is not None and user is not None:
-        query = query.where(or_(TaskRow.candidate_group.in_(list(groups)), TaskRow.assignee == user))
-    elif groups is not None:
-        query = query.where(TaskRow.candidate_group.in_(list(groups)))
-    elif user is not None:
-        query = query.where(TaskRow.assignee == user)
-    if process_id:
-        query = query.where(TaskRow.process_id == process_id)
-    if instance_id:
-        query = query.where(TaskRow.instance_id == instance_id)
-    query = query.order_by(TaskRow.due_at.is_(None), TaskRow.due_at, TaskRow.created_at, TaskRow.id)
-    return list(session.scalars(query.limit(limit).offset(offset)))

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import copy
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
@@ -50,7 +50,7 @@ class MigrationCheck:
     position: tuple[str, ...] = ()
 
 
-@dataclass
+@dataclass(frozen=True)
 class MigrationReport:
     """The outcome of a dry run or a migration of many instances to one version."""
 
@@ -58,7 +58,7 @@ class MigrationReport:
     process_id: str
     to_version: int
     dry_run: bool
-    checks: list[MigrationCheck] = field(default_factory=list)
+    checks: tuple[MigrationCheck, ...] = ()
 
     @property
     def movable(self) -> list[MigrationCheck]:
@@ -75,21 +75,20 @@ def plan_migration(engine: Engine, session: Session, actor: Actor, process_id: s
                    instance_ids: list[str] | None = None) -> MigrationReport:
     """Report, per instance, whether it can move to `to_version`; nothing is changed."""
     target, rows = _select(session, actor, process_id, to_version, instance_ids)
-    report = MigrationReport(uuid.uuid4().hex, process_id, to_version, dry_run=True)
-    for row_or_id in rows:
-        report.checks.append(_try(engine, target, row_or_id)[0])
-    return report
+    checks = tuple(_try(engine, target, row_or_id)[0] for row_or_id in rows)
+    return MigrationReport(uuid.uuid4().hex, process_id, to_version, True, checks)
 
 
 def migrate_instances(engine: Engine, session: Session, actor: Actor, process_id: str, to_version: int,
                       instance_ids: list[str] | None = None) -> MigrationReport:
     """Move every movable selected instance to `to_version` in this unit of work; report the rest."""
     target, rows = _select(session, actor, process_id, to_version, instance_ids)
-    report = MigrationReport(uuid.uuid4().hex, process_id, to_version, dry_run=False)
+    operation = uuid.uuid4().hex
+    checks: list[MigrationCheck] = []
     now = engine.now()
     for row_or_id in rows:
         check, migrated = _try(engine, target, row_or_id)
-        report.checks.append(check)
+        checks.append(check)
         if migrated is None or not isinstance(row_or_id, InstanceRow):
             continue
         row = row_or_id
@@ -99,7 +98,8 @@ def migrate_instances(engine: Engine, session: Session, actor: Actor, process_id
         persist(engine, session, row, migrated)
         _refresh_open_tasks(session, row, migrated)
         record(session, now, actor.username, "migrate", instance_id=row.id, data={
-            "operation": report.operation, "from_version": check.from_version, "to_version": to_version})
+            "operation": operation, "from_version": check.from_version, "to_version": to_version})
+    report = MigrationReport(operation, process_id, to_version, False, tuple(checks))
     record(session, now, actor.username, "migrate-batch", element=process_id, data={
         "operation": report.operation, "process": process_id, "to_version": to_version,
         "migrated": [c.instance_id for c in report.movable],

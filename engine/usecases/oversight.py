@@ -1,4 +1,7 @@
-"""What the instance and monitoring pages show: position on the diagram, history, heat maps, overdue work."""
+"""What the instance and monitoring pages show, and what administrators do about it.
+
+Position on the diagram, history, heat maps and overdue work; retrying and cancelling instances.
+"""
 
 from __future__ import annotations
 
@@ -6,40 +9,51 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from engine.errors import NotFound
+from engine.errors import Conflict, NotFound
 from engine.spiff.runtime import Engine
-from engine.store.audit import audit_trail
-from engine.store.models import AuditEvent, InstanceRow, ProcessVersion, TaskRow
-from engine.usecases import instances, state
+from engine.store.audit import audit_trail, record
+from engine.store.models import InstanceRow, ProcessVersion, TaskRow
+from engine.usecases import state
 from engine.usecases.access import Actor, check_instance, require_role, visible_instances, visible_tasks
 from engine.usecases.deployments import get_version, list_versions
+from engine.usecases.snapshots import AuditEntry, InstanceInfo, TaskInfo, VersionInfo
 
-__all__ = ["HeatMap", "InstanceView", "OverdueGroup", "VersionLoad", "cancel", "diagram_xml", "heat_map",
-           "instance_view", "list_visible_instances", "overdue_by_agency", "retry", "version_loads"]
+__all__ = ["HeatMap", "InstanceView", "OverdueGroup", "VersionLoad", "WaitingTimer", "cancel", "diagram", "heat_map",
+           "instance_diagram", "instance_view", "list_visible_instances", "overdue_by_agency", "retry",
+           "version_loads"]
 
 _FINISHED = (state.COMPLETED, state.CANCELLED)
 _ADMIN = ("admin",)
 
 
 @dataclass(frozen=True)
+class WaitingTimer:
+    """A timer an instance waits on, and when it fires."""
+
+    element: str
+    due_at: datetime
+
+
+@dataclass(frozen=True)
 class InstanceView:
     """One instance as its page shows it."""
 
-    row: InstanceRow
+    instance: InstanceInfo
     diagram: str
     executed: list[str]
     active: list[str]
     failed: list[str]
-    timers: list[tuple[str, datetime]]
-    open_tasks: list[TaskRow]
-    trail: list[AuditEvent]
+    timers: list[WaitingTimer]
+    open_tasks: list[TaskInfo]
+    trail: list[AuditEntry]
 
     @property
-    def decisions(self) -> list[AuditEvent]:
+    def decisions(self) -> list[AuditEntry]:
         """Return the decisions taken, with inputs and outputs, oldest first."""
         return [event for event in self.trail if event.action == "decide"]
 
@@ -48,7 +62,7 @@ class InstanceView:
 class VersionLoad:
     """How many unfinished instances a process version carries, and how many are in error."""
 
-    version: ProcessVersion
+    version: VersionInfo
     running: int
     errors: int
 
@@ -57,11 +71,11 @@ class VersionLoad:
 class HeatMap:
     """Unfinished instances per element of one process version, with those in error."""
 
-    version: ProcessVersion
+    version: VersionInfo
     diagram: str
     counts: dict[str, int]
     total: int
-    errors: list[InstanceRow]
+    errors: list[InstanceInfo]
 
 
 @dataclass(frozen=True)
@@ -75,8 +89,17 @@ class OverdueGroup:
     oldest_due_at: datetime
 
 
-def diagram_xml(version: ProcessVersion) -> str:
-    """Return the BPMN file of the deployment that defines this version's process."""
+def diagram(session: Session, process_id: str, version: int | None = None) -> str:
+    """Return the BPMN file that defines a version of a process, the current one when `version` is None."""
+    return _diagram_xml(get_version(session, process_id, version))
+
+
+def instance_diagram(session: Session, actor: Actor, instance_id: str) -> str:
+    """Return the BPMN file of the version a visible instance runs on."""
+    return _diagram_xml(check_instance(session, actor, state.get_instance(session, instance_id)).process_version)
+
+
+def _diagram_xml(version: ProcessVersion) -> str:
     marker = re.compile(rf'<(?:\w+:)?process\b[^>]*\bid="{re.escape(version.process_id)}"')
     for path, text in sorted(version.deployment.files.items()):
         if path.endswith(".bpmn") and marker.search(text):
@@ -88,17 +111,18 @@ def instance_view(engine: Engine, session: Session, actor: Actor, instance_id: s
     """Return a visible instance with its position, timers, open tasks and audit trail."""
     row = check_instance(session, actor, state.get_instance(session, instance_id))
     _, instance = state.load(engine, session, instance_id)
-    open_tasks = list(session.scalars(select(TaskRow).where(
-        TaskRow.instance_id == row.id, TaskRow.status == "ready").order_by(TaskRow.created_at)))
-    return InstanceView(row, diagram_xml(row.process_version), instance.executed_elements(),
+    open_tasks = [TaskInfo.of(task) for task in session.scalars(select(TaskRow).where(
+        TaskRow.instance_id == row.id, TaskRow.status == "ready").order_by(TaskRow.created_at))]
+    return InstanceView(InstanceInfo.of(row), _diagram_xml(row.process_version), instance.executed_elements(),
                         list(row.active_elements or []), instance.failed_elements() or
                         ([row.error_element] if row.status == state.ERROR and row.error_element else []),
-                        instance.waiting_timers(), open_tasks, audit_trail(session, row.id))
+                        [WaitingTimer(element, due) for element, due in instance.waiting_timers()], open_tasks,
+                        [AuditEntry.of(event) for event in audit_trail(session, row.id)])
 
 
 def list_visible_instances(session: Session, actor: Actor, *, process_id: str | None = None,
                            status: str | None = None, business_key: str | None = None, page: int = 1,
-                           per_page: int = 25) -> tuple[list[InstanceRow], int]:
+                           per_page: int = 25) -> tuple[list[InstanceInfo], int]:
     """Return one page of the instances `actor` may see, newest first, and how many there are."""
     stmt = select(InstanceRow).where(visible_instances(actor))
     if process_id:
@@ -110,7 +134,7 @@ def list_visible_instances(session: Session, actor: Actor, *, process_id: str | 
     total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
     rows = session.scalars(stmt.order_by(InstanceRow.created_at.desc(), InstanceRow.id)
                            .limit(per_page).offset((max(page, 1) - 1) * per_page))
-    return list(rows), total
+    return [InstanceInfo.of(row) for row in rows], total
 
 
 def version_loads(session: Session, actor: Actor) -> list[VersionLoad]:
@@ -122,7 +146,7 @@ def version_loads(session: Session, actor: Actor) -> list[VersionLoad]:
     loads = []
     for version in list_versions(session):
         running = sum(n for (vid, status), n in counts.items() if vid == version.id and status not in _FINISHED)
-        loads.append(VersionLoad(version, running, counts.get((version.id, state.ERROR), 0)))
+        loads.append(VersionLoad(VersionInfo.of(version), running, counts.get((version.id, state.ERROR), 0)))
     return loads
 
 
@@ -137,10 +161,10 @@ def heat_map(session: Session, actor: Actor, process_id: str, version_number: in
     for (active,) in positions:
         total += 1
         counts.update(set(active or []))  # an instance counts once per element, even with parallel tokens
-    errors = list(session.scalars(select(InstanceRow).where(
+    errors = [InstanceInfo.of(row) for row in session.scalars(select(InstanceRow).where(
         InstanceRow.process_version_id == version.id, InstanceRow.status == state.ERROR)
-        .order_by(InstanceRow.updated_at.desc())))
-    return HeatMap(version, diagram_xml(version), dict(counts), total, errors)
+        .order_by(InstanceRow.updated_at.desc()))]
+    return HeatMap(VersionInfo.of(version), _diagram_xml(version), dict(counts), total, errors)
 
 
 def overdue_by_agency(session: Session, actor: Actor, now: datetime) -> list[OverdueGroup]:
@@ -156,13 +180,28 @@ def overdue_by_agency(session: Session, actor: Actor, now: datetime) -> list[Ove
     return sorted(groups, key=lambda g: (g.oldest_due_at, g.bundle, g.lane or ""))
 
 
-def retry(engine: Engine, session: Session, actor: Actor, instance_id: str) -> InstanceRow:
-    """Re-run the failed element of an instance in error (administrators)."""
+def retry(engine: Engine, session: Session, actor: Actor, instance_id: str,
+          data: dict[str, Any] | None = None) -> InstanceInfo:
+    """Re-run the failed element of an instance in error, optionally with corrected data (administrators)."""
     require_role(actor, _ADMIN, "retrying an instance")
-    return instances.retry_instance(engine, session, instance_id, actor=actor.username)
+    row, instance = state.load(engine, session, instance_id)
+    if row.status != state.ERROR:
+        raise Conflict(f"instance {instance_id} is {row.status}, not in error")
+    record(session, engine.now(), actor.username, "retry", instance_id=row.id, element=row.error_element,
+           data=data or {})
+    state.run_and_persist(engine, session, row, instance, actor.username, action=lambda: instance.retry(data))
+    return InstanceInfo.of(row)
 
 
-def cancel(engine: Engine, session: Session, actor: Actor, instance_id: str, reason: str = "") -> InstanceRow:
-    """Cancel an unfinished instance (administrators)."""
+def cancel(engine: Engine, session: Session, actor: Actor, instance_id: str, reason: str = "") -> InstanceInfo:
+    """Cancel an unfinished instance and withdraw its open tasks (administrators)."""
     require_role(actor, _ADMIN, "cancelling an instance")
-    return instances.cancel_instance(engine, session, instance_id, actor=actor.username, reason=reason)
+    row, instance = state.load(engine, session, instance_id)
+    if row.status in state.FINISHED:
+        raise Conflict(f"instance {instance_id} is already {row.status}")
+    instance.cancel()
+    row.status = state.CANCELLED
+    row.ended_at = engine.now()
+    state.persist(engine, session, row, instance)
+    record(session, engine.now(), actor.username, "cancel", instance_id=row.id, data={"reason": reason})
+    return InstanceInfo.of(row)

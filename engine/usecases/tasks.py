@@ -1,72 +1,70 @@
-"""Clerks' work on tasks: open, claim, unclaim and complete, each call checked against the actor.
-
-The `*_task` functions below the actor-checked ones act on the task index by id; every entry point goes through
-the actor-checked ones.
-"""
+"""Clerks' work on tasks: open, claim, unclaim, assign and complete, each call checked against the actor."""
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine.errors import Conflict, FieldError, InvalidInput, NotFound, PermissionDenied
+from engine.errors import Conflict, FieldError, InvalidInput, NotFound
 from engine.forms import validate_submission
 from engine.spiff.runtime import Engine
 from engine.store.audit import record
 from engine.store.db import lost_races_as_conflicts
 from engine.store.models import IdempotentResponse, InstanceRow, TaskRow
-from engine.usecases.access import Actor, check_task, visible_tasks
-from engine.usecases.describe import describe_instance, describe_task, json_default
+from engine.usecases.access import Actor, check_instance, check_task, require_role, visible_tasks
+from engine.usecases.describe import from_json, json_default, to_json
+from engine.usecases.snapshots import InstanceInfo, TaskInfo
 from engine.usecases.state import get_instance, load, run_and_persist
 
 __all__ = [
-    "Completion", "EarlierStep", "TaskView", "assign_task", "claim", "claim_task", "complete", "complete_task",
-    "get_task", "open_tasks", "task_form", "task_view", "unclaim", "unclaim_task",
+    "Completion", "EarlierStep", "TaskView", "assign", "claim", "complete", "instance_tasks", "task_view", "unclaim",
 ]
 
 _KEY_LIMIT = 128
+# The idempotency table keeps a status column from when it stored HTTP answers; it holds this and is never read.
+_UNUSED_STATUS = 0
 
 
 @dataclass(frozen=True)
 class EarlierStep:
     """A completed task of the same instance, its fields titled as its form titles them."""
 
-    row: TaskRow
-    fields: list[tuple[str, str]]
+    task: TaskInfo
+    fields: tuple[tuple[str, str], ...]
 
 
 @dataclass(frozen=True)
 class TaskView:
     """Everything a task page shows: the task, its form, prefilled data and earlier steps."""
 
-    row: TaskRow
-    instance: InstanceRow
+    task: TaskInfo
+    instance: InstanceInfo
     schema: dict[str, Any]
     ui_schema: dict[str, Any]
     form_data: dict[str, Any]
-    earlier: list[EarlierStep]
+    earlier: tuple[EarlierStep, ...]
 
 
 @dataclass(frozen=True)
 class Completion:
-    """The answer to a completion; `replayed` when an idempotency key matched an earlier one."""
+    """The completed task and its instance after running on; `replayed` when an idempotency key matched."""
 
-    body: dict[str, Any]
-    replayed: bool
+    task: TaskInfo
+    instance: InstanceInfo
+    replayed: bool = False
 
 
 def task_view(engine: Engine, session: Session, actor: Actor, task_id: str) -> TaskView:
     """Return a visible task with its form, the data it already holds and the steps before it."""
-    row = check_task(actor, get_task(session, task_id))
+    row = check_task(actor, _get_task(session, task_id))
     instance_row = get_instance(session, row.instance_id)
-    schema, ui_schema = task_form(engine, session, task_id)
+    schema, ui_schema = _task_form(engine, instance_row, row)
     form_data: dict[str, Any] = {}
     if row.status == "ready":
         _, instance = load(engine, session, row.instance_id)
@@ -76,35 +74,61 @@ def task_view(engine: Engine, session: Session, actor: Actor, task_id: str) -> T
         form_data = json.loads(json.dumps(known, default=_form_value))
     else:
         form_data = dict(row.data or {})
-    earlier = list(session.scalars(select(TaskRow).where(
-        TaskRow.instance_id == row.instance_id, TaskRow.status == "completed").order_by(TaskRow.completed_at)))
-    steps = [EarlierStep(done, _titled(engine, instance_row, done)) for done in earlier]
-    return TaskView(row, instance_row, schema, ui_schema, form_data, steps)
+    earlier = session.scalars(select(TaskRow).where(
+        TaskRow.instance_id == row.instance_id, TaskRow.status == "completed").order_by(TaskRow.completed_at))
+    steps = tuple(EarlierStep(TaskInfo.of(done), _titled(engine, instance_row, done)) for done in earlier)
+    return TaskView(TaskInfo.of(row), InstanceInfo.of(instance_row), schema, ui_schema, form_data, steps)
 
 
-def open_tasks(session: Session, actor: Actor, instance_id: str) -> list[TaskRow]:
-    """Return the ready tasks of an instance that the actor may see, oldest first."""
-    return list(session.scalars(select(TaskRow).where(
-        TaskRow.instance_id == instance_id, TaskRow.status == "ready", visible_tasks(actor))
-        .order_by(TaskRow.created_at, TaskRow.id)))
+def instance_tasks(session: Session, actor: Actor, instance_id: str, status: str = "ready") -> list[TaskInfo]:
+    """Return the tasks of a visible instance in one status that the actor may see, oldest first."""
+    check_instance(session, actor, get_instance(session, instance_id))
+    return [TaskInfo.of(row) for row in session.scalars(select(TaskRow).where(
+        TaskRow.instance_id == instance_id, TaskRow.status == status, visible_tasks(actor))
+        .order_by(TaskRow.created_at, TaskRow.id))]
 
 
-def claim(engine: Engine, session: Session, actor: Actor, task_id: str) -> TaskRow:
-    """Claim a visible task for the actor."""
-    check_task(actor, get_task(session, task_id))
-    return claim_task(engine, session, task_id, user=actor.username)
+def claim(engine: Engine, session: Session, actor: Actor, task_id: str) -> TaskInfo:
+    """Make the actor the assignee of a visible, unclaimed ready task."""
+    row = _open_task(session, actor, task_id)
+    if row.assignee and row.assignee != actor.username:
+        raise Conflict(f"task {task_id} is already claimed by {row.assignee}")
+    now = engine.now()
+    row.assignee, row.claimed_by, row.claimed_at = actor.username, actor.username, now
+    record(session, now, actor.username, "claim", instance_id=row.instance_id, task_id=row.id, element=row.spec_id)
+    return TaskInfo.of(row)
 
 
-def unclaim(engine: Engine, session: Session, actor: Actor, task_id: str) -> TaskRow:
+def unclaim(engine: Engine, session: Session, actor: Actor, task_id: str) -> TaskInfo:
     """Give a task the actor claimed back to its group."""
-    check_task(actor, get_task(session, task_id))
-    return unclaim_task(engine, session, task_id, user=actor.username)
+    row = _open_task(session, actor, task_id)
+    if row.assignee != actor.username:
+        raise Conflict(f"task {task_id} is not claimed by {actor.username}")
+    row.assignee = row.claimed_by = row.claimed_at = None
+    record(session, engine.now(), actor.username, "unclaim", instance_id=row.instance_id, task_id=row.id,
+           element=row.spec_id)
+    return TaskInfo.of(row)
+
+
+def assign(engine: Engine, session: Session, actor: Actor, task_id: str, assignee: str | None) -> TaskInfo:
+    """Set or clear a ready task's assignee on someone's behalf (administrators)."""
+    require_role(actor, ("admin",), "assigning a task")
+    row = _open_task(session, actor, task_id)
+    now = engine.now()
+    row.assignee, row.claimed_by = assignee, assignee
+    row.claimed_at = now if assignee else None
+    record(session, now, actor.username, "assign", instance_id=row.instance_id, task_id=row.id, element=row.spec_id,
+           data={"assignee": assignee})
+    return TaskInfo.of(row)
 
 
 def complete(engine: Engine, session: Session, actor: Actor, task_id: str, data: Any, *,
              idempotency_key: str | None = None) -> Completion:
-    """Complete a visible task; a repeated idempotency key returns the first answer instead."""
-    row = check_task(actor, get_task(session, task_id))
+    """Validate `data` against a visible task's form and complete it; invalid data changes nothing.
+
+    A repeated idempotency key returns the first completion again, marked `replayed`.
+    """
+    row = check_task(actor, _get_task(session, task_id))
     fingerprint = _fingerprint(task_id, data)
     if idempotency_key is not None:
         if not idempotency_key.strip() or len(idempotency_key) > _KEY_LIMIT:
@@ -114,111 +138,59 @@ def complete(engine: Engine, session: Session, actor: Actor, task_id: str, data:
         if stored is not None:
             if stored.request_hash != fingerprint:
                 raise Conflict(f"idempotency key {idempotency_key} was used for a different request")
-            return Completion(stored.body, replayed=True)
-    complete_task(engine, session, task_id, data, user=actor.username)
-    instance_row = get_instance(session, row.instance_id)
-    body = json.loads(json.dumps({"task": describe_task(row), "instance": describe_instance(instance_row)},
-                                 default=json_default))
+            return replace(from_json(Completion, stored.body), replayed=True)
+    done = _complete_task(engine, session, row, data, actor.username)
     if idempotency_key is not None:
         session.add(IdempotentResponse(username=actor.username, key=idempotency_key, request_hash=fingerprint,
-                                       status=200, body=body, created_at=engine.now()))
+                                       status=_UNUSED_STATUS, body=to_json(done), created_at=engine.now()))
         session.flush()  # two concurrent first uses: the loser's insert fails here, inside its unit of work
-    return Completion(body, replayed=False)
+    return done
 
 
-
-def get_task(session: Session, task_id: str) -> TaskRow:
-    """Return a task index row or raise NotFound."""
+def _get_task(session: Session, task_id: str) -> TaskRow:
     row = session.get(TaskRow, task_id)
     if row is None:
         raise NotFound(f"task {task_id} does not exist")
     return row
 
 
-def _open_task(session: Session, task_id: str, groups: Collection[str] | None) -> TaskRow:
-    row = get_task(session, task_id)
-    if groups is not None and row.candidate_group not in groups:
-        raise PermissionDenied(f"task {task_id} belongs to group {row.candidate_group}")
+def _open_task(session: Session, actor: Actor, task_id: str) -> TaskRow:
+    row = check_task(actor, _get_task(session, task_id))
     if row.status != "ready":
         raise Conflict(f"task {task_id} is already {row.status}")
     return row
 
 
-def claim_task(engine: Engine, session: Session, task_id: str, *, user: str,
-               groups: Collection[str] | None = None) -> TaskRow:
-    """Make `user` the assignee of an unclaimed ready task."""
-    row = _open_task(session, task_id, groups)
+def _complete_task(engine: Engine, session: Session, row: TaskRow, data: Any, user: str) -> Completion:
+    if row.status != "ready":
+        raise Conflict(f"task {row.id} is already {row.status}")
     if row.assignee and row.assignee != user:
-        raise Conflict(f"task {task_id} is already claimed by {row.assignee}")
-    now = engine.now()
-    row.assignee, row.claimed_by, row.claimed_at = user, user, now
-    record(session, now, user, "claim", instance_id=row.instance_id, task_id=row.id, element=row.spec_id)
-    return row
-
-
-def unclaim_task(engine: Engine, session: Session, task_id: str, *, user: str,
-                 groups: Collection[str] | None = None) -> TaskRow:
-    """Give a claimed task back to its group."""
-    row = _open_task(session, task_id, groups)
-    if row.assignee != user:
-        raise Conflict(f"task {task_id} is not claimed by {user}")
-    row.assignee = row.claimed_by = row.claimed_at = None
-    record(session, engine.now(), user, "unclaim", instance_id=row.instance_id, task_id=row.id,
-           element=row.spec_id)
-    return row
-
-
-def assign_task(engine: Engine, session: Session, task_id: str, *, assignee: str | None, actor: str) -> TaskRow:
-    """Set or clear a task's assignee on someone's behalf."""
-    row = _open_task(session, task_id, None)
-    now = engine.now()
-    row.assignee, row.claimed_by = assignee, assignee
-    row.claimed_at = now if assignee else None
-    record(session, now, actor, "assign", instance_id=row.instance_id, task_id=row.id, element=row.spec_id,
-           data={"assignee": assignee})
-    return row
-
-
-def task_form(engine: Engine, session: Session, task_id: str) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Return the JSON Schema and uiSchema of a task."""
-    row = get_task(session, task_id)
-    version = _instance_of(session, row).process_version
-    schema = engine.form(version, row.form) if row.form else {"type": "object", "properties": {}}
-    ui_schema = engine.form(version, row.ui_form) if row.ui_form else {}
-    return schema, ui_schema
-
-
-def complete_task(engine: Engine, session: Session, task_id: str, data: Any, *, user: str,
-                  groups: Collection[str] | None = None) -> TaskRow:
-    """Validate `data` against the task's form and complete it; invalid data changes nothing."""
-    row = _open_task(session, task_id, groups)
-    if row.assignee and row.assignee != user:
-        raise Conflict(f"task {task_id} is claimed by {row.assignee}")
-    instance_row = _instance_of(session, row)
+        raise Conflict(f"task {row.id} is claimed by {row.assignee}")
+    instance_row = get_instance(session, row.instance_id)
     version = instance_row.process_version
     # Deployment guarantees every user task a form; a task without one accepts no fields.
     schema = engine.validator(version, row.form) if row.form else {"type": "object", "properties": {}}
     clean = validate_submission(schema, data)
     instance = engine.load_instance(instance_row)
-    instance.human_task(task_id)  # raises Conflict if the workflow no longer has it ready
+    instance.human_task(row.id)  # raises Conflict if the workflow no longer has it ready
     now = engine.now()
     row.status, row.completed_at, row.completed_by, row.data = "completed", now, user, data
     record(session, now, user, "complete", instance_id=row.instance_id, task_id=row.id, element=row.spec_id,
            data=data)
     with lost_races_as_conflicts():
         run_and_persist(engine, session, instance_row, instance, user,
-                        action=lambda: instance.complete(task_id, clean))
-    return row
+                        action=lambda: instance.complete(row.id, clean))
+    return Completion(TaskInfo.of(row), InstanceInfo.of(instance_row))
 
 
-def _instance_of(session: Session, row: TaskRow) -> InstanceRow:
-    instance_row = session.get(InstanceRow, row.instance_id)
-    if instance_row is None:
-        raise NotFound(f"instance {row.instance_id} does not exist")
-    return instance_row
+def _task_form(engine: Engine, instance_row: InstanceRow, row: TaskRow) -> tuple[dict[str, Any], dict[str, Any]]:
+    version = instance_row.process_version
+    schema = engine.form(version, row.form) if row.form else {"type": "object", "properties": {}}
+    ui_schema = engine.form(version, row.ui_form) if row.ui_form else {}
+    return schema, ui_schema
 
 
-def _titled(engine: Engine, instance_row: InstanceRow, row: TaskRow) -> list[tuple[str, str]]:
+def _titled(engine: Engine, instance_row: InstanceRow, row: TaskRow) -> tuple[tuple[str, str], ...]:
     version = instance_row.process_version
     properties = engine.form(version, row.form).get("properties", {}) if row.form else {}
     ui = engine.form(version, row.ui_form) if row.ui_form else {}
@@ -230,7 +202,7 @@ def _titled(engine: Engine, instance_row: InstanceRow, row: TaskRow) -> list[tup
         if names and value in spec.get("enum", []):
             text = str(names[spec["enum"].index(value)])
         shown.append((str(spec.get("title") or key), text))
-    return shown
+    return tuple(shown)
 
 
 def _form_value(value: Any) -> Any:

@@ -15,10 +15,12 @@ from sqlalchemy.orm import Session
 from engine.errors import Conflict, FieldError, InvalidInput, NotAuthenticated, NotFound
 from engine.spiff.runtime import Engine
 from engine.store.models import UserRow
+from engine.usecases.access import Actor
 from engine.usecases.deployments import list_versions
+from engine.usecases.snapshots import UserInfo
 
-__all__ = ["DEMO_PASSWORD", "ROLES", "authenticate", "create_demo_users", "create_user", "get_user", "hash_password",
-           "list_users", "verify_password"]
+__all__ = ["DEMO_PASSWORD", "ROLES", "active_user", "actor_of", "authenticate", "create_demo_users", "create_user",
+           "get_user", "hash_password", "list_users", "verify_password"]
 
 ROLES = ("clerk", "process_owner", "admin")
 DEMO_PASSWORD = "govflow-demo"
@@ -50,7 +52,7 @@ def verify_password(password: str, stored: str) -> bool:
 
 
 def create_user(engine: Engine, session: Session, username: str, password: str, *, groups: Iterable[str] = (),
-                unit: str | None = None, role: str = "clerk", display_name: str | None = None) -> UserRow:
+                unit: str | None = None, role: str = "clerk", display_name: str | None = None) -> UserInfo:
     """Create a user; every field is checked and a taken name is a Conflict."""
     group_list = [g.strip() for g in groups if g.strip()]
     errors = []
@@ -69,31 +71,44 @@ def create_user(engine: Engine, session: Session, username: str, password: str, 
                    role=role, unit=unit, groups=sorted(set(group_list)), active=True, created_at=engine.now())
     session.add(user)
     session.flush()
-    return user
+    return UserInfo.of(user)
 
 
-def get_user(session: Session, username: str) -> UserRow:
-    """Return a user by name."""
+def get_user(session: Session, username: str) -> UserInfo:
+    """Return a user by name, active or not."""
     user = session.scalar(select(UserRow).where(UserRow.username == username))
     if user is None:
         raise NotFound(f"user {username} does not exist")
-    return user
+    return UserInfo.of(user)
 
 
-def list_users(session: Session) -> list[UserRow]:
+def active_user(session: Session, username: str) -> UserInfo:
+    """Return a user who may act now, or raise NotAuthenticated for an unknown or deactivated name."""
+    user = session.scalar(select(UserRow).where(UserRow.username == username, UserRow.active.is_(True)))
+    if user is None:
+        raise NotAuthenticated(f"{username} is not an active user")
+    return UserInfo.of(user)
+
+
+def actor_of(session: Session, username: str) -> Actor:
+    """Return the actor an active user acts as."""
+    return Actor.of(active_user(session, username))
+
+
+def list_users(session: Session) -> list[UserInfo]:
     """Return every user by name."""
-    return list(session.scalars(select(UserRow).order_by(UserRow.username)))
+    return [UserInfo.of(user) for user in session.scalars(select(UserRow).order_by(UserRow.username))]
 
 
-def authenticate(session: Session, username: str, password: str) -> UserRow:
+def authenticate(session: Session, username: str, password: str) -> UserInfo:
     """Return the active user with these credentials, or raise NotAuthenticated (same error either way)."""
     user = session.scalar(select(UserRow).where(UserRow.username == username))
     if user is None or not user.active or not verify_password(password, user.password_hash):
         raise NotAuthenticated("wrong username or password")
-    return user
+    return UserInfo.of(user)
 
 
-def create_demo_users(engine: Engine, session: Session, password: str = DEMO_PASSWORD) -> list[UserRow]:
+def create_demo_users(engine: Engine, session: Session, password: str = DEMO_PASSWORD) -> list[UserInfo]:
     """Create one clerk per candidate group of the deployed processes, an owner per jurisdiction and an admin.
 
     Clerk names are the group with '_' for ':' (e.g. datong_applicant_unit); applicant clerks belong to the

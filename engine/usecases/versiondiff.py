@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from lxml import etree
@@ -33,14 +33,14 @@ class Change:
     details: tuple[str, ...] = ()
 
 
-@dataclass
+@dataclass(frozen=True)
 class VersionDiff:
     """Everything that differs from `from_version` to `to_version` of one process."""
 
     process_id: str
     from_version: int
     to_version: int
-    changes: list[Change] = field(default_factory=list)
+    changes: tuple[Change, ...] = ()
 
     @property
     def elements(self) -> list[str]:
@@ -56,13 +56,10 @@ def diff_versions(session: Session, process_id: str, from_version: int, to_versi
     """Compare two deployed versions of a process."""
     old = _Model.of(get_version(session, process_id, from_version))
     new = _Model.of(get_version(session, process_id, to_version))
-    diff = VersionDiff(process_id, from_version, to_version)
-    diff.changes += _compare("element", old.elements, new.elements)
-    diff.changes += _compare("flow", old.flows, new.flows)
-    diff.changes += _compare("lane", old.lanes, new.lanes)
-    diff.changes += _compare("rule", old.rules, new.rules)
-    diff.changes += _compare("field", old.fields, new.fields)
-    return diff
+    return VersionDiff(process_id, from_version, to_version, (
+        *_compare("element", old.elements, new.elements), *_compare("flow", old.flows, new.flows),
+        *_compare("lane", old.lanes, new.lanes), *_compare("rule", old.rules, new.rules),
+        *_compare("field", old.fields, new.fields)))
 
 
 def _compare(kind: str, before: dict[str, dict[str, Any]], after: dict[str, dict[str, Any]]) -> list[Change]:

@@ -29,20 +29,23 @@ def govflow(database_url: str, monkeypatch: pytest.MonkeyPatch) -> Any:
         return json.loads(lines[0])
 
     run("init-db")
+    # An administrator who starts projects for a unit, and a clerk of the smoke bundle's applicant group.
+    run("users", "create", "ops", "--password", "ops-password", "--role", "admin", "--unit", "smoke:unit")
+    run("users", "create", "alice", "--password", "alice-password", "--groups", "smoke:applicant")
     return run
 
 
 def test_deploy_start_complete_and_inspect(govflow: Any) -> None:
-    [deployed] = govflow("deploy", "--from", str(SMOKE), "--actor", "owner")
-    assert deployed["created"] is True
+    [deployed] = govflow("deploy", "--from", str(SMOKE), "--actor", "ops")
+    assert deployed["created"] is True and deployed["deployment"]["deployed_by"] == "ops"
     assert [v["process_id"] for v in govflow("versions", "smoke")] == ["smoke"]
     assert govflow("deploy", "--from", str(SMOKE))[0]["created"] is False
-    started = govflow("start", "smoke", "--data", "{}", "--business-key", "QY-2025-001")
+    started = govflow("start", "smoke", "--data", "{}", "--business-key", "QY-2025-001", "--actor", "ops")
     [task] = started["tasks"]
     assert task["candidate_group"] == "smoke:applicant"
-    assert [t["id"] for t in govflow("tasks", "--group", "smoke:applicant")] == [task["id"]]
-    assert govflow("claim", task["id"], "--user", "alice")["assignee"] == "alice"
-    done = govflow("complete", task["id"], "--user", "alice", "--data",
+    assert [t["id"] for t in govflow("tasks", "--actor", "alice")] == [task["id"]]
+    assert govflow("claim", task["id"], "--actor", "alice")["assignee"] == "alice"
+    done = govflow("complete", task["id"], "--actor", "alice", "--data",
                    '{"investmentWan": 12.5, "signedOn": "2025-09-30"}')
     assert done["task"]["status"] == "completed"
     assert done["instance"]["status"] in {"waiting", "running"}
@@ -56,7 +59,7 @@ def test_deploy_start_complete_and_inspect(govflow: Any) -> None:
 
 def test_timers_fire_at_the_given_time(govflow: Any) -> None:
     govflow("deploy", "--from", str(SMOKE))
-    started = govflow("start", "smoke_acceptance")
+    started = govflow("start", "smoke_acceptance", "--actor", "ops")
     assert govflow("fire-timers", "--now", "2000-01-01T00:00:00+08:00")["fired"] == []
     fired = govflow("fire-timers", "--now", "2100-01-01T00:00:00+08:00")["fired"]
     assert [f["id"] for f in fired] == [started["id"]]
@@ -77,20 +80,31 @@ def test_decide_and_calendar(govflow: Any) -> None:
 
 
 def test_errors_are_one_json_line(govflow: Any, tmp_path: Any) -> None:
-    assert govflow("start", "nope", ok=False)["error"] == "NotFound"
-    assert govflow("start", "smoke", "--data", "{bad", ok=False)["error"] == "InvalidInput"
+    assert govflow("start", "nope", "--actor", "ops", ok=False)["error"] == "NotFound"
+    assert govflow("start", "smoke", "--data", "{bad", "--actor", "ops", ok=False)["error"] == "InvalidInput"
     assert govflow("deploy", ok=False)["error"] == "InvalidInput"
     bad = tmp_path / "bad"
     bad.mkdir()
     (bad / "x.bpmn").write_text("<nope>")
     problem = govflow("deploy", "--from", str(bad), ok=False)["problems"][0]
     assert problem["file"] == "bpmn/x.bpmn"
-    assert govflow("complete", "nope", "--user", "u", "--data", "{}", ok=False)["error"] == "NotFound"
+    assert govflow("complete", "nope", "--actor", "alice", "--data", "{}", ok=False)["error"] == "NotFound"
 
 
 def test_invalid_form_data_exits_non_zero_and_changes_nothing(govflow: Any) -> None:
     govflow("deploy", "--from", str(SMOKE))
-    task = govflow("start", "smoke")["tasks"][0]
-    error = govflow("complete", task["id"], "--user", "u", "--data", '{"investmentWan": "many"}', ok=False)
+    task = govflow("start", "smoke", "--actor", "ops")["tasks"][0]
+    error = govflow("complete", task["id"], "--actor", "alice", "--data", '{"investmentWan": "many"}', ok=False)
     assert error["fields"] == [{"field": "investmentWan", "message": "「投资额（万元）」的类型应为 number"}]
-    assert [t["status"] for t in govflow("tasks", "--group", "smoke:applicant")] == ["ready"]
+    assert [t["status"] for t in govflow("tasks", "--actor", "alice")] == ["ready"]
+
+
+def test_commands_act_as_an_existing_user_through_the_same_checks(govflow: Any) -> None:
+    govflow("deploy", "--from", str(SMOKE))
+    assert govflow("deploy", "--from", str(SMOKE), "--actor", "nobody", ok=False)["error"] == "NotAuthenticated"
+    assert govflow("start", "smoke", "--actor", "alice", ok=False)["error"] == "PermissionDenied"
+    task = govflow("start", "smoke", "--actor", "ops")["tasks"][0]
+    assert govflow("assign", task["id"], "--to", "alice", "--actor", "alice", ok=False)["error"] == "PermissionDenied"
+    assert govflow("assign", task["id"], "--to", "alice")["assignee"] == "alice"  # the system administrator
+    assert govflow("cancel", task["instance_id"], "--actor", "alice", ok=False)["error"] == "PermissionDenied"
+    assert govflow("cancel", task["instance_id"], "--reason", "重复")["status"] == "cancelled"

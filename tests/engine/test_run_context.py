@@ -9,11 +9,11 @@ from sqlalchemy.orm import Session, sessionmaker
 from engine import Engine, FakeClock
 from engine.spiff.run_context import DecisionLog, DecisionTaken, RunContext
 from engine.store.audit import audit_trail
+from engine.tools.testing import TESTER
 from engine.usecases.decisions import evaluate_decision
-from engine.usecases.inbox import list_tasks
-from engine.usecases.instances import start_instance
+from engine.usecases.instances import start_project
 from engine.usecases.state import load
-from engine.usecases.tasks import complete_task
+from engine.usecases.tasks import complete, instance_tasks
 
 from .helpers import deploy_smoke, unit
 
@@ -41,9 +41,9 @@ def test_audit_and_subscribers_read_the_same_decisions(engine: Engine, sessions:
     engine.decision_subscribers.append(heard.append)
     deploy_smoke(engine, sessions)
     with unit(sessions) as session:
-        instance_id = start_instance(engine, session, "smoke", {}, actor="clerk").id
-        [task] = list_tasks(session, instance_id=instance_id)
-        complete_task(engine, session, task.id, {"investmentWan": 600, "signedOn": "2025-09-30"}, user="clerk")
+        instance_id = start_project(engine, session, TESTER, "smoke").id
+        [task] = instance_tasks(session, TESTER, instance_id)
+        complete(engine, session, TESTER, task.id, {"investmentWan": 600, "signedOn": "2025-09-30"})
     with unit(sessions) as session:
         audited = [e for e in audit_trail(session, instance_id) if e.action == "decide"]
     assert [(d.element_id, d.decision_id, d.outputs) for d in heard] == [("Rule", "DT_S_01", {"route": "FULL"})]
@@ -66,7 +66,7 @@ def test_an_instance_runs_on_the_clock_it_was_loaded_with(engine: Engine, sessio
                                                           clock: FakeClock) -> None:
     deploy_smoke(engine, sessions)
     with unit(sessions) as session:
-        instance_id = start_instance(engine, session, "smoke", {}, actor="clerk").id
+        instance_id = start_project(engine, session, TESTER, "smoke").id
     with unit(sessions) as session:
         _, own = load(engine, session, instance_id, clock=FakeClock("2026-02-02T09:00:00+08:00"))
         _, default = load(engine, session, instance_id)

@@ -12,8 +12,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from engine import Bundle, Engine, GovflowError, Settings, init_db, make_db_engine
 from engine.settings import PROJECT_ROOT
 from engine.spiff.sandbox import RestrictedEnvironment
+from engine.tools.testing import TESTER
 from engine.usecases.deployments import deploy_bundle
-from engine.usecases.instances import start_instance
+from engine.usecases.instances import start_project
 from engine.usecases.state import get_instance, load
 
 from .helpers import SMOKE, deploy_smoke, unit
@@ -48,7 +49,7 @@ def test_sqlite_runs_in_wal_mode(tmp_path: Path) -> None:
 def test_loaded_instances_get_the_restricted_engine_back(engine: Engine, sessions: sessionmaker[Session]) -> None:
     deploy_smoke(engine, sessions)
     with unit(sessions) as session:
-        instance_id = start_instance(engine, session, "smoke", {}, actor="a").id
+        instance_id = start_project(engine, session, TESTER, "smoke").id
     with unit(sessions) as session:
         _, instance = load(engine, session, instance_id)
     assert isinstance(instance.workflow.script_engine.environment, RestrictedEnvironment)
@@ -63,8 +64,8 @@ def test_a_chosen_version_can_be_started(engine: Engine, sessions: sessionmaker[
     path.write_text(path.read_text(encoding="utf-8").replace('name="申报"', 'name="项目申报"'), encoding="utf-8")
     with unit(sessions) as session:
         deploy_bundle(engine, session, Bundle.from_directory(folder), "owner")
-        old = start_instance(engine, session, "smoke", {}, actor="a", version=1).id
-        new = start_instance(engine, session, "smoke", {}, actor="a").id
+        old = start_project(engine, session, TESTER, "smoke", version=1).id
+        new = start_project(engine, session, TESTER, "smoke").id
     with unit(sessions) as session:
         assert get_instance(session, old).process_version.version == 1
         assert get_instance(session, new).process_version.version == 2

@@ -18,10 +18,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from engine import StateFormatError
 from engine.spiff.runtime import Engine
 from engine.spiff.serialization import STATE_FORMAT, StateSerializer, StateUpgrade, upgrade_state
-from engine.usecases.inbox import list_tasks
-from engine.usecases.instances import start_instance
+from engine.tools.testing import TESTER
+from engine.usecases.instances import start_project
 from engine.usecases.state import get_instance, load
-from engine.usecases.tasks import complete_task
+from engine.usecases.tasks import complete, instance_tasks
 
 from .helpers import SMOKE, deploy_smoke, unit
 
@@ -91,12 +91,12 @@ def test_state_stored_in_an_older_format_is_upgraded_on_load_and_stored_current(
         engine: Engine, sessions: sessionmaker[Session]) -> None:
     deploy_smoke(engine, sessions)
     with unit(sessions) as session:
-        instance_id = start_instance(engine, session, "smoke", {}, actor="clerk").id
+        instance_id = start_project(engine, session, TESTER, "smoke").id
     _store_in_older_format(sessions, instance_id)
     engine.serializer = StateSerializer(upgrades={OLDER: StateUpgrade(STATE_FORMAT, _older_layout)})
     with unit(sessions) as session:
-        [task] = list_tasks(session, instance_id=instance_id)
-        complete_task(engine, session, task.id, {"investmentWan": 120, "signedOn": "2025-09-30"}, user="clerk")
+        [task] = instance_tasks(session, TESTER, instance_id)
+        complete(engine, session, TESTER, task.id, {"investmentWan": 120, "signedOn": "2025-09-30"})
     with unit(sessions) as session:
         row = get_instance(session, instance_id)
         assert (row.serializer_version, row.status) == (STATE_FORMAT, "waiting")
@@ -112,7 +112,7 @@ def test_state_in_a_format_without_an_upgrade_is_refused_naming_instance_and_for
         engine: Engine, sessions: sessionmaker[Session], stored: str, reason: str) -> None:
     deploy_smoke(engine, sessions)
     with unit(sessions) as session:
-        instance_id = start_instance(engine, session, "smoke", {}, actor="clerk").id
+        instance_id = start_project(engine, session, TESTER, "smoke").id
         get_instance(session, instance_id).serializer_version = stored
     with unit(sessions) as session, pytest.raises(StateFormatError) as caught:
         load(engine, session, instance_id)

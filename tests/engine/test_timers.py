@@ -14,11 +14,11 @@ from sqlalchemy.orm import Session, sessionmaker
 from engine import Bundle, Conflict, Engine, FakeClock
 from engine.store.audit import audit_trail
 from engine.store.models import InstanceRow
+from engine.tools.testing import TESTER
 from engine.usecases.deployments import deploy_bundle
-from engine.usecases.inbox import list_tasks
-from engine.usecases.instances import start_instance
+from engine.usecases.instances import start_project
 from engine.usecases.state import get_instance
-from engine.usecases.tasks import complete_task
+from engine.usecases.tasks import complete, instance_tasks
 from engine.usecases.timers import fire_due_timers
 
 from .helpers import SMOKE, deploy_smoke, unit
@@ -29,9 +29,9 @@ def waiting_instance(engine: Engine, sessions: sessionmaker[Session]) -> str:
     """An instance whose contract was signed 2025-09-30, waiting 5 working days."""
     deploy_smoke(engine, sessions)
     with unit(sessions) as session:
-        instance_id = start_instance(engine, session, "smoke", {}, actor="clerk").id
-        [task] = list_tasks(session, instance_id=instance_id)
-        complete_task(engine, session, task.id, {"investmentWan": 120, "signedOn": "2025-09-30"}, user="a")
+        instance_id = start_project(engine, session, TESTER, "smoke").id
+        [task] = instance_tasks(session, TESTER, instance_id)
+        complete(engine, session, TESTER, task.id, {"investmentWan": 120, "signedOn": "2025-09-30"})
     return instance_id
 
 
@@ -50,7 +50,7 @@ def test_timer_does_not_fire_before_its_deadline(engine: Engine, sessions: sessi
     with unit(sessions) as session:
         assert fire_due_timers(engine, session) == []
     with unit(sessions) as session:
-        assert list_tasks(session, instance_id=waiting_instance) == []
+        assert instance_tasks(session, TESTER, waiting_instance) == []
 
 
 def test_timer_fires_once_when_due_and_the_process_moves_on(engine: Engine, sessions: sessionmaker[Session],
@@ -61,7 +61,7 @@ def test_timer_fires_once_when_due_and_the_process_moves_on(engine: Engine, sess
     with unit(sessions) as session:
         row = get_instance(session, waiting_instance)
         assert (row.status, row.next_timer_due_at) == ("running", None)
-        assert [t.spec_id for t in list_tasks(session, instance_id=waiting_instance)] == ["Task_Review"]
+        assert [t.spec_id for t in instance_tasks(session, TESTER, waiting_instance)] == ["Task_Review"]
         assert fire_due_timers(engine, session) == []
 
 
@@ -75,7 +75,7 @@ def test_explicit_now_is_the_time_timers_compare_against(engine: Engine, session
 def test_only_due_instances_are_loaded(engine: Engine, sessions: sessionmaker[Session], waiting_instance: str,
                                        clock: FakeClock, monkeypatch: pytest.MonkeyPatch) -> None:
     with unit(sessions) as session:
-        other = start_instance(engine, session, "smoke", {}, actor="clerk").id  # waiting for a person
+        other = start_project(engine, session, TESTER, "smoke").id  # waiting for a person
     loaded: list[str] = []
     original = engine.load_instance
 
@@ -95,7 +95,7 @@ def test_only_due_instances_are_loaded(engine: Engine, sessions: sessionmaker[Se
 def test_one_unloadable_instance_does_not_stop_the_others(engine: Engine, sessions: sessionmaker[Session],
                                                           waiting_instance: str, clock: FakeClock) -> None:
     with unit(sessions) as session:
-        other = start_instance(engine, session, "smoke_acceptance", {}, actor="clerk").id
+        other = start_project(engine, session, TESTER, "smoke_acceptance").id
         get_instance(session, waiting_instance).state = "{not json"
     clock.set("2025-10-20T09:00:00+08:00")
     with unit(sessions) as session:
@@ -103,7 +103,7 @@ def test_one_unloadable_instance_does_not_stop_the_others(engine: Engine, sessio
     with unit(sessions) as session:
         broken = get_instance(session, waiting_instance)
         assert broken.status == "error" and "timer could not run" in broken.error_message
-        assert sorted(t.spec_id for t in list_tasks(session, instance_id=other)) == ["Task_Escalate", "Task_Submit"]
+        assert sorted(t.spec_id for t in instance_tasks(session, TESTER, other)) == ["Task_Escalate", "Task_Submit"]
         assert fire_due_timers(engine, session) == []  # the broken one is not picked again
 
 
@@ -116,7 +116,7 @@ def test_an_invalid_duration_puts_the_instance_in_error_at_the_timer(engine: Eng
     path.write_text(path.read_text(encoding="utf-8").replace('"P5D"', '"P5X"'), encoding="utf-8")
     with unit(sessions) as session:
         deploy_bundle(engine, session, Bundle.from_directory(folder), "owner")
-        instance_id = start_instance(engine, session, "smoke_acceptance", {}, actor="clerk").id
+        instance_id = start_project(engine, session, TESTER, "smoke_acceptance").id
     with unit(sessions) as session:
         row = get_instance(session, instance_id)
         assert (row.status, row.error_element) == ("error", "Timer_Overdue")
@@ -127,7 +127,7 @@ def test_two_workers_fire_each_due_timer_exactly_once(engine: Engine, sessions: 
                                                       clock: FakeClock) -> None:
     deploy_smoke(engine, sessions)
     with unit(sessions) as session:
-        ids = [start_instance(engine, session, "smoke_acceptance", {}, actor="clerk").id for _ in range(12)]
+        ids = [start_project(engine, session, TESTER, "smoke_acceptance").id for _ in range(12)]
     clock.set("2025-10-20T09:00:00+08:00")
     barrier = threading.Barrier(2)
     results: list[list[str]] = []
@@ -149,7 +149,7 @@ def test_two_workers_fire_each_due_timer_exactly_once(engine: Engine, sessions: 
     with unit(sessions) as session:
         fire_due_timers(engine, session)  # whatever a backed-off worker left is fired on the next tick
         fired_events = [e for i in ids for e in audit_trail(session, i) if e.action == "timer"]
-        escalations = [t for i in ids for t in list_tasks(session, instance_id=i) if t.spec_id == "Task_Escalate"]
+        escalations = [t for i in ids for t in instance_tasks(session, TESTER, i) if t.spec_id == "Task_Escalate"]
     assert sorted(e.instance_id for e in fired_events) == sorted(ids)
     assert len(escalations) == len(ids)
     assert sorted(i for batch in results for i in batch) == sorted(set(i for batch in results for i in batch))

@@ -38,7 +38,7 @@ def test_create_and_authenticate(engine: Engine, sessions: sessionmaker[Session]
     with unit(sessions) as session:
         user = authenticate(session, "li.ming", "correct-horse")
         assert (user.display_name, user.role, user.groups, user.unit) == (
-            "李明", "clerk", ["datong:applicant_unit"], "datong:unit_a")
+            "李明", "clerk", ("datong:applicant_unit",), "datong:unit_a")
         with pytest.raises(NotAuthenticated):
             authenticate(session, "li.ming", "wrong-password")
         with pytest.raises(NotAuthenticated):
@@ -61,9 +61,9 @@ def test_demo_users_cover_every_candidate_group(engine: Engine, sessions: sessio
         created = {u.username for u in create_demo_users(engine, session)}
     assert created == {"smoke_applicant", "smoke_data_bureau", "smoke_owner", "admin"}
     with unit(sessions) as session:
-        assert get_user(session, "smoke_owner").groups == ["smoke:applicant", "smoke:data_bureau"]
+        assert get_user(session, "smoke_owner").groups == ("smoke:applicant", "smoke:data_bureau")
         assert get_user(session, "admin").role == "admin"
-        assert authenticate(session, "smoke_data_bureau", DEMO_PASSWORD).groups == ["smoke:data_bureau"]
+        assert authenticate(session, "smoke_data_bureau", DEMO_PASSWORD).groups == ("smoke:data_bureau",)
         assert create_demo_users(engine, session) == []  # idempotent
 
 
@@ -77,5 +77,6 @@ def test_cli_users(database_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
     assert json.loads(result.stdout)["groups"] == ["qingyang:data_bureau", "qingyang:finance_bureau"]
     listed = json.loads(runner.invoke(main, ["users", "list"]).stdout)
     assert [u["username"] for u in listed] == ["zhao"] and "password_hash" not in listed[0]
+    assert "credential_stamp" not in listed[0]
     failed = runner.invoke(main, ["users", "create", "zhao", "--password", "pass-word-1"])
     assert failed.exit_code == 1 and json.loads(failed.stderr)["error"] == "Conflict"

@@ -14,11 +14,11 @@ from sqlalchemy.orm import Session, sessionmaker
 from engine import Bundle, Conflict, DeploymentError, Engine, InvalidInput, NotFound, PermissionDenied
 from engine.store.models import AuditEvent
 from engine.tools.cli import main
-from engine.tools.testing import ProcessHarness
+from engine.tools.testing import TESTER, ProcessHarness
 from engine.usecases import drafts
 from engine.usecases.access import Actor
 from engine.usecases.deployments import deploy_bundle, get_version, list_versions, make_current
-from engine.usecases.instances import start_instance
+from engine.usecases.instances import start_project
 from engine.usecases.state import load
 
 from .helpers import SMOKE, deploy_smoke, unit
@@ -42,8 +42,8 @@ def test_a_draft_is_never_live_until_deployed(engine: Engine, sessions: sessionm
         assert (saved.revision, saved.changed) == (1, [ACCEPTANCE])
     with unit(sessions) as session:
         assert get_version(session, "smoke_acceptance").version == 1
-        started = start_instance(engine, session, "smoke_acceptance", actor="t")
-        assert started.process_version.version == 1
+        started = start_project(engine, session, TESTER, "smoke_acceptance")
+        assert started.version == 1
     with unit(sessions) as session, pytest.raises(InvalidInput) as no_note:
         drafts.deploy_draft(engine, session, OWNER, "smoke", revision=1)
     assert no_note.value.errors[0].field == "note"
@@ -113,11 +113,11 @@ def test_rollback_makes_an_older_version_current_and_running_instances_stay(
         texts = Bundle.from_directory(SMOKE, "smoke").as_texts()
         texts[ACCEPTANCE] = texts[ACCEPTANCE].replace("验收示例", "验收示例二")
         deploy_bundle(engine, session, Bundle.from_texts("smoke", texts), "owner", "v2")
-        on_two = start_instance(engine, session, "smoke_acceptance", actor="t").id
+        on_two = start_project(engine, session, TESTER, "smoke_acceptance").id
     with unit(sessions) as session:
         make_current(engine, session, "smoke_acceptance", 1, "admin")
     with unit(sessions) as session:
-        assert start_instance(engine, session, "smoke_acceptance", actor="t").process_version.version == 1
+        assert start_project(engine, session, TESTER, "smoke_acceptance").version == 1
         row, _ = load(engine, session, on_two)
         assert row.process_version.version == 2
         event = session.query(AuditEvent).filter_by(action="make-current").one()
@@ -128,15 +128,15 @@ def test_migration_keeps_the_original_timer_deadline(database_url: str) -> None:
     harness = ProcessHarness([Bundle.from_directory(SMOKE, "smoke")], database_url=database_url)
     try:
         run = harness.start("smoke_acceptance")
-        due = run._row().next_timer_due_at
+        due = run.instance().next_timer_due_at
         harness.clock.advance(days=3)
         texts = Bundle.from_directory(SMOKE, "smoke").as_texts()
         texts[ACCEPTANCE] = texts[ACCEPTANCE].replace('name="提交验收申请"', 'name="提交验收申请（修订）"')
         assert harness.deploy(Bundle.from_texts("smoke", texts)) == {"smoke_acceptance": 2}
         [moved] = harness.migrate("smoke_acceptance", 2).movable
         assert moved.instance_id == run.id
-        row = run._row()
-        assert row.process_version.version == 2 and row.next_timer_due_at == due
+        moved_instance = run.instance()
+        assert moved_instance.version == 2 and moved_instance.next_timer_due_at == due
         assert run.task("Task_Submit").name == "提交验收申请（修订）"  # the open task shows the new wording
         assert harness.advance(days=2, seconds=1) == [run.id]  # fires on the first deadline, not 5 days later
         assert sorted(run.waiting()) == ["Task_Escalate", "Task_Submit"]
@@ -155,7 +155,8 @@ def test_cli_diff_make_current_and_migrate(database_url: str, tmp_path: Path, mo
 
     govflow("init-db")
     govflow("deploy", "--from", str(SMOKE))
-    started = govflow("start", "smoke_acceptance")["id"]
+    govflow("users", "create", "ops", "--password", "ops-password", "--role", "admin", "--unit", "smoke:unit")
+    started = govflow("start", "smoke_acceptance", "--actor", "ops")["id"]
     changed = tmp_path / "smoke"
     shutil.copytree(SMOKE, changed)
     path = changed / "acceptance.bpmn"

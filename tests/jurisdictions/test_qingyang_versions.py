@@ -58,6 +58,11 @@ def archive_step(bundle: Bundle) -> Bundle:
          'sourceRef="Task_FileAcceptance" targetRef="Task_ArchiveHandover"></bpmn:sequenceFlow>\n' + ARCHIVE_STEP))
 
 
+def _stored_state(h: ProcessHarness, instance_id: str) -> str:
+    with h._unit() as session:
+        return state.get_instance(session, instance_id).state
+
+
 @pytest.fixture
 def h(jurisdiction: HarnessFactory) -> ProcessHarness:
     return jurisdiction("qingyang", "2025-03-01T09:00:00+08:00")
@@ -81,20 +86,20 @@ def test_moving_the_500_wan_threshold_migrates_projects_that_have_not_decided_th
     [blocked] = plan.blocked
     assert blocked.instance_id == decided.id and blocked.position == ("Task_Combined",)
     assert blocked.reasons == ("decision of 判定审批文件路径 (Rule_Path) changed after it ran",)
-    assert undecided._row().process_version.version == 1  # a dry run changes nothing
+    assert undecided.instance().version == 1  # a dry run changes nothing
 
-    state_before = decided._row().state
+    state_before = _stored_state(h, decided.id)
     report = h.migrate(P, 2)
     assert [c.instance_id for c in report.movable] == [undecided.id] and len(report.blocked) == 1
-    assert (undecided._row().process_version.version, decided._row().process_version.version) == (2, 1)
-    assert decided._row().state == state_before  # reported, not half-done
+    assert (undecided.instance().version, decided.instance().version) == (2, 1)
+    assert _stored_state(h, decided.id) == state_before  # reported, not half-done
     # The migrated project meets the new threshold: 450万 now needs a feasibility study.
     walk(undecided, until="Task_Feasibility")
     undecided.assert_path("Task_Expert", "Rule_Path", "Gateway_ToFeasibility")
     assert undecided.waiting() == ["Task_Feasibility"]
     walk(decided, until="Task_Budget")
     decided.assert_not_visited("Task_Feasibility")
-    assert h.start(P)._row().process_version.version == 2
+    assert h.start(P).instance().version == 2
 
     with h._unit() as session:
         [batch] = session.query(AuditEvent).filter_by(action="migrate-batch").all()
@@ -181,7 +186,7 @@ def test_removing_the_task_an_instance_waits_on_blocks_it(h: ProcessHarness, v1:
 
     [blocked] = h.migrate(P, 2).blocked
     assert "the instance stands at 主管部门汇总审核 (Task_DeptReview), which the new version removes" in blocked.reasons
-    assert run._row().process_version.version == 1 and run.waiting() == ["Task_DeptReview"]
+    assert run.instance().version == 1 and run.waiting() == ["Task_DeptReview"]
     with h._unit() as session:
         removed = [c.where for c in diff_versions(session, P, 1, 2).changes if c.change == "removed"]
     # The review form is no longer used by the process, so its fields leave the version too.

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Flask
 from flask.testing import FlaskClient
 
@@ -46,6 +48,37 @@ def test_openapi_document_lists_every_endpoint(client: FlaskClient, app: Flask) 
     assert "/static/build/swagger-ui/swagger-ui-bundle.js" in docs and "//" not in docs.split("swagger-ui.css")[0][-60:]
 
 
+def _resolved(document: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
+    """Follow a schema's $ref (or the one in its allOf) to the component it names."""
+    if "allOf" in schema:
+        [schema] = schema["allOf"]
+    if "$ref" in schema:
+        return _resolved(document, document["components"]["schemas"][schema["$ref"].rsplit("/", 1)[1]])
+    return schema
+
+
+def test_every_success_response_is_documented_with_a_schema(client: FlaskClient) -> None:
+    document = client.get("/api/v1/openapi.json").json
+    described = []
+    for path, item in document["paths"].items():
+        for method, operation in item.items():
+            if method == "parameters":  # shared by the path's operations, not an operation
+                continue
+            assert any(status.startswith("2") for status in operation["responses"]), (method, path)
+            for status in {"200", "201"} & set(operation["responses"]):
+                content = operation["responses"][status].get("content") or {}
+                assert content and all(media.get("schema") for media in content.values()), (method, path, status)
+                described.append((method, path))
+    assert len(described) >= 30
+    completion = document["paths"]["/api/v1/tasks/{task_id}/complete"]["post"]["responses"]["200"]
+    fields = _resolved(document, completion["content"]["application/json"]["schema"])["properties"]
+    assert set(fields) == {"task", "instance"}
+    task = _resolved(document, fields["task"])["properties"]
+    instance = _resolved(document, fields["instance"])["properties"]
+    assert {"id", "instance_id", "task", "status", "completed_by", "completed_at", "data"} <= set(task)
+    assert {"id", "process_id", "version", "status", "active_elements", "business_key"} <= set(instance)
+
+
 def test_start_list_complete_with_idempotency_key(client: FlaskClient, token_for: Tokens) -> None:
     applicant = token_for(APPLICANT)
     started = _start(client, applicant, "QY-API-1")
@@ -60,6 +93,7 @@ def test_start_list_complete_with_idempotency_key(client: FlaskClient, token_for
     key = {**applicant, "Idempotency-Key": "8d1c5a0e-first"}
     first = client.post(f"/api/v1/tasks/{task['id']}/complete", json=ANSWERS["Task_Register"], headers=key)
     assert first.status_code == 200 and "Idempotent-Replayed" not in first.headers
+    assert first.json["task"]["status"] == "completed" and first.json["instance"]["id"] == started["id"]
     again = client.post(f"/api/v1/tasks/{task['id']}/complete", json=ANSWERS["Task_Register"], headers=key)
     assert again.status_code == 200 and again.headers["Idempotent-Replayed"] == "true" and again.json == first.json
     different = client.post(f"/api/v1/tasks/{task['id']}/complete", json={**ANSWERS["Task_Register"],

@@ -10,7 +10,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from engine import FakeClock, unit_of_work
-from engine.usecases.instances import start_instance
+from engine.tools.testing import TESTER
+from engine.usecases.instances import start_project
 from engine.usecases.users import create_user
 from webapp.scheduler import fire_timers_job
 
@@ -155,7 +156,7 @@ def test_monitoring_heat_map_and_retry_for_administrators(app: Flask, login: Log
 def test_instances_in_error_are_listed_with_their_message_and_can_be_retried(app: Flask, login: Login) -> None:
     engine = app.extensions["govflow.engine"]
     with unit_of_work(app.extensions["govflow.sessions"]) as session:
-        failed = start_instance(engine, session, "smoke_failing", {"divisor": 0}, actor="clerk", business_key="ERR-1")
+        failed = start_project(engine, session, TESTER, "smoke_failing", data={"divisor": 0}, business_key="ERR-1")
     admin = login("admin")
     heat = admin.get("/monitor/smoke_failing/1").get_data(as_text=True)
     assert "ERR-1" in heat and "division by zero" in heat

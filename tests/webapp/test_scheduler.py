@@ -9,7 +9,8 @@ from flask import Flask
 
 from engine import Conflict, FakeClock, unit_of_work
 from engine.store.audit import audit_trail
-from engine.usecases.instances import start_instance
+from engine.tools.testing import TESTER
+from engine.usecases.instances import start_project
 from engine.usecases.state import get_instance
 from webapp import create_app
 from webapp.scheduler import fire_timers_job, init_scheduler, should_start
@@ -39,7 +40,7 @@ def test_job_fires_due_timers(app: Flask) -> None:
     clock = FakeClock("2025-09-30T09:00:00+08:00")
     engine.clock = clock
     with unit_of_work(app.extensions["govflow.sessions"]) as session:
-        instance_id = start_instance(engine, session, "smoke_acceptance", {}, actor="clerk").id
+        instance_id = start_project(engine, session, TESTER, "smoke_acceptance").id
     assert fire_timers_job(app) == []
     clock.advance(days=6)
     assert fire_timers_job(app) == [instance_id]
@@ -62,7 +63,7 @@ def test_two_app_processes_fire_each_due_timer_exactly_once(app: Flask, database
     """Two apps with their own connection pools, as two worker processes have, run the job at once."""
     engine = app.extensions["govflow.engine"]
     with unit_of_work(app.extensions["govflow.sessions"]) as session:
-        ids = [start_instance(engine, session, "smoke_acceptance", {}, actor="clerk").id for _ in range(10)]
+        ids = [start_project(engine, session, TESTER, "smoke_acceptance").id for _ in range(10)]
     other = create_app({"TESTING": True, "DATABASE_URL": database_url, "SECRET_KEY": "x", "ENGINE": engine})
     engine.clock.set("2025-10-20T09:00:00+08:00")
     barrier = threading.Barrier(2)

@@ -6,8 +6,12 @@ import re
 
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import select
 from werkzeug.routing import Rule
 
+from engine import unit_of_work
+from engine.store.models import UserRow
+from engine.usecases.users import hash_password
 from webapp.auth import PUBLIC_ENDPOINTS
 
 from .conftest import Login, Tokens
@@ -87,6 +91,24 @@ def test_a_stale_token_does_not_stand_in_the_way_of_a_new_one(client: FlaskClien
     renewed = client.post("/api/v1/auth/token", json={"username": "admin", "password": "govflow-demo"},
                           headers=forged)
     assert renewed.status_code == 200 and renewed.json["token"]
+
+
+def test_a_token_dies_with_its_password_and_with_its_user(app: Flask, client: FlaskClient,
+                                                          token_for: Tokens, login: Login) -> None:
+    headers, browser = token_for("qingyang_data_bureau"), login("qingyang_data_bureau")
+    assert client.get("/api/v1/me", headers=headers).json["active"] is True
+    with unit_of_work(app.extensions["govflow.sessions"]) as session:
+        user = session.scalars(select(UserRow).filter_by(username="qingyang_data_bureau")).one()
+        user.password_hash = hash_password("a-new-password")
+    assert client.get("/api/v1/me", headers=headers).status_code == 401
+    assert browser.get("/").status_code == 200  # a password change leaves signed-in browsers signed in
+    fresh = client.post("/api/v1/auth/token", json={"username": "qingyang_data_bureau", "password": "a-new-password"})
+    headers = {"Authorization": f"Bearer {fresh.json['token']}"}
+    assert client.get("/api/v1/me", headers=headers).status_code == 200
+    with unit_of_work(app.extensions["govflow.sessions"]) as session:
+        session.scalars(select(UserRow).filter_by(username="qingyang_data_bureau")).one().active = False
+    assert client.get("/api/v1/me", headers=headers).status_code == 401
+    assert browser.get("/").headers["Location"].startswith("/login")
 
 
 def test_a_signed_in_browser_is_not_an_api_client(login: Login) -> None:

@@ -21,9 +21,9 @@ blp = Blueprint("instances-api", __name__, url_prefix="/api/v1", description="Pr
 @blp.response(201, InstanceSchema, headers={"Location": {"schema": {"type": "string"}}})
 def start(args: dict[str, Any]) -> tuple[object, int, dict[str, str]]:
     """Start a project application owned by the caller's unit."""
-    row = instances.start_project(get_engine(), get_session(), current_actor(), args["process_id"],
-                             business_key=args["business_key"], data=args["data"])
-    return row, 201, {"Location": url_for("instances-api.get_instance", instance_id=row.id)}
+    started = instances.start_project(get_engine(), get_session(), current_actor(), args["process_id"],
+                                      business_key=args["business_key"], data=args["data"])
+    return started, 201, {"Location": url_for("instances-api.get_instance", instance_id=started.id)}
 
 
 @blp.get("/instances")
@@ -31,8 +31,8 @@ def start(args: dict[str, Any]) -> tuple[object, int, dict[str, str]]:
 @blp.response(200, InstanceSchema(many=True), headers={"X-Total-Count": {"schema": {"type": "integer"}}})
 def list_instances(args: dict[str, Any]) -> tuple[object, int, dict[str, str]]:
     """List the instances the caller may see, newest first."""
-    rows, total = oversight.list_visible_instances(get_session(), current_actor(), **args)
-    return rows, 200, {"X-Total-Count": str(total)}
+    found, total = oversight.list_visible_instances(get_session(), current_actor(), **args)
+    return found, 200, {"X-Total-Count": str(total)}
 
 
 @blp.get("/instances/<instance_id>")
@@ -43,11 +43,11 @@ def get_instance(instance_id: str) -> object:
 
 
 @blp.get("/instances/<instance_id>/diagram")
-@blp.response(200, content_type="application/xml")
+@blp.response(200, {"type": "string", "description": "BPMN 2.0 XML"}, content_type="application/xml")
 def get_diagram(instance_id: str) -> Response:
     """Return the BPMN XML of the version the instance runs on."""
-    row = instances.visible_instance(get_session(), current_actor(), instance_id)
-    return Response(oversight.diagram_xml(row.process_version), mimetype="application/xml")
+    return Response(oversight.instance_diagram(get_session(), current_actor(), instance_id),
+                    mimetype="application/xml")
 
 
 @blp.post("/instances/<instance_id>/cancel")

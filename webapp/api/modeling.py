@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from engine import audit, deployments, drafts, migration, versiondiff
+from engine import deployments, drafts, migration, versiondiff
 
 from ..auth import current_actor
 from ..db import get_engine, get_session
@@ -74,9 +74,7 @@ def validate(bundle: str) -> object:
 @blp.response(201, DeployResultSchema)
 def deploy(args: dict[str, Any], bundle: str) -> tuple[object, int]:
     """Deploy the draft as new versions; a rejected draft deploys nothing and lists its problems."""
-    result = drafts.deploy_draft(get_engine(), get_session(), current_actor(), bundle, **args)
-    return {"deployment": result.deployment.id, "tag": result.deployment.tag,
-            "versions": result.new_versions}, 201
+    return drafts.deploy_draft(get_engine(), get_session(), current_actor(), bundle, **args), 201
 
 
 @blp.get("/processes/<process_id>/history")
@@ -90,8 +88,7 @@ def history(process_id: str) -> object:
 @blp.response(200, AuditSchema(many=True))
 def changes(process_id: str) -> object:
     """List the deploys, current-version changes and migrations of a process, newest first."""
-    deployments.get_version(get_session(), process_id)  # NotFound names an unknown process
-    return audit.process_changes(get_session(), process_id)
+    return deployments.process_changes(get_session(), process_id)
 
 
 @blp.get("/processes/<process_id>/diff")

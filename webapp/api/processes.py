@@ -15,21 +15,18 @@ blp = Blueprint("processes-api", __name__, url_prefix="/api/v1", description="Pr
 @blp.response(200, VersionSchema(many=True))
 def list_processes() -> object:
     """List every deployed version of every process, newest first within each process."""
-    return deployments.list_versions(get_session())
+    return deployments.deployed_versions(get_session())
 
 
 @blp.get("/processes/<process_id>/versions")
 @blp.response(200, VersionSchema(many=True))
 def list_versions(process_id: str) -> object:
     """List the versions of one process, newest first."""
-    found = deployments.list_versions(get_session(), process_id)
-    if not found:
-        deployments.get_version(get_session(), process_id)  # raises NotFound naming the process
-    return found
+    return deployments.deployed_versions(get_session(), process_id)
 
 
 @blp.get("/processes/<process_id>/versions/<int:version>")
 @blp.response(200, VersionSchema)
 def get_version(process_id: str, version: int) -> object:
     """Return one version of a process."""
-    return deployments.get_version(get_session(), process_id, version)
+    return deployments.deployed_version(get_session(), process_id, version)

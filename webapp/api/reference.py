@@ -14,6 +14,7 @@ from .schemas import (
     CalendarArgs,
     DecisionArgs,
     DecisionResultSchema,
+    HealthSchema,
     HeatMapSchema,
     OverdueSchema,
     VersionLoadSchema,
@@ -23,6 +24,7 @@ blp = Blueprint("reference-api", __name__, url_prefix="/api/v1", description="De
 
 
 @blp.get("/health")
+@blp.response(200, HealthSchema)
 @blp.doc(security=[])
 def health() -> dict[str, str]:
     """Report that the app is up."""

@@ -11,7 +11,7 @@ from engine import inbox, tasks
 from ..auth import current_actor
 from ..db import get_engine, get_session
 from .common import Blueprint
-from .schemas import CompleteResultSchema, TaskDetailSchema, TaskListArgs, TaskPageSchema, TaskSchema
+from .schemas import CompletionSchema, TaskDetailSchema, TaskListArgs, TaskPageSchema, TaskSchema
 
 blp = Blueprint("tasks-api", __name__, url_prefix="/api/v1", description="Tasks")
 
@@ -52,9 +52,10 @@ def unclaim(task_id: str) -> object:
 @blp.doc(parameters=[IDEMPOTENCY], requestBody={
     "required": True, "content": {"application/json": {"schema": {"type": "object"}}},
     "description": "The form data, validated against the task's JSON Schema."})
-@blp.response(200, CompleteResultSchema)
+@blp.response(200, CompletionSchema, headers={"Idempotent-Replayed": {
+    "schema": {"type": "string", "enum": ["true"]}, "description": "sent when the answer repeats a first one"}})
 def complete(task_id: str) -> tuple[object, int, dict[str, str]]:
-    """Validate the data against the task's form and complete it."""
+    """Validate the data against the task's form and complete it; answer with the task and its instance."""
     done = tasks.complete(get_engine(), get_session(), current_actor(), task_id, request.get_json(silent=True),
-                         idempotency_key=request.headers.get("Idempotency-Key"))
-    return done.body, 200, {"Idempotent-Replayed": "true"} if done.replayed else {}
+                          idempotency_key=request.headers.get("Idempotency-Key"))
+    return done, 200, {"Idempotent-Replayed": "true"} if done.replayed else {}

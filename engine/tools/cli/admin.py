@@ -12,14 +12,10 @@ from engine.calendar import CalendarError
 from engine.errors import InvalidInput
 from engine.spiff.bundle import Bundle
 from engine.tools.trace import trace_markdown
-from engine.usecases import decisions, state, timers
+from engine.usecases import decisions, instances, timers
 from engine.usecases import users as user_service
-from engine.usecases.describe import (
-    describe_instance,
-    describe_user,
-)
 
-from .base import CliContext, domain_errors_as_json, emit, main
+from .base import SYSTEM_ADMIN, CliContext, domain_errors_as_json, emit, main
 
 
 @main.command()
@@ -36,9 +32,7 @@ def decide(obj: CliContext, decision_id: str, assignments: tuple[str, ...]) -> N
             raise InvalidInput(f"argument {item!r} is not name=value")
         raw[name] = value
     with obj.session() as session:
-        result = decisions.evaluate_decision(obj.engine, session, decision_id, raw)
-    emit({"decision": result.decision_id, "version": result.version, "inputs": result.inputs,
-           "outputs": result.outputs})
+        emit(decisions.evaluate_decision(obj.engine, session, decision_id, raw))
 
 
 @main.command("fire-timers")
@@ -57,7 +51,7 @@ def fire_timers(obj: CliContext, now: str | None) -> None:
             raise InvalidInput("--now needs a timezone offset, e.g. 2025-10-15T00:00:00+08:00")
     with obj.session() as session:
         fired = timers.fire_due_timers(obj.engine, session, moment)
-        emit({"fired": [describe_instance(state.get_instance(session, i)) for i in fired]})
+        emit({"fired": [instances.visible_instance(session, SYSTEM_ADMIN, i) for i in fired]})
 
 
 @main.command()
@@ -105,7 +99,7 @@ def users_create(obj: CliContext, username: str, password: str, groups: str, uni
     with obj.session() as session:
         user = user_service.create_user(obj.engine, session, username, password, groups=groups.split(","),
                                         unit=unit, role=role, display_name=display_name)
-        emit(describe_user(user))
+        emit(user)
 
 
 @users.command("list")
@@ -114,7 +108,7 @@ def users_create(obj: CliContext, username: str, password: str, groups: str, uni
 def users_list(obj: CliContext) -> None:
     """List users."""
     with obj.session() as session:
-        emit([describe_user(u) for u in user_service.list_users(session)])
+        emit(user_service.list_users(session))
 
 
 @users.command("demo")
@@ -125,7 +119,7 @@ def users_demo(obj: CliContext, password: str) -> None:
     """Create demo users for every candidate group of the deployed processes."""
     with obj.session() as session:
         created = user_service.create_demo_users(obj.engine, session, password)
-        emit({"created": [describe_user(u) for u in created]})
+        emit({"created": created})
 
 
 @main.group()

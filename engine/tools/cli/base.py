@@ -2,6 +2,11 @@
 
 Every command prints JSON on stdout; a failure prints one JSON line on stderr
 and exits non-zero.
+
+Every command acts through the same actor-checked use cases as the web app. `--actor NAME` acts as
+that active user. Without it a command runs as the system administrator `system` (`SYSTEM_ADMIN`):
+whoever runs the CLI already holds the database credentials. Commands that do a clerk's work (start,
+claim, unclaim, complete) and list a clerk's tasks need `--actor`.
 """
 
 from __future__ import annotations
@@ -21,17 +26,18 @@ from engine.settings import Settings
 from engine.spiff.internals import install
 from engine.spiff.runtime import Engine
 from engine.store.db import make_db_engine, make_session_factory, unit_of_work
-from engine.usecases.describe import (
-    json_default,
-)
+from engine.usecases import users
+from engine.usecases.access import Actor
+from engine.usecases.describe import json_default, to_json
 
-__all__ = ["CliContext", "domain_errors_as_json", "emit", "json_option", "main"]
+__all__ = ["SYSTEM_ADMIN", "CliContext", "actor_option", "domain_errors_as_json", "emit", "json_option", "main"]
+
+SYSTEM_ADMIN = Actor("system", role="admin", display_name="system administrator")
 
 
 class CliContext:
     def __init__(self, database_url: str | None) -> None:
-        overrides = {"database_url": database_url} if database_url else {}
-        self.settings = Settings.from_env(**overrides)
+        self.settings = Settings.from_env(database_url=database_url) if database_url else Settings.from_env()
         install()  # once per process, before the engine: timers read the engine clock
         self.engine = Engine(self.settings)
         self.db = make_db_engine(self.settings.database_url)
@@ -42,9 +48,20 @@ class CliContext:
         with unit_of_work(self.sessions) as session:
             yield session
 
+    def actor(self, session: Session, name: str | None) -> Actor:
+        """Return whom a command acts as: the named active user, or the system administrator."""
+        return SYSTEM_ADMIN if name is None else users.actor_of(session, name)
+
+
+def actor_option(*, required: bool = False) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Add `--actor NAME`, the user a command acts as; optional ones default to the system administrator."""
+    note = "" if required else " Default: the system administrator 'system'."
+    return click.option("--actor", "actor_name", required=required, default=None,
+                        help=f"Act as this active user.{note}")
+
 
 def emit(value: Any) -> None:
-    click.echo(json.dumps(value, ensure_ascii=False, indent=2, default=json_default))
+    click.echo(json.dumps(to_json(value), ensure_ascii=False, indent=2))
 
 
 def domain_errors_as_json(func: Callable[..., Any]) -> Callable[..., Any]:

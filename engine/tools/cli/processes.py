@@ -8,18 +8,11 @@ import click
 
 from engine.errors import InvalidInput
 from engine.spiff.bundle import Bundle
-from engine.store import audit
 from engine.store.db import init_db
-from engine.usecases import deployments, inbox, instances, state, tasks
-from engine.usecases.describe import (
-    describe_audit,
-    describe_deployment,
-    describe_instance,
-    describe_task,
-    describe_version,
-)
+from engine.usecases import deployments, inbox, instances, oversight, tasks
+from engine.usecases.describe import to_json
 
-from .base import CliContext, domain_errors_as_json, emit, json_option, main
+from .base import CliContext, actor_option, domain_errors_as_json, emit, json_option, main
 
 
 @main.command("init-db")
@@ -35,12 +28,12 @@ def init_db_command(obj: CliContext) -> None:
 @click.argument("jurisdictions", nargs=-1)
 @click.option("--all", "deploy_all", is_flag=True, help="Deploy every jurisdiction under bpmn/.")
 @click.option("--from", "from_dir", type=click.Path(path_type=Path), help="Deploy one bundle folder.")
-@click.option("--actor", default="cli", show_default=True)
+@actor_option()
 @click.option("--note", default="")
 @click.pass_obj
 @domain_errors_as_json
 def deploy(obj: CliContext, jurisdictions: tuple[str, ...], deploy_all: bool, from_dir: Path | None,
-           actor: str, note: str) -> None:
+           actor_name: str | None, note: str) -> None:
     """Deploy jurisdiction bundles (or one folder) as new versions."""
     root = obj.settings.project_root
     if not (jurisdictions or deploy_all or from_dir):
@@ -52,16 +45,9 @@ def deploy(obj: CliContext, jurisdictions: tuple[str, ...], deploy_all: bool, fr
     bundles = [Bundle.from_jurisdiction(root, j) for j in jurisdictions]
     if from_dir is not None:
         bundles.append(Bundle.from_directory(from_dir))
-    results = []
     with obj.session() as session:  # all or nothing: one failed bundle deploys none
-        for bundle in bundles:
-            result = deployments.deploy_bundle(obj.engine, session, bundle, actor, note)
-            results.append({"bundle": bundle.name, "deployment": describe_deployment(result.deployment),
-                            "created": result.created,
-                            "new_versions": [describe_version(v) for v in result.new_versions],
-                            "unchanged": [v.process_id for v in result.unchanged],
-                            "new_decisions": {d.decision_id: d.version for d in result.new_decisions}})
-    emit(results)
+        actor = obj.actor(session, actor_name)
+        emit([deployments.deploy(obj.engine, session, actor, bundle, note=note) for bundle in bundles])
 
 
 @main.command()
@@ -71,141 +57,144 @@ def deploy(obj: CliContext, jurisdictions: tuple[str, ...], deploy_all: bool, fr
 def versions(obj: CliContext, process_id: str | None) -> None:
     """List deployed process versions."""
     with obj.session() as session:
-        emit([describe_version(v) for v in deployments.list_versions(session, process_id)])
+        emit(deployments.deployed_versions(session, process_id))
 
 
 @main.command()
 @click.argument("process_id")
 @click.option("--data", default=None, help="Initial data as a JSON object.")
-@click.option("--version", type=int, default=None, help="Start this version instead of the latest.")
+@click.option("--version", type=int, default=None, help="Start this version instead of the current one (admins).")
 @click.option("--business-key", default=None)
-@click.option("--unit", default=None, help="Applicant unit that owns the project.")
-@click.option("--actor", default="cli", show_default=True)
+@click.option("--unit", default=None, help="Applicant unit that owns the project (admins; default: the actor's).")
+@actor_option(required=True)
 @click.pass_obj
 @domain_errors_as_json
 def start(obj: CliContext, process_id: str, data: str | None, version: int | None, business_key: str | None,
-          unit: str | None, actor: str) -> None:
-    """Start an instance of a process."""
+          unit: str | None, actor_name: str) -> None:
+    """Start a project: an instance of a process owned by an applicant unit."""
     initial = json_option(data, "data")
     if not isinstance(initial, dict):
         raise InvalidInput("--data must be a JSON object")
     with obj.session() as session:
-        row = instances.start_instance(obj.engine, session, process_id, initial, actor=actor, version=version,
-                                       business_key=business_key, unit=unit)
-        open_tasks = inbox.list_tasks(session, instance_id=row.id)
-        emit({**describe_instance(row), "tasks": [describe_task(t) for t in open_tasks]})
+        actor = obj.actor(session, actor_name)
+        started = instances.start_project(obj.engine, session, actor, process_id, business_key=business_key,
+                                          data=initial, version=version, unit=unit)
+        emit({**to_json(started), "tasks": oversight.instance_view(obj.engine, session, actor, started.id).open_tasks})
 
 
 @main.command("instance")
 @click.argument("instance_id")
+@actor_option()
 @click.pass_obj
 @domain_errors_as_json
-def show_instance(obj: CliContext, instance_id: str) -> None:
+def show_instance(obj: CliContext, instance_id: str, actor_name: str | None) -> None:
     """Show one instance with its open tasks and audit trail."""
     with obj.session() as session:
-        row = state.get_instance(session, instance_id)
-        emit({**describe_instance(row),
-               "tasks": [describe_task(t) for t in inbox.list_tasks(session, instance_id=row.id)],
-               "audit": [describe_audit(a) for a in audit.audit_trail(session, row.id)]})
+        view = oversight.instance_view(obj.engine, session, obj.actor(session, actor_name), instance_id)
+        emit({**to_json(view.instance), "tasks": view.open_tasks, "audit": view.trail})
 
 
 @main.command("instances")
 @click.option("--process", "process_id", default=None)
 @click.option("--status", default=None)
 @click.option("--business-key", default=None)
+@actor_option()
 @click.pass_obj
 @domain_errors_as_json
-def list_instances(obj: CliContext, process_id: str | None, status: str | None, business_key: str | None) -> None:
-    """List instances."""
+def list_instances(obj: CliContext, process_id: str | None, status: str | None, business_key: str | None,
+                   actor_name: str | None) -> None:
+    """List instances, newest first."""
     with obj.session() as session:
-        rows = instances.list_instances(session, process_id=process_id, status=status, business_key=business_key)
-        emit([describe_instance(r) for r in rows])
+        found, _ = oversight.list_visible_instances(session, obj.actor(session, actor_name), process_id=process_id,
+                                                    status=status, business_key=business_key, per_page=100)
+        emit(found)
 
 
 @main.command("tasks")
-@click.option("--group", "groups", multiple=True, help="Candidate group (repeatable).")
-@click.option("--user", default=None)
-@click.option("--status", default="ready", show_default=True)
+@click.option("--mine", is_flag=True, help="Only tasks assigned to the actor.")
+@click.option("--process", "process_id", default=None)
+@click.option("--search", default=None, help="Business key or project name.")
+@actor_option(required=True)
 @click.pass_obj
 @domain_errors_as_json
-def list_tasks(obj: CliContext, groups: tuple[str, ...], user: str | None, status: str) -> None:
-    """List tasks from the index."""
+def list_tasks(obj: CliContext, mine: bool, process_id: str | None, search: str | None, actor_name: str) -> None:
+    """List the ready tasks the actor may work on, soonest due first."""
+    query = inbox.InboxQuery(scope="mine" if mine else "groups", process_id=process_id, search=search,
+                             per_page=inbox.MAX_PER_PAGE)
     with obj.session() as session:
-        rows = inbox.list_tasks(session, groups=list(groups) or None, user=user, status=status)
-        emit([describe_task(t) for t in rows])
+        emit(inbox.inbox(session, obj.actor(session, actor_name), query, obj.engine.now()).rows)
 
 
 @main.command()
 @click.argument("task_id")
 @click.option("--data", required=True, help="The form data as a JSON object.")
-@click.option("--user", required=True)
+@actor_option(required=True)
 @click.pass_obj
 @domain_errors_as_json
-def complete(obj: CliContext, task_id: str, data: str, user: str) -> None:
+def complete(obj: CliContext, task_id: str, data: str, actor_name: str) -> None:
     """Complete a task with form data, validated against its schema."""
     with obj.session() as session:
-        row = tasks.complete_task(obj.engine, session, task_id, json_option(data, "data"), user=user)
-        instance_row = state.get_instance(session, row.instance_id)
-        emit({"task": describe_task(row), "instance": describe_instance(instance_row),
-               "tasks": [describe_task(t) for t in inbox.list_tasks(session, instance_id=row.instance_id)]})
+        actor = obj.actor(session, actor_name)
+        done = tasks.complete(obj.engine, session, actor, task_id, json_option(data, "data"))
+        # Every open task of the instance, as its page lists them, whoever's desk they are on now.
+        emit({"task": done.task, "instance": done.instance,
+              "tasks": oversight.instance_view(obj.engine, session, actor, done.instance.id).open_tasks})
 
 
 @main.command()
 @click.argument("task_id")
-@click.option("--user", required=True)
+@actor_option(required=True)
 @click.pass_obj
 @domain_errors_as_json
-def claim(obj: CliContext, task_id: str, user: str) -> None:
+def claim(obj: CliContext, task_id: str, actor_name: str) -> None:
     """Claim a task."""
     with obj.session() as session:
-        emit(describe_task(tasks.claim_task(obj.engine, session, task_id, user=user)))
+        emit(tasks.claim(obj.engine, session, obj.actor(session, actor_name), task_id))
 
 
 @main.command()
 @click.argument("task_id")
-@click.option("--user", required=True)
+@actor_option(required=True)
 @click.pass_obj
 @domain_errors_as_json
-def unclaim(obj: CliContext, task_id: str, user: str) -> None:
+def unclaim(obj: CliContext, task_id: str, actor_name: str) -> None:
     """Give a claimed task back to its group."""
     with obj.session() as session:
-        emit(describe_task(tasks.unclaim_task(obj.engine, session, task_id, user=user)))
+        emit(tasks.unclaim(obj.engine, session, obj.actor(session, actor_name), task_id))
 
 
 @main.command()
 @click.argument("task_id")
 @click.option("--to", "assignee", default=None, help="New assignee; omit to clear.")
-@click.option("--actor", default="cli", show_default=True)
+@actor_option()
 @click.pass_obj
 @domain_errors_as_json
-def assign(obj: CliContext, task_id: str, assignee: str | None, actor: str) -> None:
-    """Assign a task to a user, or clear its assignee."""
+def assign(obj: CliContext, task_id: str, assignee: str | None, actor_name: str | None) -> None:
+    """Assign a task to a user, or clear its assignee (administrators)."""
     with obj.session() as session:
-        emit(describe_task(tasks.assign_task(obj.engine, session, task_id, assignee=assignee, actor=actor)))
+        emit(tasks.assign(obj.engine, session, obj.actor(session, actor_name), task_id, assignee))
 
 
 @main.command()
 @click.argument("instance_id")
 @click.option("--reason", default="")
-@click.option("--actor", default="cli", show_default=True)
+@actor_option()
 @click.pass_obj
 @domain_errors_as_json
-def cancel(obj: CliContext, instance_id: str, reason: str, actor: str) -> None:
-    """Cancel an instance."""
+def cancel(obj: CliContext, instance_id: str, reason: str, actor_name: str | None) -> None:
+    """Cancel an instance (administrators)."""
     with obj.session() as session:
-        emit(describe_instance(instances.cancel_instance(obj.engine, session, instance_id, actor=actor,
-                                                          reason=reason)))
+        emit(oversight.cancel(obj.engine, session, obj.actor(session, actor_name), instance_id, reason))
 
 
 @main.command()
 @click.argument("instance_id")
 @click.option("--data", default=None, help="Corrected data merged into the failed task, as JSON.")
-@click.option("--actor", default="cli", show_default=True)
+@actor_option()
 @click.pass_obj
 @domain_errors_as_json
-def retry(obj: CliContext, instance_id: str, data: str | None, actor: str) -> None:
-    """Retry the failed element of an instance in error."""
+def retry(obj: CliContext, instance_id: str, data: str | None, actor_name: str | None) -> None:
+    """Retry the failed element of an instance in error (administrators)."""
     with obj.session() as session:
-        row = instances.retry_instance(obj.engine, session, instance_id, actor=actor,
-                                       data=json_option(data, "data") or None)
-        emit(describe_instance(row))
+        emit(oversight.retry(obj.engine, session, obj.actor(session, actor_name), instance_id,
+                             json_option(data, "data") or None))

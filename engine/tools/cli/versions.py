@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
-
 import click
 
-from engine.usecases import deployments, migration
-from engine.usecases.access import Actor
-from engine.usecases.describe import describe_version
+from engine.usecases import drafts, migration
 from engine.usecases.versiondiff import diff_versions
 
-from .base import CliContext, domain_errors_as_json, emit, main
+from .base import CliContext, actor_option, domain_errors_as_json, emit, main
 
 
 @main.command()
@@ -23,21 +19,19 @@ from .base import CliContext, domain_errors_as_json, emit, main
 def diff(obj: CliContext, process_id: str, from_version: int, to_version: int) -> None:
     """Show what changed between two versions: elements, flows, lanes, DMN rules, form fields."""
     with obj.session() as session:
-        result = diff_versions(session, process_id, from_version, to_version)
-        emit({"process_id": process_id, "from_version": from_version, "to_version": to_version,
-              "changes": [asdict(change) for change in result.changes]})
+        emit(diff_versions(session, process_id, from_version, to_version))
 
 
 @main.command("make-current")
 @click.option("--process", "process_id", required=True)
 @click.option("--version", type=int, required=True, help="Version new instances start on (older = roll back).")
-@click.option("--actor", default="cli", show_default=True)
+@actor_option()
 @click.pass_obj
 @domain_errors_as_json
-def make_current(obj: CliContext, process_id: str, version: int, actor: str) -> None:
+def make_current(obj: CliContext, process_id: str, version: int, actor_name: str | None) -> None:
     """Choose the version new instances start on; running instances keep theirs."""
     with obj.session() as session:
-        emit(describe_version(deployments.make_current(obj.engine, session, process_id, version, actor)))
+        emit(drafts.choose_current(obj.engine, session, obj.actor(session, actor_name), process_id, version))
 
 
 @main.command()
@@ -45,17 +39,16 @@ def make_current(obj: CliContext, process_id: str, version: int, actor: str) -> 
 @click.option("--to-version", type=int, required=True)
 @click.option("--dry-run", is_flag=True, help="Report what would move; change nothing.")
 @click.option("--instance", "instance_ids", multiple=True, help="Only these instances (repeatable).")
-@click.option("--actor", default="cli", show_default=True)
+@actor_option()
 @click.pass_obj
 @domain_errors_as_json
 def migrate(obj: CliContext, process_id: str, to_version: int, dry_run: bool, instance_ids: tuple[str, ...],
-            actor: str) -> None:
+            actor_name: str | None) -> None:
     """Move running instances to another version; those that cannot move are reported, not touched."""
-    # Whoever runs the command already holds the database credentials: an operator, so an administrator.
-    operator = Actor(actor, role="admin")
     run = migration.plan_migration if dry_run else migration.migrate_instances
     with obj.session() as session:
-        report = run(obj.engine, session, operator, process_id, to_version, list(instance_ids) or None)
+        report = run(obj.engine, session, obj.actor(session, actor_name), process_id, to_version,
+                     list(instance_ids) or None)
         emit({"operation": report.operation, "process_id": process_id, "to_version": to_version,
               "dry_run": dry_run, "movable": len(report.movable), "blocked": len(report.blocked),
-              "instances": [asdict(check) for check in report.checks]})
+              "instances": report.checks})

@@ -1,22 +1,29 @@
-"""Marshmallow schemas of the API: what goes in and what comes out, as the OpenAPI document shows it."""
+"""Schemas of clerks' and administrators' work: users, versions, tasks, instances, decisions, monitoring.
+
+Each output schema dumps one typed result of the engine (`TaskInfo`, `InstanceInfo`, `Completion`, ...)
+field by field, so the OpenAPI document describes exactly what the endpoints return.
+"""
 
 from __future__ import annotations
 
 import marshmallow as ma
 from marshmallow import fields
 
-from engine import inbox, state
+from engine import inbox, instances
 
-from .common import PageArgs
+from ..common import PageArgs
 
 __all__ = [
-    "AuditSchema", "CalendarAnswerSchema", "CalendarArgs", "CompleteResultSchema", "DecisionArgs",
-    "DecisionResultSchema", "HeatMapSchema", "InstanceDetailSchema", "InstanceListArgs", "InstanceSchema",
-    "OverdueSchema", "StartArgs", "TaskDetailSchema", "TaskListArgs", "TaskPageSchema", "TaskSchema",
-    "CancelArgs", "TokenRequestSchema", "TokenSchema", "UserSchema", "VersionLoadSchema", "VersionSchema",
-    "CurrentArgs", "DeployArgs", "DeployResultSchema", "DiffArgs", "DiffSchema", "DraftFileArgs", "DraftSchema",
-    "MigrationArgs", "MigrationReportSchema", "ProblemsSchema", "RevisionArgs", "VersionEntrySchema",
+    "AuditSchema", "CalendarAnswerSchema", "CalendarArgs", "CancelArgs", "CompletionSchema", "DecisionArgs",
+    "DecisionResultSchema", "HealthSchema", "HeatMapSchema", "InstanceDetailSchema", "InstanceListArgs",
+    "InstanceSchema", "OverdueSchema", "StartArgs", "TaskDetailSchema", "TaskListArgs", "TaskPageSchema",
+    "TaskSchema", "TimerSchema", "TokenRequestSchema", "TokenSchema", "UserSchema", "VersionLoadSchema",
+    "VersionSchema",
 ]
+
+
+class HealthSchema(ma.Schema):
+    status = fields.String(metadata={"description": "ok while the app answers"})
 
 
 class TokenRequestSchema(ma.Schema):
@@ -36,6 +43,7 @@ class UserSchema(ma.Schema):
     role = fields.String()
     unit = fields.String(allow_none=True)
     groups = fields.List(fields.String())
+    active = fields.Boolean()
 
 
 class VersionSchema(ma.Schema):
@@ -45,7 +53,8 @@ class VersionSchema(ma.Schema):
     bundle = fields.String(metadata={"description": "jurisdiction"})
     deployment_id = fields.Integer()
     spec_hash = fields.String()
-    lanes = fields.Dict(keys=fields.String(), values=fields.Dict())
+    lanes = fields.Dict(keys=fields.String(), values=fields.Dict(keys=fields.String(), values=fields.String()),
+                        metadata={"description": "{process id: {lane: candidate group}}"})
     created_at = fields.DateTime()
     created_by = fields.String()
 
@@ -58,17 +67,19 @@ class TaskSchema(ma.Schema):
     business_key = fields.String(allow_none=True)
     project_name = fields.String(allow_none=True)
     unit = fields.String(allow_none=True)
-    task = fields.String(attribute="spec_id")
+    task = fields.String(attribute="spec_id", metadata={"description": "the task's element id in the diagram"})
     name = fields.String()
     lane = fields.String(allow_none=True)
     candidate_group = fields.String(allow_none=True)
     assignee = fields.String(allow_none=True)
-    status = fields.String()
+    status = fields.String(metadata={"description": "ready, completed or cancelled"})
     due_at = fields.DateTime(allow_none=True)
     created_at = fields.DateTime()
+    claimed_by = fields.String(allow_none=True)
+    claimed_at = fields.DateTime(allow_none=True)
     completed_by = fields.String(allow_none=True)
     completed_at = fields.DateTime(allow_none=True)
-    data = fields.Raw(allow_none=True)
+    data = fields.Dict(allow_none=True, metadata={"description": "the data submitted on completion"})
 
 
 class TaskPageSchema(ma.Schema):
@@ -80,10 +91,10 @@ class TaskPageSchema(ma.Schema):
 
 
 class TaskDetailSchema(ma.Schema):
-    task = fields.Nested(TaskSchema, attribute="row")
-    schema = fields.Dict()
+    task = fields.Nested(TaskSchema)
+    schema = fields.Dict(metadata={"description": "the task form's JSON Schema"})
     ui_schema = fields.Dict()
-    form_data = fields.Dict()
+    form_data = fields.Dict(metadata={"description": "what the form starts with, or what was submitted"})
 
 
 class TaskListArgs(PageArgs):
@@ -96,19 +107,16 @@ class TaskListArgs(PageArgs):
     sort = fields.String(load_default="due", validate=ma.validate.OneOf(["due", "newest"]))
 
 
-class CompleteResultSchema(ma.Schema):
-    task = fields.Dict()
-    instance = fields.Dict()
-
-
 class InstanceSchema(ma.Schema):
     id = fields.String()
     process_id = fields.String()
-    version = fields.Integer(attribute="process_version.version")
+    process_name = fields.String()
+    version = fields.Integer(metadata={"description": "the process version the instance runs on"})
+    bundle = fields.String(metadata={"description": "jurisdiction"})
     business_key = fields.String(allow_none=True)
     project_name = fields.String(allow_none=True)
-    unit = fields.String(allow_none=True)
-    status = fields.String()
+    unit = fields.String(allow_none=True, metadata={"description": "the applicant unit that owns the project"})
+    status = fields.String(metadata={"description": ", ".join(instances.STATUSES)})
     active_elements = fields.List(fields.String())
     error_element = fields.String(allow_none=True)
     error_message = fields.String(allow_none=True)
@@ -119,13 +127,19 @@ class InstanceSchema(ma.Schema):
     ended_at = fields.DateTime(allow_none=True)
 
 
+class CompletionSchema(ma.Schema):
+    task = fields.Nested(TaskSchema, metadata={"description": "the completed task"})
+    instance = fields.Nested(InstanceSchema, metadata={"description": "the instance after it ran on"})
+
+
 class AuditSchema(ma.Schema):
     at = fields.DateTime()
     actor = fields.String()
     action = fields.String()
+    instance_id = fields.String(allow_none=True)
     task_id = fields.String(allow_none=True)
     element = fields.String(allow_none=True)
-    data = fields.Raw(allow_none=True)
+    data = fields.Dict(allow_none=True)
 
 
 class TimerSchema(ma.Schema):
@@ -134,22 +148,18 @@ class TimerSchema(ma.Schema):
 
 
 class InstanceDetailSchema(ma.Schema):
-    instance = fields.Nested(InstanceSchema, attribute="row")
+    instance = fields.Nested(InstanceSchema)
     executed = fields.List(fields.String())
     active = fields.List(fields.String())
     failed = fields.List(fields.String())
-    timers = fields.Method("_timers")
+    timers = fields.List(fields.Nested(TimerSchema))
     open_tasks = fields.List(fields.Nested(TaskSchema))
     audit = fields.List(fields.Nested(AuditSchema), attribute="trail")
-
-    def _timers(self, view: object) -> list[dict[str, object]]:
-        return [{"element": e, "due_at": d.isoformat()} for e, d in view.timers]  # type: ignore[attr-defined]
 
 
 class InstanceListArgs(PageArgs):
     process_id = fields.String(load_default=None)
-    status = fields.String(load_default=None,
-                           validate=ma.validate.OneOf(state.STATUSES))
+    status = fields.String(load_default=None, validate=ma.validate.OneOf(instances.STATUSES))
     business_key = fields.String(load_default=None)
 
 
@@ -208,110 +218,3 @@ class OverdueSchema(ma.Schema):
     candidate_group = fields.String(allow_none=True)
     count = fields.Integer()
     oldest_due_at = fields.DateTime()
-
-
-class DraftSchema(ma.Schema):
-    bundle = fields.String()
-    revision = fields.Integer(allow_none=True, metadata={"description": "null until the first save"})
-    base_deployment_id = fields.Integer(allow_none=True)
-    changed = fields.List(fields.String(), metadata={"description": "paths that differ from the deployment"})
-    files = fields.Dict(keys=fields.String(), values=fields.String())
-    updated_by = fields.String(allow_none=True)
-    updated_at = fields.DateTime(allow_none=True)
-
-
-class DraftFileArgs(ma.Schema):
-    path = fields.String(required=True, metadata={"description": "bpmn/<name>.bpmn, dmn/<name>.dmn or "
-                                                                  "forms/<name>.json"})
-    text = fields.String(required=True)
-    revision = fields.Integer(required=True, allow_none=True)
-
-
-class RevisionArgs(ma.Schema):
-    path = fields.String(required=True)
-    revision = fields.Integer(required=True)
-
-
-class ProblemSchema(ma.Schema):
-    file = fields.String()
-    line = fields.Integer(allow_none=True)
-    element = fields.String(allow_none=True)
-    message = fields.String()
-
-
-class ProblemsSchema(ma.Schema):
-    ok = fields.Boolean()
-    problems = fields.List(fields.Nested(ProblemSchema))
-
-
-class DeployArgs(ma.Schema):
-    revision = fields.Integer(required=True)
-    tag = fields.String(load_default="", validate=ma.validate.Length(max=64))
-    note = fields.String(required=True)
-
-
-class DeployResultSchema(ma.Schema):
-    deployment = fields.Integer()
-    tag = fields.String()
-    versions = fields.List(fields.Nested(VersionSchema))
-
-
-class VersionEntrySchema(ma.Schema):
-    process_id = fields.String()
-    version = fields.Integer()
-    name = fields.String()
-    bundle = fields.String()
-    created_at = fields.DateTime()
-    created_by = fields.String()
-    tag = fields.String()
-    note = fields.String()
-    current = fields.Boolean(metadata={"description": "new instances start on this version"})
-    open_instances = fields.Integer()
-
-
-class DiffArgs(ma.Schema):
-    from_version = fields.Integer(required=True, data_key="from")
-    to_version = fields.Integer(required=True, data_key="to")
-
-
-class ChangeSchema(ma.Schema):
-    kind = fields.String(metadata={"description": "element, flow, lane, rule or field"})
-    change = fields.String(metadata={"description": "added, removed or changed"})
-    where = fields.String()
-    label = fields.String()
-    details = fields.List(fields.String())
-
-
-class DiffSchema(ma.Schema):
-    process_id = fields.String()
-    from_version = fields.Integer()
-    to_version = fields.Integer()
-    changes = fields.List(fields.Nested(ChangeSchema))
-
-
-class CurrentArgs(ma.Schema):
-    version = fields.Integer(required=True)
-
-
-class MigrationArgs(ma.Schema):
-    to_version = fields.Integer(required=True)
-    instance_ids = fields.List(fields.String(), load_default=list)
-    dry_run = fields.Boolean(load_default=True)
-
-
-class MigrationCheckSchema(ma.Schema):
-    instance_id = fields.String()
-    business_key = fields.String(allow_none=True)
-    project_name = fields.String(allow_none=True)
-    from_version = fields.Integer()
-    can_migrate = fields.Boolean()
-    reasons = fields.List(fields.String())
-    position = fields.List(fields.String())
-
-
-class MigrationReportSchema(ma.Schema):
-    operation = fields.String()
-    process_id = fields.String()
-    to_version = fields.Integer()
-    dry_run = fields.Boolean()
-    checks = fields.List(fields.Nested(MigrationCheckSchema))

@@ -1,0 +1,58 @@
+"""Marshmallow schemas of the API, the one set every endpoint loads and dumps with: what goes in and what
+comes out, as the OpenAPI document shows it."""
+
+from __future__ import annotations
+
+from .modeling import (
+    ChangeSchema,
+    CurrentArgs,
+    DeployArgs,
+    DeployResultSchema,
+    DiffArgs,
+    DiffSchema,
+    DraftFileArgs,
+    DraftSchema,
+    MigrationArgs,
+    MigrationCheckSchema,
+    MigrationReportSchema,
+    ProblemSchema,
+    ProblemsSchema,
+    RevisionArgs,
+    VersionEntrySchema,
+)
+from .work import (
+    AuditSchema,
+    CalendarAnswerSchema,
+    CalendarArgs,
+    CancelArgs,
+    CompletionSchema,
+    DecisionArgs,
+    DecisionResultSchema,
+    HealthSchema,
+    HeatMapSchema,
+    InstanceDetailSchema,
+    InstanceListArgs,
+    InstanceSchema,
+    OverdueSchema,
+    StartArgs,
+    TaskDetailSchema,
+    TaskListArgs,
+    TaskPageSchema,
+    TaskSchema,
+    TimerSchema,
+    TokenRequestSchema,
+    TokenSchema,
+    UserSchema,
+    VersionLoadSchema,
+    VersionSchema,
+)
+
+__all__ = [
+    "AuditSchema", "CalendarAnswerSchema", "CalendarArgs", "CancelArgs", "ChangeSchema", "CompletionSchema",
+    "CurrentArgs", "DecisionArgs", "DecisionResultSchema", "DeployArgs", "DeployResultSchema", "DiffArgs",
+    "DiffSchema", "DraftFileArgs", "DraftSchema", "HealthSchema", "HeatMapSchema", "InstanceDetailSchema",
+    "InstanceListArgs", "InstanceSchema", "MigrationArgs", "MigrationCheckSchema", "MigrationReportSchema",
+    "OverdueSchema", "ProblemSchema", "ProblemsSchema", "RevisionArgs", "StartArgs", "TaskDetailSchema",
+    "TaskListArgs", "TaskPageSchema", "TaskSchema", "TimerSchema", "TokenRequestSchema", "TokenSchema",
+    "UserSchema", "VersionEntrySchema", "VersionLoadSchema", "VersionSchema",
+]

@@ -1,0 +1,122 @@
+"""Schemas of modeling: drafts, validation problems, deployments, version history, diffs and migrations."""
+
+from __future__ import annotations
+
+import marshmallow as ma
+from marshmallow import fields
+
+from .work import VersionSchema
+
+__all__ = [
+    "ChangeSchema", "CurrentArgs", "DeployArgs", "DeployResultSchema", "DiffArgs", "DiffSchema", "DraftFileArgs",
+    "DraftSchema", "MigrationArgs", "MigrationCheckSchema", "MigrationReportSchema", "ProblemSchema",
+    "ProblemsSchema", "RevisionArgs", "VersionEntrySchema",
+]
+
+
+class DraftSchema(ma.Schema):
+    bundle = fields.String()
+    revision = fields.Integer(allow_none=True, metadata={"description": "null until the first save"})
+    base_deployment_id = fields.Integer(allow_none=True)
+    changed = fields.List(fields.String(), metadata={"description": "paths that differ from the deployment"})
+    files = fields.Dict(keys=fields.String(), values=fields.String())
+    updated_by = fields.String(allow_none=True)
+    updated_at = fields.DateTime(allow_none=True)
+
+
+class DraftFileArgs(ma.Schema):
+    path = fields.String(required=True, metadata={"description": "bpmn/<name>.bpmn, dmn/<name>.dmn or "
+                                                                  "forms/<name>.json"})
+    text = fields.String(required=True)
+    revision = fields.Integer(required=True, allow_none=True)
+
+
+class RevisionArgs(ma.Schema):
+    path = fields.String(required=True)
+    revision = fields.Integer(required=True)
+
+
+class ProblemSchema(ma.Schema):
+    file = fields.String()
+    line = fields.Integer(allow_none=True)
+    element = fields.String(allow_none=True)
+    message = fields.String()
+
+
+class ProblemsSchema(ma.Schema):
+    ok = fields.Boolean()
+    problems = fields.List(fields.Nested(ProblemSchema))
+
+
+class DeployArgs(ma.Schema):
+    revision = fields.Integer(required=True)
+    tag = fields.String(load_default="", validate=ma.validate.Length(max=64))
+    note = fields.String(required=True)
+
+
+class DeployResultSchema(ma.Schema):
+    deployment = fields.Integer(attribute="deployment.id")
+    tag = fields.String(attribute="deployment.tag")
+    versions = fields.List(fields.Nested(VersionSchema), attribute="new_versions",
+                           metadata={"description": "the versions this deployment created"})
+
+
+class VersionEntrySchema(ma.Schema):
+    process_id = fields.String()
+    version = fields.Integer()
+    name = fields.String()
+    bundle = fields.String()
+    created_at = fields.DateTime()
+    created_by = fields.String()
+    tag = fields.String()
+    note = fields.String()
+    current = fields.Boolean(metadata={"description": "new instances start on this version"})
+    open_instances = fields.Integer()
+
+
+class DiffArgs(ma.Schema):
+    from_version = fields.Integer(required=True, data_key="from")
+    to_version = fields.Integer(required=True, data_key="to")
+
+
+class ChangeSchema(ma.Schema):
+    kind = fields.String(metadata={"description": "element, flow, lane, rule or field"})
+    change = fields.String(metadata={"description": "added, removed or changed"})
+    where = fields.String()
+    label = fields.String()
+    details = fields.List(fields.String())
+
+
+class DiffSchema(ma.Schema):
+    process_id = fields.String()
+    from_version = fields.Integer()
+    to_version = fields.Integer()
+    changes = fields.List(fields.Nested(ChangeSchema))
+
+
+class CurrentArgs(ma.Schema):
+    version = fields.Integer(required=True)
+
+
+class MigrationArgs(ma.Schema):
+    to_version = fields.Integer(required=True)
+    instance_ids = fields.List(fields.String(), load_default=list)
+    dry_run = fields.Boolean(load_default=True)
+
+
+class MigrationCheckSchema(ma.Schema):
+    instance_id = fields.String()
+    business_key = fields.String(allow_none=True)
+    project_name = fields.String(allow_none=True)
+    from_version = fields.Integer()
+    can_migrate = fields.Boolean()
+    reasons = fields.List(fields.String())
+    position = fields.List(fields.String())
+
+
+class MigrationReportSchema(ma.Schema):
+    operation = fields.String()
+    process_id = fields.String()
+    to_version = fields.Integer()
+    dry_run = fields.Boolean()
+    checks = fields.List(fields.Nested(MigrationCheckSchema))
