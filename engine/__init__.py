@@ -9,9 +9,10 @@ This module is the engine's public face: the web app imports ``engine`` and noth
     spiff/      the SpiffWorkflow boundary: bundles, safe XML, compiler, DMN, sandbox, serialization,
                 the Instance wrapper and the Engine that hands instances out
     store/      tables, database sessions and the unit of work, the audit trail
-    errors, settings, calendar, clock, forms, typerefs    primitives every layer may use
+    errors, settings, calendar, clock, forms, typerefs, conventions    primitives every layer may use
 """
 
+from engine import conventions
 from engine.calendar import BusinessCalendar, CalendarError
 from engine.clock import Clock, FakeClock, SystemClock
 from engine.errors import (
@@ -91,6 +92,7 @@ __all__ = [
     "TaskInfo",
     "UserInfo",
     "VersionInfo",
+    "conventions",
     "decisions",
     "deployments",
     "drafts",

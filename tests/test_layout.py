@@ -17,7 +17,8 @@ import engine
 from engine.store.models import Base
 
 ROOT = Path(__file__).resolve().parents[1]
-PRIMITIVES = {"engine.errors", "engine.settings", "engine.calendar", "engine.clock", "engine.forms", "engine.typerefs"}
+PRIMITIVES = {"engine.errors", "engine.settings", "engine.calendar", "engine.clock", "engine.forms", "engine.typerefs",
+              "engine.conventions"}
 # Each layer may import itself, the layers listed for it, and the primitives.
 ALLOWED = {
     "store": {"store"},

@@ -15,16 +15,12 @@ from typing import Any
 
 from lxml import etree
 
+from engine.conventions import article_keys
 from engine.spiff.bundle import Bundle
 from engine.spiff.xmlsafe import parse_xml
 
-__all__ = ["TraceItem", "article_keys", "trace_markdown"]
+__all__ = ["TraceItem", "trace_markdown"]
 
-_ARTICLE = re.compile(r"Art\.\s*([\d\s,，、¶*–\-()一二三四五六七八九十（）]+)")
-_NUMBER = re.compile(r"(\d+)(\*?)(?:\s*[–-]\s*(\d+)\*?)?")
-_QUALIFIER = re.compile(r"¶\s*\d+|[（(][一二三四五六七八九十]+[)）]")
-_PART = re.compile(r"([一二三四五六])[（(]([一二三四五六七八九十]+)[)）](\d+)?")
-_PART_ITEM = re.compile(r"([一二三四五六])、(\d+)")
 _AMBIGUITY = re.compile(r"^- \*\*(A\d+)[^*]*\*\*\s*(.+)$", re.MULTILINE)
 _BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 _NUMERALS = "一二三四五六七八九十"
@@ -40,18 +36,6 @@ class TraceItem:
     name: str
     citation: str
     tests: list[str] = field(default_factory=list)
-
-
-def article_keys(text: str) -> list[str]:
-    """Return the article keys cited in `text`, e.g. ['Art. 9', '二(二)2', '三、3']."""
-    keys = []
-    for run in _ARTICLE.findall(text):
-        # "Art. 7, 27–31" and "Art. 11, 12 ¶3, 26 ¶2" cite several articles and ranges.
-        for first, star, last in _NUMBER.findall(_QUALIFIER.sub(" ", run)):
-            keys += [f"Art. {n}{star}" for n in range(int(first), int(last or first) + 1)]
-    keys += [f"{part}({section}){item}" for part, section, item in _PART.findall(text)]
-    keys += [f"{part}、{item}" for part, item in _PART_ITEM.findall(text)]
-    return list(dict.fromkeys(keys))
 
 
 def _sort_key(key: str) -> tuple[int, int, int, str]:

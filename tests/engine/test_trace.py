@@ -10,7 +10,7 @@ from click.testing import CliRunner
 from engine import Bundle
 from engine.settings import PROJECT_ROOT
 from engine.tools.cli import main
-from engine.tools.trace import article_keys, trace_markdown
+from engine.tools.trace import trace_markdown
 
 POLICY = """# Demo
 ### S1 — Art. 7, Art. 99
@@ -18,12 +18,6 @@ POLICY = """# Demo
 - **A1** Whether acceptance loops is not stated.
 - **A2** Nobody knows.
 """
-
-
-def test_article_keys_expand_lists_ranges_and_qualifiers() -> None:
-    assert article_keys("Art. 7, 27–29 x; Art. 12 ¶3, 26 ¶2; Art. 8(四); Art. 23*") == [
-        "Art. 7", "Art. 27", "Art. 28", "Art. 29", "Art. 12", "Art. 26", "Art. 8", "Art. 23*"]
-    assert article_keys("二(二)2 ¶1, 二（四）6 与 三、3") == ["二(二)2", "二(四)6", "三、3"]
 
 
 def test_report_lists_articles_tests_unmodelled_and_ambiguities(tmp_path: Path) -> None:

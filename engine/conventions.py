@@ -1,0 +1,144 @@
+"""The names Govflow's diagrams agree on, each spelled once: namespaces, extension names, citations, groups.
+
+A bundle's BPMN and DMN files carry Govflow's meaning in SpiffWorkflow extension elements
+(`<spiffworkflow:properties>` of a task or lane, `<spiffworkflow:calledDecisionId>` of a business
+rule task), in timer definitions, in the documentation that cites an article of the regulation,
+and in candidate groups named `<jurisdiction>:<role>`. The engine's readers and writers take
+these names from here.
+"""
+
+from __future__ import annotations
+
+import re
+
+__all__ = [
+    "APPLICANT_ROLE", "BPMN_DI_NS", "BPMN_NS", "CALLED_DECISION", "CANDIDATE_GROUP", "CITATION", "DC_NS", "DI_NS",
+    "DMN_NAMESPACES", "DMN_NS", "DUE_DATE", "FORM_SCHEMA", "FORM_SCHEMA_SUFFIX", "FORM_UI_SCHEMA",
+    "FORM_UI_SCHEMA_SUFFIX", "GROUP_SEPARATOR", "PROPERTIES", "PROPERTY", "RULE_CITATION", "SPIFF_NS",
+    "TIMER_KINDS", "TIME_CYCLE", "TIME_DATE", "TIME_DURATION", "article_keys", "group_jurisdiction", "group_name",
+    "group_role",
+]
+
+# --- XML namespaces -------------------------------------------------------------------------------------------
+
+BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
+"""BPMN 2.0 model: processes, lanes, tasks, events, gateways and sequence flows."""
+
+BPMN_DI_NS = "http://www.omg.org/spec/BPMN/20100524/DI"
+"""BPMN diagram interchange: the shape of each element and the edge of each flow."""
+
+DC_NS = "http://www.omg.org/spec/DD/20100524/DC"
+"""Diagram common types: the bounds of a shape."""
+
+DI_NS = "http://www.omg.org/spec/DD/20100524/DI"
+"""Diagram interchange: the waypoints of an edge."""
+
+SPIFF_NS = "http://spiffworkflow.org/bpmn/schema/1.0/core"
+"""SpiffWorkflow's extension elements, which hold every Govflow-specific setting of a diagram."""
+
+DMN_NS = "https://www.omg.org/spec/DMN/20191111/MODEL/"
+"""DMN 1.3, the version Govflow writes its decision tables in."""
+
+DMN_NAMESPACES = (DMN_NS, "http://www.omg.org/spec/DMN/20180521/MODEL/", "http://www.omg.org/spec/DMN/20151101/dmn.xsd")
+"""DMN 1.3, 1.2 and 1.1: the versions a decision table may be read from."""
+
+# --- SpiffWorkflow extension elements (children of <bpmn:extensionElements>) ------------------------------------
+
+PROPERTIES = "properties"
+"""`<spiffworkflow:properties>`: the element holding an element's named properties, and their key in a
+task spec's `extensions`."""
+
+PROPERTY = "property"
+"""`<spiffworkflow:property name=… value=…>`: one named property inside PROPERTIES."""
+
+CALLED_DECISION = "calledDecisionId"
+"""`<spiffworkflow:calledDecisionId>`: the DMN decision id a business rule task evaluates."""
+
+# --- Govflow's properties (names of PROPERTY elements) ----------------------------------------------------------
+
+FORM_SCHEMA = "formJsonSchemaFilename"
+"""Property of a user task: the JSON Schema file (in the bundle's forms/) a clerk fills in."""
+
+FORM_UI_SCHEMA = "formUiSchemaFilename"
+"""Property of a user task: the rjsf uiSchema file laying out its form."""
+
+DUE_DATE = "dueDate"
+"""Property of a user task: a Python expression over task data giving its statutory due date or date-time."""
+
+CANDIDATE_GROUP = "candidateGroup"
+"""Property of a lane (an agency): the candidate group `<jurisdiction>:<role>` whose clerks work its tasks."""
+
+FORM_SCHEMA_SUFFIX = ".schema.json"
+"""How a form's JSON Schema file name ends."""
+
+FORM_UI_SCHEMA_SUFFIX = ".uischema.json"
+"""How a form's uiSchema file name ends."""
+
+# --- Timers --------------------------------------------------------------------------------------------------------
+
+TIME_DATE = "timeDate"
+"""Timer kind: fires at a date-time (an ISO string or a `deadline(...)` helper)."""
+
+TIME_DURATION = "timeDuration"
+"""Timer kind: fires after an ISO 8601 duration, quoted as a Python string (`"P5D"`)."""
+
+TIME_CYCLE = "timeCycle"
+"""Timer kind: fires repeatedly by an ISO 8601 recurrence (`"R3/PT1H"`)."""
+
+TIMER_KINDS = (TIME_DATE, TIME_DURATION, TIME_CYCLE)
+"""Every timer kind, in the order SpiffWorkflow looks for them in a timer event definition."""
+
+# --- Article citations ----------------------------------------------------------------------------------------------
+
+CITATION = "documentation"
+"""`<bpmn:documentation>`: where an element cites the article it implements and records readings (`（A1）`)."""
+
+RULE_CITATION = "description"
+"""`<dmn:description>`: where a decision rule cites the article it implements."""
+
+_ARTICLE = re.compile(r"Art\.\s*([\d\s,，、¶*–\-()一二三四五六七八九十（）]+)")
+_NUMBER = re.compile(r"(\d+)(\*?)(?:\s*[–-]\s*(\d+)\*?)?")
+_QUALIFIER = re.compile(r"¶\s*\d+|[（(][一二三四五六七八九十]+[)）]")
+_PART = re.compile(r"([一二三四五六])[（(]([一二三四五六七八九十]+)[)）](\d+)?")
+_PART_ITEM = re.compile(r"([一二三四五六])、(\d+)")
+
+
+def article_keys(text: str) -> list[str]:
+    """Return the article keys cited in `text`, e.g. ['Art. 9', '二(二)2', '三、3'].
+
+    A citation is `Art. 9` (with `¶1` paragraphs, `27–31` ranges, lists and a `*` for an inferred
+    reading) for numbered articles, or `二(二)2` / `三、3` for a policy's part, section and item.
+    """
+    keys = []
+    for run in _ARTICLE.findall(text):
+        # "Art. 7, 27–31" and "Art. 11, 12 ¶3, 26 ¶2" cite several articles and ranges.
+        for first, star, last in _NUMBER.findall(_QUALIFIER.sub(" ", run)):
+            keys += [f"Art. {n}{star}" for n in range(int(first), int(last or first) + 1)]
+    keys += [f"{part}({section}){item}" for part, section, item in _PART.findall(text)]
+    keys += [f"{part}、{item}" for part, item in _PART_ITEM.findall(text)]
+    return list(dict.fromkeys(keys))
+
+
+# --- Candidate groups -----------------------------------------------------------------------------------------------
+
+GROUP_SEPARATOR = ":"
+"""Joins a jurisdiction and a role into a candidate group (`qingyang:data_bureau`) or a unit (`qingyang:demo_unit`)."""
+
+APPLICANT_ROLE = "applicant_unit"
+"""The role of a jurisdiction's applicant units; their tasks are seen only by the unit owning the project."""
+
+
+def group_name(jurisdiction: str, role: str) -> str:
+    """Return the candidate group of a role in a jurisdiction."""
+    return f"{jurisdiction}{GROUP_SEPARATOR}{role}"
+
+
+def group_jurisdiction(group: str) -> str:
+    """Return the jurisdiction a candidate group belongs to."""
+    return group.split(GROUP_SEPARATOR, 1)[0]
+
+
+def group_role(group: str) -> str:
+    """Return the role part of a candidate group (the whole name when it has no jurisdiction)."""
+    return group.split(GROUP_SEPARATOR, 1)[-1]
+
