@@ -9,21 +9,19 @@ from typing import Any
 
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
-from lxml import etree
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.spiff.parser import VALIDATOR, SpiffBpmnParser
 
+from engine.conventions import CANDIDATE_GROUP, DUE_DATE, FORM_SCHEMA, FORM_SCHEMA_SUFFIX, FORM_UI_SCHEMA, PROPERTIES
 from engine.errors import DeploymentError, Problem
-from engine.spiff.bundle import Bundle, BundleFile
+from engine.spiff.bundle import Bundle
 from engine.spiff.dmn import DecisionInfo, read_decision
-from engine.spiff.xmlsafe import UnsafeXml, parse_xml
+from engine.spiff.elements import BundleElements, read_elements
 
 __all__ = ["CompiledBundle", "CompiledProcess", "compile_bundle", "iter_task_specs"]
 
-_BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
-_SPIFF_NS = "http://spiffworkflow.org/bpmn/schema/1.0/core"
 # SpiffWorkflow names its own start and end task specs so; a BPMN element with
 # such an id silently replaces them and the process loses its body.
 _RESERVED_IDS = frozenset({"Start", "End", "Root"})
@@ -46,17 +44,15 @@ class CompiledBundle:
     """A bundle that passed every check."""
 
     bundle: Bundle
+    elements: BundleElements  # what later checks read, and where their problems stand
     processes: dict[str, CompiledProcess] = field(default_factory=dict)
     decisions: dict[str, DecisionInfo] = field(default_factory=dict)
-    # Where each element id stands (file, line), and each lane's id by its name, for later checks' problems.
-    locations: dict[str, tuple[str, int | None]] = field(default_factory=dict)
-    lane_ids: dict[str, str] = field(default_factory=dict)
 
     def problem_at(self, element: str | None, message: str) -> Problem:
         """Return a problem located at an element of the bundle (its first diagram when unknown)."""
         diagrams = self.bundle.of_kind("bpmn")
         fallback = (diagrams[0].path if diagrams else self.bundle.name, None)
-        file_name, line = self.locations.get(element or "", fallback)
+        file_name, line = self.elements.locations.get(element or "", fallback)
         return Problem(file_name, message, line=line, element=element)
 
 
@@ -69,27 +65,9 @@ def iter_task_specs(spec: Any, subprocess_specs: dict[str, Any]) -> list[tuple[s
 
 
 class _Checker:
-    def __init__(self, bundle: Bundle, max_bytes: int) -> None:
-        self.bundle = bundle
-        self.max_bytes = max_bytes
+    def __init__(self, elements: BundleElements) -> None:
         self.problems: list[Problem] = []
-        self.roots: dict[str, etree._Element] = {}
-        self.lines: dict[str, tuple[str, int | None]] = {}
-        self.lane_ids: dict[str, str] = {}
-
-    def parse(self, item: BundleFile) -> etree._Element | None:
-        try:
-            root = parse_xml(item.content, item.path, self.max_bytes)
-        except UnsafeXml as exc:
-            self.problems.append(exc.problem)
-            return None
-        self.roots[item.path] = root
-        for node in root.iter():
-            if isinstance(node.tag, str) and node.get("id"):
-                self.lines.setdefault(node.get("id"), (item.path, node.sourceline))
-                if etree.QName(node).localname == "lane" and node.get("name"):
-                    self.lane_ids.setdefault(node.get("name"), node.get("id"))
-        return root
+        self.lines = elements.locations
 
     def from_spiff(self, exc: SpiffWorkflowException, default_file: str) -> Problem:
         element = getattr(exc, "id", None) or None
@@ -110,38 +88,42 @@ class _Checker:
 
 def compile_bundle(bundle: Bundle, max_bytes: int = 2_000_000) -> CompiledBundle:
     """Check every file of `bundle` and parse its processes, or raise DeploymentError."""
-    checker = _Checker(bundle, max_bytes)
+    elements = read_elements(bundle, max_bytes)
+    checker = _Checker(elements)
     parser = SpiffBpmnParser(validator=VALIDATOR)
-    compiled = CompiledBundle(bundle)
+    compiled = CompiledBundle(bundle, elements)
     _check_forms(bundle, checker)
     for item in bundle.of_kind("dmn"):
-        root = checker.parse(item)
-        if root is None:
+        document = elements.decision_file(item.path)
+        if document is None:
+            checker.problems.append(elements.unreadable[item.path])
             continue
-        info, problems = read_decision(root, item.path)
+        info, problems = read_decision(document)
         checker.problems += problems
         if info is None:
             continue
         if info.decision_id in compiled.decisions:
             checker.problems.append(Problem(item.path, f"decision id {info.decision_id} is defined twice"))
         try:
-            parser.add_dmn_xml(root, filename=item.path)
+            parser.add_dmn_xml(document.root, filename=item.path)
         except SpiffWorkflowException as exc:
             checker.problems.append(checker.from_spiff(exc, item.path))
             continue
         compiled.decisions[info.decision_id] = info
     lanes: dict[str, dict[str, str]] = {}
     for item in bundle.of_kind("bpmn"):
-        root = checker.parse(item)
-        if root is None:
+        diagram = elements.diagram(item.path)
+        if diagram is None:
+            checker.problems.append(elements.unreadable[item.path])
             continue
-        lanes.update(_lane_groups(root))
-        for node in root.iter():
-            if isinstance(node.tag, str) and node.get("id") in _RESERVED_IDS:
-                checker.problems.append(Problem(item.path, f"id '{node.get('id')}' is reserved by the engine; "
-                                                "rename the element", line=node.sourceline, element=node.get("id")))
+        # Lane names are only unique per process.
+        lanes.update({process.id: process.lane_groups for process in diagram.processes})
+        for element_id, line in diagram.ids:
+            if element_id in _RESERVED_IDS:
+                checker.problems.append(Problem(item.path, f"id '{element_id}' is reserved by the engine; "
+                                                "rename the element", line=line, element=element_id))
         try:
-            parser.add_bpmn_xml(root, filename=item.path)
+            parser.add_bpmn_xml(diagram.root, filename=item.path)
         except SpiffWorkflowException as exc:
             checker.problems.append(checker.from_spiff(exc, item.path))
     if checker.problems:
@@ -160,20 +142,7 @@ def compile_bundle(bundle: Bundle, max_bytes: int = 2_000_000) -> CompiledBundle
             {pid: lanes[pid] for pid in involved if lanes.get(pid)}, forms)
     if checker.problems:
         raise DeploymentError(checker.problems)
-    compiled.locations, compiled.lane_ids = checker.lines, checker.lane_ids
     return compiled
-
-
-def _lane_groups(root: etree._Element) -> dict[str, dict[str, str]]:
-    """Return {process id: {lane name: candidate group}}; lane names are only unique per process."""
-    groups: dict[str, dict[str, str]] = {}
-    for process in root.iter(f"{{{_BPMN_NS}}}process"):
-        lanes = groups.setdefault(process.get("id"), {})
-        for lane in process.iter(f"{{{_BPMN_NS}}}lane"):
-            for prop in lane.iter(f"{{{_SPIFF_NS}}}property"):
-                if prop.get("name") == "candidateGroup" and prop.get("value"):
-                    lanes[lane.get("name") or lane.get("id")] = prop.get("value")
-    return groups
 
 
 def _check_tasks(spec: Any, subprocess_specs: dict[str, Any], lanes: dict[str, dict[str, str]], bundle: Bundle,
@@ -184,7 +153,7 @@ def _check_tasks(spec: Any, subprocess_specs: dict[str, Any], lanes: dict[str, d
         element = getattr(task_spec, "bpmn_id", None)
         if element is None:
             continue
-        properties = (getattr(task_spec, "extensions", None) or {}).get("properties", {})
+        properties = (getattr(task_spec, "extensions", None) or {}).get(PROPERTIES, {})
         event = getattr(task_spec, "event_definition", None)
         if isinstance(event, TimerEventDefinition):
             _check_expression(event.expression, element, "timer expression", checker)
@@ -194,19 +163,19 @@ def _check_tasks(spec: Any, subprocess_specs: dict[str, Any], lanes: dict[str, d
             checker.problems.append(checker.problem_at(element, "a user task must sit in a lane (an agency)"))
         elif task_spec.lane not in process_lanes:
             checker.problems.append(checker.problem_at(
-                element, f"lane '{task_spec.lane}' has no candidateGroup property"))
-        schema_name = properties.get("formJsonSchemaFilename")
+                element, f"lane '{task_spec.lane}' has no {CANDIDATE_GROUP} property"))
+        schema_name = properties.get(FORM_SCHEMA)
         if not schema_name:
-            checker.problems.append(checker.problem_at(element, "user task has no formJsonSchemaFilename"))
-        for key in ("formJsonSchemaFilename", "formUiSchemaFilename"):
+            checker.problems.append(checker.problem_at(element, f"user task has no {FORM_SCHEMA}"))
+        for key in (FORM_SCHEMA, FORM_UI_SCHEMA):
             name = properties.get(key)
             if not name:
                 continue
             if bundle.form(name) is None:
                 checker.problems.append(checker.problem_at(element, f"{key} names '{name}', not in the bundle"))
             forms.add(name)
-        if properties.get("dueDate"):
-            _check_expression(properties["dueDate"], element, "dueDate expression", checker)
+        if properties.get(DUE_DATE):
+            _check_expression(properties[DUE_DATE], element, f"{DUE_DATE} expression", checker)
     return sorted(forms)
 
 
@@ -228,7 +197,7 @@ def _check_forms(bundle: Bundle, checker: _Checker) -> None:
         if not isinstance(document, dict):
             checker.problems.append(Problem(item.path, "a form file must hold a JSON object"))
             continue
-        if item.name.endswith(".schema.json"):
+        if item.name.endswith(FORM_SCHEMA_SUFFIX):
             try:
                 Draft202012Validator.check_schema(document)
             except SchemaError as exc:

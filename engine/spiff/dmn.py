@@ -1,4 +1,4 @@
-"""DMN decisions: what a table needs (read from its XML) and how it is evaluated, with typed inputs.
+"""DMN decisions: what a table needs (checked on its parsed elements) and how it is evaluated, with typed inputs.
 
 SpiffWorkflow's engine compares raw task data: a date that a form submitted as
 an ISO string fails against a date cell, and a missing value raises inside a
@@ -17,12 +17,12 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from lxml import etree
 from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.dmn.engine.DMNEngine import DMNEngine
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 
 from engine.errors import Problem
+from engine.spiff.dmn_elements import DecisionFile
 from engine.spiff.internals import dmn_engine_of, retype_dmn_engine
 from engine.spiff.run_context import DecisionTaken
 from engine.spiff.sandbox import SandboxScriptEngine
@@ -57,79 +57,49 @@ class DecisionInfo:
     rule_count: int
 
 
-def _local(tag: object) -> str:
-    return etree.QName(tag).localname if isinstance(tag, str) else ""
-
-
-def _children(node: etree._Element, name: str) -> list[etree._Element]:
-    return [child for child in node if _local(child.tag) == name]
-
-
-def read_decision(root: etree._Element, file_name: str) -> tuple[DecisionInfo | None, list[Problem]]:
-    """Return the decision of a DMN document and every problem found with it."""
+def read_decision(document: DecisionFile) -> tuple[DecisionInfo | None, list[Problem]]:
+    """Return the decision of a DMN file and every problem found with it."""
+    file_name = document.path
     problems: list[Problem] = []
-    decisions = [n for n in root.iter() if _local(n.tag) == "decision"]
-    if len(decisions) != 1:
-        problems.append(Problem(file_name, f"a DMN file must hold exactly one decision, found {len(decisions)}"))
+    found = len(document.decisions)
+    if found != 1:
+        problems.append(Problem(file_name, f"a DMN file must hold exactly one decision, found {found}"))
         return None, problems
-    decision = decisions[0]
-    decision_id = decision.get("id", "")
-    tables = [n for n in decision.iter() if _local(n.tag) == "decisionTable"]
-    if len(tables) != 1:
+    decision = document.decisions[0]
+    if len(decision.tables) != 1:
         problems.append(Problem(file_name, "a decision must hold exactly one decisionTable",
-                                line=decision.sourceline, element=decision_id))
+                                line=decision.line, element=decision.id))
         return None, problems
-    table = tables[0]
-    declared = _declared_inputs(root)
+    table = decision.tables[0]
     inputs: list[DecisionInput] = []
-    for clause in _children(table, "input"):
-        expressions = _children(clause, "inputExpression")
-        if not expressions:
+    for column in table.inputs:
+        if column.expression is None:
             continue
-        expression = expressions[0]
-        text = "".join(t.text or "" for t in _children(expression, "text")).strip()
-        type_ref = (expression.get("typeRef") or "").strip()
-        if type_ref not in TYPE_REFS:
-            problems.append(Problem(file_name, f"input '{clause.get('label') or text}' has typeRef "
-                                    f"'{type_ref}'; use one of {sorted(TYPE_REFS)}",
-                                    line=expression.sourceline, element=clause.get("id")))
-        if text.isidentifier():
-            inputs.append(DecisionInput(text, type_ref, clause.get("label") or text))
-    # Raw inputs that only feed derived input expressions are declared as inputData.
-    for name, (type_ref, label) in declared.items():
-        if all(i.name != name for i in inputs):
-            inputs.append(DecisionInput(name, type_ref, label))
-    outputs = tuple(o.get("name") or o.get("label") or "" for o in _children(table, "output"))
-    rules = _children(table, "rule")
-    if not rules:
-        problems.append(Problem(file_name, "the decision table has no rules", line=table.sourceline,
-                                element=decision_id))
-    else:
-        last = rules[-1]
-        entries = ["".join(t.text or "" for t in _children(e, "text")).strip()
-                   for e in _children(last, "inputEntry")]
-        if any(entry not in _CATCH_ALL for entry in entries):
-            problems.append(Problem(
-                file_name,
-                f"decision {decision_id} must end with a catch-all rule (every input '-'), "
-                "so that no input set goes unanswered",
-                line=last.sourceline, element=last.get("id")))
-    info = DecisionInfo(decision_id, decision.get("name") or decision_id, file_name, tuple(inputs),
-                        outputs, len(rules))
+        if column.type_ref not in TYPE_REFS:
+            problems.append(Problem(file_name, f"input '{column.label or column.expression}' has typeRef "
+                                    f"'{column.type_ref}'; use one of {sorted(TYPE_REFS)}",
+                                    line=column.line, element=column.id or None))
+        if column.expression.isidentifier():
+            inputs.append(DecisionInput(column.expression, column.type_ref, column.label or column.expression))
+    # Raw inputs that only feed derived input expressions are declared as inputData; the last declaration counts.
+    declared = {data.name: data for data in document.input_data if data.name.isidentifier()}
+    for data in declared.values():
+        if all(i.name != data.name for i in inputs):
+            inputs.append(DecisionInput(data.name, data.type_ref or "string", data.label))
+    outputs = tuple(o.name or o.label or "" for o in table.outputs)
+    if not table.rules:
+        problems.append(Problem(file_name, "the decision table has no rules", line=table.line,
+                                element=decision.id))
+    elif any(entry not in _CATCH_ALL for entry in table.rules[-1].inputs):
+        last = table.rules[-1]
+        problems.append(Problem(
+            file_name,
+            f"decision {decision.id} must end with a catch-all rule (every input '-'), "
+            "so that no input set goes unanswered",
+            line=last.line, element=last.id or None))
+    info = DecisionInfo(decision.id, decision.name or decision.id, file_name, tuple(inputs), outputs,
+                        len(table.rules))
     return info, problems
-
-
-def _declared_inputs(root: etree._Element) -> dict[str, tuple[str, str]]:
-    declared: dict[str, tuple[str, str]] = {}
-    for node in root.iter():
-        if _local(node.tag) != "inputData":
-            continue
-        for variable in _children(node, "variable"):
-            name = variable.get("name") or node.get("name") or ""
-            if name.isidentifier():
-                declared[name] = ((variable.get("typeRef") or "string").strip(), node.get("name") or name)
-    return declared
-
 
 
 _VALUE = "dmninputvalue"

@@ -11,22 +11,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from lxml import etree
 from SpiffWorkflow.util.task import TaskState
 
 from engine.spiff.bundle import Bundle
+from engine.spiff.elements import read_elements
 from engine.spiff.run_context import DecisionTaken
 from engine.spiff.workflow import Instance
-from engine.spiff.xmlsafe import parse_xml
 
 __all__ = ["CoverageRecorder"]
 
-_BPMN = "{http://www.omg.org/spec/BPMN/20100524/MODEL}"
 _REACHED = TaskState.COMPLETED | TaskState.READY | TaskState.WAITING | TaskState.STARTED | TaskState.ERROR
-_NODE_TAGS = {"task", "userTask", "manualTask", "scriptTask", "serviceTask", "businessRuleTask", "sendTask",
-              "receiveTask", "callActivity", "subProcess", "startEvent", "endEvent", "intermediateCatchEvent",
-              "intermediateThrowEvent", "boundaryEvent", "exclusiveGateway", "parallelGateway",
-              "inclusiveGateway", "eventBasedGateway"}
 
 
 @dataclass
@@ -59,29 +53,14 @@ class CoverageRecorder:
 
     def add_bundle(self, bundle: Bundle) -> None:
         """Register the elements and rules of a bundle as the universe to cover."""
-        for item in bundle.of_kind("bpmn"):
-            root = parse_xml(item.content, item.path, 10_000_000)
-            for process in root.iter(f"{_BPMN}process"):
-                model = self.processes.setdefault(process.get("id"), _ProcessModel())
-                for node in process.iter():
-                    if not isinstance(node.tag, str):
-                        continue
-                    local = etree.QName(node.tag).localname
-                    if local in _NODE_TAGS:
-                        model.nodes[node.get("id")] = node.get("name") or node.get("id")
-                    elif local == "sequenceFlow":
-                        model.flows[(node.get("sourceRef"), node.get("targetRef"))] = node.get("id")
-        for item in bundle.of_kind("dmn"):
-            root = parse_xml(item.content, item.path, 10_000_000)
-            for decision in root.iter():
-                if isinstance(decision.tag, str) and etree.QName(decision.tag).localname == "decision":
-                    table_model = self.decisions.setdefault(decision.get("id"), _DecisionModel())
-                    for rule in decision.iter():
-                        if isinstance(rule.tag, str) and etree.QName(rule.tag).localname == "rule":
-                            # A comment's tag is a function, not a name: skip it before asking for a local name.
-                            texts = [d.text or "" for d in rule
-                                     if isinstance(d.tag, str) and etree.QName(d.tag).localname == "description"]
-                            table_model.rules[rule.get("id")] = " ".join(texts).strip()
+        elements = read_elements(bundle).checked()
+        for process in elements.processes:
+            model = self.processes.setdefault(process.id, _ProcessModel())
+            model.nodes.update((element.id, element.label) for element in process.elements)
+            model.flows.update(((flow.source, flow.target), flow.id) for flow in process.flows)
+        for decision in elements.decisions:
+            rules = self.decisions.setdefault(decision.id, _DecisionModel()).rules
+            rules.update((rule.id, rule.description) for rule in decision.rules)
 
     def observe(self, instance: Instance) -> None:
         """Record the nodes reached and flows taken so far by an instance."""

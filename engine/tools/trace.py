@@ -13,16 +13,13 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from lxml import etree
-
 from engine.conventions import article_keys
 from engine.spiff.bundle import Bundle
-from engine.spiff.xmlsafe import parse_xml
+from engine.spiff.elements import read_elements
 
 __all__ = ["TraceItem", "trace_markdown"]
 
 _AMBIGUITY = re.compile(r"^- \*\*(A\d+)[^*]*\*\*\s*(.+)$", re.MULTILINE)
-_BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 _NUMERALS = "一二三四五六七八九十"
 
 
@@ -48,29 +45,16 @@ def _sort_key(key: str) -> tuple[int, int, int, str]:
 
 def _items(bundle: Bundle) -> list[TraceItem]:
     items: list[TraceItem] = []
-    for item in bundle.of_kind("bpmn"):
-        root = parse_xml(item.content, item.path, 10_000_000)
-        for process in root.iter(f"{{{_BPMN}}}process"):
-            for node in process.iter():
-                if not isinstance(node.tag, str) or not node.get("id"):
-                    continue
-                # A comment's tag is a function, not a name: skip it before asking for a local name.
-                docs = [d.text or "" for d in node
-                        if isinstance(d.tag, str) and etree.QName(d.tag).localname == "documentation"]
-                if docs:
-                    items.append(TraceItem("element", process.get("id"), node.get("id"), node.get("name") or "",
-                                           " ".join(docs).strip()))
-    for item in bundle.of_kind("dmn"):
-        root = parse_xml(item.content, item.path, 10_000_000)
-        for decision in root.iter():
-            if not isinstance(decision.tag, str) or etree.QName(decision.tag).localname != "decision":
-                continue
-            for rule in decision.iter():
-                if isinstance(rule.tag, str) and etree.QName(rule.tag).localname == "rule":
-                    text = " ".join(d.text or "" for d in rule
-                                    if isinstance(d.tag, str) and etree.QName(d.tag).localname == "description")
-                    items.append(TraceItem("rule", decision.get("id"), rule.get("id"), decision.get("name") or "",
-                                           text.strip()))
+    elements = read_elements(bundle).checked()
+    for process in elements.processes:
+        cited = [(process.id, process.name, process.documentation)]
+        cited += [(element.id, element.name, element.documentation) for element in process.elements]
+        cited += [(flow.id, flow.name, flow.documentation) for flow in process.flows]
+        items += [TraceItem("element", process.id, element_id, name or "", citation)
+                  for element_id, name, citation in cited if citation is not None]
+    for decision in elements.decisions:
+        items += [TraceItem("rule", decision.id, rule.id, decision.name or "", rule.description)
+                  for rule in decision.rules]
     return items
 
 

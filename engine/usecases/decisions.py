@@ -10,9 +10,9 @@ from sqlalchemy.orm import Session
 
 from engine.errors import DecisionError, FieldError, InvalidInput
 from engine.spiff.dmn import DecisionInfo, DecisionInput, read_decision, typed
+from engine.spiff.dmn_elements import read_decision_file
 from engine.spiff.internals import detached_task
 from engine.spiff.runtime import Engine
-from engine.spiff.xmlsafe import parse_xml
 from engine.typerefs import to_type_ref
 from engine.usecases.deployments import latest_decision
 
@@ -43,12 +43,12 @@ def evaluate_decision(engine: Engine, session: Session, decision_id: str, raw: d
     """Evaluate the latest version of a decision with named inputs."""
     row = latest_decision(session, decision_id)
     text = row.deployment.files[row.file_path].encode("utf-8")
-    root = parse_xml(text, row.file_path, engine.settings.max_file_bytes)
-    info, _ = read_decision(root, row.file_path)
+    document = read_decision_file(text, row.file_path, engine.settings.max_file_bytes)
+    info, _ = read_decision(document)
     assert info is not None  # it passed the same checks when deployed
     inputs = _typed_inputs(info, raw)
     parser = SpiffBpmnParser()
-    parser.add_dmn_xml(root, filename=row.file_path)
+    parser.add_dmn_xml(document.root, filename=row.file_path)
     dmn_engine = typed(parser.get_engine(decision_id, None))
     # Decisions taken on their own go to a run of their own, whose subscribers (coverage) hear of them.
     task = detached_task(inputs, engine.script_engine(), decision_id)

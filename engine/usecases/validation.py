@@ -18,6 +18,7 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinitio
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from engine.conventions import DUE_DATE, PROPERTIES
 from engine.errors import DeploymentError, Problem
 from engine.spiff.bundle import Bundle
 from engine.spiff.compiler import CompiledBundle, compile_bundle, iter_task_specs
@@ -70,7 +71,7 @@ def _check_groups(session: Session, bundle: Bundle, compiled: CompiledBundle) ->
         for process_id, by_lane in process.lanes.items():
             for lane, group in sorted(by_lane.items()):
                 if group not in known:
-                    problems.append(compiled.problem_at(compiled.lane_ids.get(lane, process_id), (
+                    problems.append(compiled.problem_at(compiled.elements.lane_ids.get(lane, process_id), (
                         f"lane '{lane}' names group '{group}', which no user is in and no deployed version uses")))
     return problems
 
@@ -86,9 +87,9 @@ def _check_expressions(engine: Engine, bundle: Bundle, compiled: CompiledBundle)
             event = getattr(task_spec, "event_definition", None)
             if isinstance(event, TimerEventDefinition):
                 problems += _check_expression(engine, compiled, element, "timer", event.expression, known, True)
-            due = ((getattr(task_spec, "extensions", None) or {}).get("properties") or {}).get("dueDate")
+            due = ((getattr(task_spec, "extensions", None) or {}).get(PROPERTIES) or {}).get(DUE_DATE)
             if due:
-                problems += _check_expression(engine, compiled, element, "dueDate", due, known, False)
+                problems += _check_expression(engine, compiled, element, DUE_DATE, due, known, False)
     return problems
 
 

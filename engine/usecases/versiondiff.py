@@ -6,19 +6,17 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from lxml import etree
 from sqlalchemy.orm import Session
 
+from engine.conventions import DUE_DATE, FORM_SCHEMA, FORM_UI_SCHEMA
+from engine.spiff.bundle import Bundle
+from engine.spiff.dmn_elements import Decision
+from engine.spiff.elements import Process, read_elements
 from engine.store.models import ProcessVersion
 from engine.usecases.deployments import get_version
 
 __all__ = ["Change", "VersionDiff", "diff_versions"]
 
-_BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL"
-_SPIFF = "http://spiffworkflow.org/bpmn/schema/1.0/core"
-_DMN_NAMESPACES = ("https://www.omg.org/spec/DMN/20191111/MODEL/", "http://www.omg.org/spec/DMN/20180521/MODEL/",
-                   "http://www.omg.org/spec/DMN/20151101/dmn.xsd")
-_PARSER = etree.XMLParser(resolve_entities=False, no_network=True)
 _FORM_FIELDS = ("title", "type", "format", "enum", "minimum", "maximum", "maxLength", "required")
 
 
@@ -109,88 +107,54 @@ class _Model:
     def of(cls, version: ProcessVersion) -> _Model:
         model = cls()
         files = version.deployment.files
+        elements = read_elements(Bundle.from_texts(version.bundle, files)).checked()
         processes = set(version.lanes) | {version.process_id}
         decisions: set[str] = set()
         forms: set[str] = set()
+        for process in elements.processes:
+            if process.id in processes:
+                model._read_process(process, decisions, forms)
+        for decision in elements.decisions:
+            if decision.id in decisions:
+                model._read_decision(decision)
         for path, text in files.items():
-            if not path.endswith(".bpmn"):
-                continue
-            root = etree.fromstring(text.encode("utf-8"), _PARSER)
-            for process in root.iter(f"{{{_BPMN}}}process"):
-                if process.get("id") in processes:
-                    model._read_process(process, decisions, forms)
-        for path, text in files.items():
-            if path.endswith(".dmn"):
-                model._read_decision(etree.fromstring(text.encode("utf-8"), _PARSER), decisions)
-            elif path.startswith("forms/") and path.split("/", 1)[1] in forms:
+            if path.startswith("forms/") and path.split("/", 1)[1] in forms:
                 model._read_form(path.split("/", 1)[1], json.loads(text))
         return model
 
-    def _read_process(self, process: etree._Element, decisions: set[str], forms: set[str]) -> None:
-        lane_of: dict[str, str] = {}
-        for lane in process.iter(f"{{{_BPMN}}}lane"):
-            name = lane.get("name") or lane.get("id")
-            for ref in lane.iter(f"{{{_BPMN}}}flowNodeRef"):
-                lane_of[(ref.text or "").strip()] = name
-            self.lanes[lane.get("id")] = {"label": name, "group": _properties(lane).get("candidateGroup")}
-        for node in process.iter():
-            if not isinstance(node.tag, str) or not node.get("id"):
-                continue
-            kind = etree.QName(node).localname
-            if kind in ("lane", "laneSet", "process") or etree.QName(node).namespace != _BPMN:
-                continue
-            if kind == "sequenceFlow":
-                condition = node.find(f"{{{_BPMN}}}conditionExpression")
-                self.flows[node.get("id")] = {
-                    "label": node.get("name") or node.get("id"), "from": node.get("sourceRef"),
-                    "to": node.get("targetRef"),
-                    "condition": (condition.text or "").strip() if condition is not None else None}
-                continue
-            if node.find(f"{{{_BPMN}}}incoming") is None and node.find(f"{{{_BPMN}}}outgoing") is None \
-                    and kind not in ("startEvent", "endEvent", "boundaryEvent"):
-                continue  # definitions nested in elements (event definitions, data objects)
-            properties = _properties(node)
-            decision = node.findtext(f".//{{{_SPIFF}}}calledDecisionId")
-            timer = node.find(f".//{{{_BPMN}}}timerEventDefinition")
-            self.elements[node.get("id")] = {
-                "label": node.get("name") or node.get("id"), "type": kind,
-                "lane": lane_of.get(node.get("id")),
-                "documentation": (node.findtext(f"{{{_BPMN}}}documentation") or "").strip() or None,
-                "form": properties.get("formJsonSchemaFilename"), "uiForm": properties.get("formUiSchemaFilename"),
-                "dueDate": properties.get("dueDate"), "decision": decision.strip() if decision else None,
-                "timer": " ".join(t.strip() for t in timer.itertext() if t.strip()) if timer is not None else None,
-                "script": (node.findtext(f"{{{_BPMN}}}script") or "").strip() or None,
-                "default": node.get("default")}
-            if decision:
-                decisions.add(decision.strip())
-            forms.update(v for k, v in properties.items() if k in ("formJsonSchemaFilename", "formUiSchemaFilename"))
+    def _read_process(self, process: Process, decisions: set[str], forms: set[str]) -> None:
+        for lane in process.lanes:
+            self.lanes[lane.id] = {"label": lane.label, "group": lane.candidate_group}
+        for flow in process.flows:
+            self.flows[flow.id] = {"label": flow.name or flow.id, "from": flow.source, "to": flow.target,
+                                   "condition": flow.condition}
+        for element in process.elements:
+            properties = element.properties
+            timer = element.timer
+            self.elements[element.id] = {
+                "label": element.label, "type": element.kind, "lane": element.lane.label if element.lane else None,
+                "documentation": element.documentation or None,
+                "form": properties.get(FORM_SCHEMA), "uiForm": properties.get(FORM_UI_SCHEMA),
+                DUE_DATE: properties.get(DUE_DATE), "decision": element.called_decision,
+                "timer": timer.expression.strip() if timer is not None else None,
+                "script": element.script, "default": element.default_flow}
+            if element.called_decision:
+                decisions.add(element.called_decision)
+            forms.update(v for k, v in properties.items() if k in (FORM_SCHEMA, FORM_UI_SCHEMA))
 
-    def _read_decision(self, root: etree._Element, wanted: set[str]) -> None:
-        namespace = etree.QName(root).namespace
-        if namespace not in _DMN_NAMESPACES:
+    def _read_decision(self, decision: Decision) -> None:
+        table = decision.table
+        if table is None:
             return
-
-        def q(tag: str) -> str:
-            return f"{{{namespace}}}{tag}"
-
-        def texts(rule: etree._Element, tag: str) -> list[str]:
-            return [(entry.findtext(q("text")) or "").strip() for entry in rule.findall(q(tag))]
-
-        for decision in root.iter(q("decision")):
-            table = decision.find(q("decisionTable"))
-            if decision.get("id") not in wanted or table is None:
-                continue
-            inputs = [(i.get("label") or i.findtext(f".//{q('text')}") or "?").strip()
-                      for i in table.findall(q("input"))]
-            outputs = [o.get("label") or o.get("name") or "?" for o in table.findall(q("output"))]
-            for number, rule in enumerate(table.findall(q("rule")), start=1):
-                cells = zip(inputs, texts(rule, "inputEntry"), strict=False)
-                when = " 且 ".join(f"{name} {cell}" for name, cell in cells if cell not in ("", "-"))
-                results = zip(outputs, texts(rule, "outputEntry"), strict=False)
-                then = ", ".join(f"{name} = {cell}" for name, cell in results)
-                self.rules[f"{decision.get('id')}/{rule.get('id') or number}"] = {
-                    "label": f"{decision.get('name') or decision.get('id')} #{number}", "when": when or "(任意)",
-                    "then": then, "note": (rule.findtext(q("description")) or "").strip() or None}
+        inputs = [(column.label or column.expression or "?").strip() for column in table.inputs]
+        outputs = [column.label or column.name or "?" for column in table.outputs]
+        for rule in table.rules:
+            cells = zip(inputs, rule.inputs, strict=False)
+            when = " 且 ".join(f"{name} {cell}" for name, cell in cells if cell not in ("", "-"))
+            then = ", ".join(f"{name} = {cell}" for name, cell in zip(outputs, rule.outputs, strict=False))
+            self.rules[f"{decision.id}/{rule.id or rule.number}"] = {
+                "label": f"{decision.label} #{rule.number}", "when": when or "(任意)", "then": then,
+                "note": rule.description or None}
 
     def _read_form(self, name: str, document: Any) -> None:
         if not isinstance(document, dict) or not isinstance(document.get("properties"), dict):
@@ -203,6 +167,3 @@ class _Model:
             values["required"] = field_name in required
             self.fields[f"{name}#{field_name}"] = values
 
-
-def _properties(node: etree._Element) -> dict[str, str]:
-    return {p.get("name"): p.get("value") for p in node.iter(f"{{{_SPIFF}}}property") if p.get("name")}
