@@ -12,10 +12,11 @@ from xml.sax.saxutils import escape, quoteattr
 
 from lxml import etree
 
+from engine import conventions
+from engine.spiff.xmlsafe import local_name
+
 __all__ = ["DecisionBuilder", "ProcessBuilder", "missing_di"]
 
-_BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL"
-_BPMNDI = "http://www.omg.org/spec/BPMN/20100524/DI"
 _SIZES = {"event": (36, 36), "gateway": (50, 50), "task": (100, 80)}
 _COLUMN, _ROW, _LEFT, _TOP, _LANE_PAD = 170, 110, 230, 80, 20
 
@@ -48,9 +49,9 @@ class _Flow:
 
 
 def _props(values: dict[str, str | None]) -> str:
-    items = "".join(f"<spiffworkflow:property name={quoteattr(k)} value={quoteattr(v)}/>"
-                    for k, v in values.items() if v)
-    return f"<spiffworkflow:properties>{items}</spiffworkflow:properties>" if items else ""
+    tag, item = f"spiffworkflow:{conventions.PROPERTIES}", f"spiffworkflow:{conventions.PROPERTY}"
+    items = "".join(f"<{item} name={quoteattr(k)} value={quoteattr(v)}/>" for k, v in values.items() if v)
+    return f"<{tag}>{items}</{tag}>" if items else ""
 
 
 class ProcessBuilder:
@@ -64,7 +65,7 @@ class ProcessBuilder:
         self.defaults: dict[str, str] = {}
 
     def lane(self, role: str, name: str) -> None:
-        """Add a lane (an agency) whose candidate group is `<prefix>:<role>`."""
+        """Add a lane (an agency) whose candidate group is `<prefix>:<role>` (conventions.group_name)."""
         self.lanes.append((role, name))
 
     def _add(self, node: _Node) -> str:
@@ -85,15 +86,16 @@ class ProcessBuilder:
 
     def user(self, id: str, name: str, lane: str, doc: str, form: str, due: str | None = None) -> str:
         """Add a user task with its form (`<form>.schema.json` / `.uischema.json`) and optional due date."""
-        ext = _props({"formJsonSchemaFilename": f"{form}.schema.json",
-                      "formUiSchemaFilename": f"{form}.uischema.json", "dueDate": due})
+        ext = _props({conventions.FORM_SCHEMA: f"{form}{conventions.FORM_SCHEMA_SUFFIX}",
+                      conventions.FORM_UI_SCHEMA: f"{form}{conventions.FORM_UI_SCHEMA_SUFFIX}",
+                      conventions.DUE_DATE: due})
         return self._add(_Node(id, "userTask", name, lane, doc, body=f"<bpmn:extensionElements>{ext}"
                                                                      "</bpmn:extensionElements>"))
 
     def rule(self, id: str, name: str, lane: str, doc: str, decision: str) -> str:
         """Add a business rule task calling a decision."""
-        body = ("<bpmn:extensionElements><spiffworkflow:calledDecisionId>"
-                f"{escape(decision)}</spiffworkflow:calledDecisionId></bpmn:extensionElements>")
+        body = (f"<bpmn:extensionElements><spiffworkflow:{conventions.CALLED_DECISION}>"
+                f"{escape(decision)}</spiffworkflow:{conventions.CALLED_DECISION}></bpmn:extensionElements>")
         return self._add(_Node(id, "businessRuleTask", name, lane, doc, body=body))
 
     def script(self, id: str, name: str, lane: str, doc: str, script: str) -> str:
@@ -111,7 +113,7 @@ class ProcessBuilder:
     def timer(self, id: str, name: str, lane: str, doc: str, *, duration: str | None = None,
               date: str | None = None, attached_to: str | None = None, interrupting: bool = True) -> str:
         """Add an intermediate timer, or a boundary timer when `attached_to` names a task."""
-        kind, expression = ("timeDuration", duration) if duration else ("timeDate", date)
+        kind, expression = (conventions.TIME_DURATION, duration) if duration else (conventions.TIME_DATE, date)
         body = f"@timer@<bpmn:timerEventDefinition><bpmn:{kind}>{escape(expression or '')}</bpmn:{kind}>" \
                "</bpmn:timerEventDefinition>"
         if attached_to is None:
@@ -134,9 +136,9 @@ class ProcessBuilder:
         layout = _Layout(self)
         parts = [
             '<?xml version="1.0" encoding="UTF-8"?>',
-            f'<bpmn:definitions xmlns:bpmn="{_BPMN}" xmlns:bpmndi="{_BPMNDI}" '
-            'xmlns:dc="http://www.omg.org/spec/DD/20100524/DC" xmlns:di="http://www.omg.org/spec/DD/20100524/DI" '
-            'xmlns:spiffworkflow="http://spiffworkflow.org/bpmn/schema/1.0/core" '
+            f'<bpmn:definitions xmlns:bpmn="{conventions.BPMN_NS}" xmlns:bpmndi="{conventions.BPMN_DI_NS}" '
+            f'xmlns:dc="{conventions.DC_NS}" xmlns:di="{conventions.DI_NS}" '
+            f'xmlns:spiffworkflow="{conventions.SPIFF_NS}" '
             f'id="Definitions_{self.process_id}" targetNamespace="http://govflow/bpmn">',
             f'  <bpmn:collaboration id="Collaboration_{self.process_id}"><bpmn:participant '
             f'id="Participant_{self.process_id}" name={quoteattr(self.name)} processRef="{self.process_id}"/>'
@@ -147,7 +149,7 @@ class ProcessBuilder:
         for role, lane_name in self.lanes:
             refs = "".join(f"<bpmn:flowNodeRef>{n.id}</bpmn:flowNodeRef>"
                            for n in self.nodes.values() if n.lane == role)
-            ext = _props({"candidateGroup": f"{self.group_prefix}:{role}"})
+            ext = _props({conventions.CANDIDATE_GROUP: conventions.group_name(self.group_prefix, role)})
             parts.append(f'      <bpmn:lane id="Lane_{role}" name={quoteattr(lane_name)}>'
                          f"<bpmn:extensionElements>{ext}</bpmn:extensionElements>{refs}</bpmn:lane>")
         parts.append("    </bpmn:laneSet>")
@@ -255,10 +257,10 @@ class _Layout:
             self.bounds[node.id] = (cx - w / 2, cy - h / 2, w, h)
         for node in self.b.nodes.values():
             if node.attached_to:
-                x, y, w, h = self.bounds[node.attached_to]
+                x, y, _, height = self.bounds[node.attached_to]
                 siblings = [n.id for n in self.b.nodes.values() if n.attached_to == node.attached_to]
                 offset = 62 - 40 * siblings.index(node.id)
-                self.bounds[node.id] = (x + offset, y + h - 18, 36, 36)
+                self.bounds[node.id] = (x + offset, y + height - 18, 36, 36)
 
     def _edge(self, source: str, target: str) -> list[tuple[float, float]]:
         sx, sy, sw, sh = self.bounds[source]
@@ -299,16 +301,16 @@ class _Layout:
 
 def missing_di(root: etree._Element) -> list[str]:
     """Return ids of flow nodes, lanes, participants and flows that have no shape or edge."""
-    drawn = {el.get("bpmnElement") for el in root.iter(f"{{{_BPMNDI}}}BPMNShape", f"{{{_BPMNDI}}}BPMNEdge")}
+    shapes = (f"{{{conventions.BPMN_DI_NS}}}BPMNShape", f"{{{conventions.BPMN_DI_NS}}}BPMNEdge")
+    drawn = {el.get("bpmnElement") for el in root.iter(*shapes)}
     wanted = []
-    for el in root.iter():
-        if not isinstance(el.tag, str) or not el.tag.startswith(f"{{{_BPMN}}}"):
+    for el in root.iter(f"{{{conventions.BPMN_NS}}}*"):
+        local, element_id = local_name(el), el.get("id")
+        if not element_id:
             continue
-        local = etree.QName(el.tag).localname
         if local in {"lane", "participant", "sequenceFlow"} or local.endswith(("Task", "Event", "Gateway")) \
                 or local in {"task", "callActivity", "subProcess"}:
-            if el.get("id") and local not in {"timerEventDefinition"}:
-                wanted.append(el.get("id"))
+            wanted.append(element_id)
     return [element for element in wanted if element not in drawn]
 
 
@@ -355,7 +357,7 @@ class DecisionBuilder:
         """Return the DMN document."""
         d = self.decision_id
         lines = ['<?xml version="1.0" encoding="UTF-8"?>',
-                 '<definitions xmlns="https://www.omg.org/spec/DMN/20191111/MODEL/" '
+                 f'<definitions xmlns="{conventions.DMN_NS}" '
                  f'id="Definitions_{d}" name={quoteattr(self.name)} namespace="http://govflow/dmn">']
         for name, type_ref in self.raw_inputs:
             lines.append(f'  <inputData id="InputData_{name}" name="{name}">'
@@ -369,8 +371,8 @@ class DecisionBuilder:
             lines.append(f'      <input id="Input_{d}_{n}" label={quoteattr(label)}><inputExpression '
                          f'id="InputExpression_{d}_{n}" typeRef="{type_ref}"><text>{escape(expression)}</text>'
                          "</inputExpression></input>")
-        for n, (label, name, type_ref) in enumerate(self.outputs, 1):
-            lines.append(f'      <output id="Output_{d}_{n}" label={quoteattr(label)} name="{name}" '
+        for number, (label, name, type_ref) in enumerate(self.outputs, 1):
+            lines.append(f'      <output id="Output_{d}_{number}" label={quoteattr(label)} name="{name}" '
                          f'typeRef="{type_ref}"/>')
         for r, rule in enumerate(self.rules, 1):
             cells = "".join(f'<inputEntry id="Rule_{d}_{r}_in{c}"><text>{escape(e)}</text></inputEntry>'
