@@ -21,6 +21,7 @@ from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.dmn.engine.DMNEngine import DMNEngine
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 
+from engine.conventions import CALLED_DECISION
 from engine.errors import Problem
 from engine.spiff.dmn_elements import DecisionFile
 from engine.spiff.internals import dmn_engine_of, retype_dmn_engine
@@ -160,7 +161,7 @@ class TypedDMNEngine(DMNEngine):  # type: ignore[misc]  # SpiffWorkflow ships no
                 inputs.append({"label": entry.input.label or entry.input.id,
                                "expression": entry.input.expression, "value": value})
         spec = task.task_spec
-        decision_id = (getattr(spec, "extensions", None) or {}).get("calledDecisionId") or table.id
+        decision_id = (getattr(spec, "extensions", None) or {}).get(CALLED_DECISION) or table.id
         script_engine.run.decisions.append(DecisionTaken(
             spec.bpmn_id or spec.name, decision_id, table.name or decision_id, inputs, dict(outputs),
             tuple(rule.id for rule in rules)))

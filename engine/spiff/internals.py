@@ -27,6 +27,7 @@ from SpiffWorkflow.bpmn.specs.event_definitions import timer as timer_module
 from SpiffWorkflow.dmn.engine.DMNEngine import DMNEngine
 
 from engine.clock import Clock
+from engine.conventions import CALLED_DECISION
 
 __all__ = [
     "SCRIPT_FILENAME", "SPIFF_VERSION", "SpeclessWorkflowConverter", "detached_task", "dmn_engine_of",
@@ -199,7 +200,7 @@ def detached_task(data: dict[str, Any], script_engine: Any, decision_id: str) ->
     # `task_spec` (its `extensions` name the decision); a `WorkflowTaskException` reads
     # `task_spec.bpmn_name`, `workflow.spec.file` and `workflow.top_workflow` for its trace.
     spec = SimpleNamespace(bpmn_id=None, bpmn_name="decision", name="decision",
-                           extensions={"calledDecisionId": decision_id})
+                           extensions={CALLED_DECISION: decision_id})
     workflow = SimpleNamespace(script_engine=script_engine, spec=SimpleNamespace(file="decision"),
                                parent_task_id=None)
     workflow.top_workflow = workflow

@@ -16,6 +16,7 @@ from SpiffWorkflow.bpmn.specs.mixins.events.intermediate_event import BoundaryEv
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.util.task import TaskState
 
+from engine.conventions import PROPERTIES
 from engine.errors import Conflict, NotFound, ProcessError
 from engine.spiff.internals import timer_clock, timer_deadline
 from engine.spiff.run_context import RunContext
@@ -206,7 +207,7 @@ class Instance:
 
 def _human(task: Any) -> HumanTask:
     spec = task.task_spec
-    properties = dict((getattr(spec, "extensions", None) or {}).get("properties", {}))
+    properties = dict((getattr(spec, "extensions", None) or {}).get(PROPERTIES, {}))
     return HumanTask(str(task.id), task.workflow.spec.name, spec.bpmn_id, spec.bpmn_name or spec.bpmn_id,
                      spec.lane, properties,
                      getattr(spec, "documentation", None), dict(task.data))

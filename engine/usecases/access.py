@@ -15,19 +15,18 @@ from dataclasses import dataclass, field
 from sqlalchemy import ColumnElement, and_, exists, false, or_, select, true
 from sqlalchemy.orm import Session
 
+from engine.conventions import APPLICANT_ROLE, group_jurisdiction, group_role
 from engine.errors import NotFound, PermissionDenied
 from engine.store.models import InstanceRow, ProcessVersion, TaskRow
 from engine.usecases.snapshots import TaskInfo, UserInfo
 
-__all__ = ["APPLICANT_ROLE", "Actor", "check_instance", "check_task", "is_applicant_group", "require_owner",
-           "require_role", "visible_instances", "visible_tasks"]
-
-APPLICANT_ROLE = "applicant_unit"
+__all__ = ["Actor", "check_instance", "check_task", "is_applicant_group", "require_owner", "require_role",
+           "visible_instances", "visible_tasks"]
 
 
 def is_applicant_group(group: str | None) -> bool:
     """Tell whether a candidate group is a jurisdiction's applicant-unit group."""
-    return bool(group) and group.split(":", 1)[-1] == APPLICANT_ROLE  # type: ignore[union-attr]
+    return group is not None and group_role(group) == APPLICANT_ROLE
 
 
 @dataclass(frozen=True)
@@ -53,7 +52,7 @@ class Actor:
     @property
     def jurisdictions(self) -> frozenset[str]:
         """Return the jurisdictions (bundles) the actor has a group in."""
-        return frozenset(group.split(":", 1)[0] for group in self.groups)
+        return frozenset(group_jurisdiction(group) for group in self.groups)
 
     @property
     def applies(self) -> bool:
@@ -107,7 +106,7 @@ def visible_instances(actor: Actor) -> ColumnElement[bool]:
         InstanceRow.started_by == actor.username,
         exists().where(TaskRow.instance_id == InstanceRow.id, visible_tasks(actor)),
     ]
-    applicant_bundles = sorted(g.split(":", 1)[0] for g in actor.groups if is_applicant_group(g))
+    applicant_bundles = sorted(group_jurisdiction(g) for g in actor.groups if is_applicant_group(g))
     if actor.unit and applicant_bundles:
         clauses.append(and_(InstanceRow.unit == actor.unit, InstanceRow.process_version_id.in_(
             select(ProcessVersion.id).where(ProcessVersion.bundle.in_(applicant_bundles)))))

@@ -10,12 +10,13 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from engine.conventions import APPLICANT_ROLE, group_name
 from engine.errors import FieldError, InvalidInput, PermissionDenied
 from engine.spiff.runtime import Engine
 from engine.spiff.serialization import STATE_FORMAT
 from engine.store.audit import record
 from engine.store.models import InstanceRow, ProcessVersion
-from engine.usecases.access import APPLICANT_ROLE, Actor, check_instance
+from engine.usecases.access import Actor, check_instance
 from engine.usecases.deployments import current_versions, get_version, list_versions
 from engine.usecases.snapshots import InstanceInfo, VersionInfo
 from engine.usecases.state import RUNNING, STATUSES, get_instance, run_and_persist
@@ -90,7 +91,7 @@ def _start_instance(engine: Engine, session: Session, process_version: ProcessVe
 
 
 def _may_apply(actor: Actor, bundle: str) -> bool:
-    return actor.is_admin or f"{bundle}:{APPLICANT_ROLE}" in actor.groups
+    return actor.is_admin or group_name(bundle, APPLICANT_ROLE) in actor.groups
 
 
 def _new_business_key(engine: Engine, bundle: str) -> str:

@@ -19,6 +19,7 @@ from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from engine.conventions import FORM_SCHEMA, FORM_UI_SCHEMA
 from engine.errors import PermissionDenied, ProcessError, StateFormatError
 from engine.spiff.internals import set_last_task, set_timer_deadline, timer_deadline
 from engine.spiff.runtime import Engine
@@ -252,5 +253,5 @@ def _refresh_open_tasks(session: Session, row: InstanceRow, instance: Instance) 
             continue
         task_row.name, task_row.lane = task.name, task.lane
         task_row.candidate_group = lanes.get(task.process_id, {}).get(task.lane or "")
-        task_row.form = task.properties.get("formJsonSchemaFilename")
-        task_row.ui_form = task.properties.get("formUiSchemaFilename")
+        task_row.form = task.properties.get(FORM_SCHEMA)
+        task_row.ui_form = task.properties.get(FORM_UI_SCHEMA)

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from engine.calendar import parse_date
 from engine.clock import Clock
+from engine.conventions import DUE_DATE, FORM_SCHEMA, FORM_UI_SCHEMA
 from engine.errors import InvalidInput, NotFound, ProcessError
 from engine.spiff.run_context import DecisionLog
 from engine.spiff.runtime import Engine
@@ -134,18 +135,18 @@ def _sync_task_index(engine: Engine, session: Session, row: InstanceRow, instanc
             spec_id=task.spec_id, name=task.name,
             lane=task.lane, candidate_group=lanes.get(task.process_id, {}).get(task.lane or ""),
             status="ready", created_at=now,
-            due_at=due_at, form=task.properties.get("formJsonSchemaFilename"),
-            ui_form=task.properties.get("formUiSchemaFilename")))
+            due_at=due_at, form=task.properties.get(FORM_SCHEMA),
+            ui_form=task.properties.get(FORM_UI_SCHEMA)))
 
 
 def _due_at(engine: Engine, instance: Instance, task: HumanTask) -> datetime | None:
-    expression = task.properties.get("dueDate")
+    expression = task.properties.get(DUE_DATE)
     if not expression:
         return None
     try:
         value = instance.evaluate(expression, task.data)
     except Exception as exc:  # a model error in the expression: report it at its element
-        raise ProcessError(f"dueDate of {task.name} ({task.spec_id}) failed: {type(exc).__name__}: {exc}",
+        raise ProcessError(f"{DUE_DATE} of {task.name} ({task.spec_id}) failed: {type(exc).__name__}: {exc}",
                            element_id=task.spec_id) from exc
     if isinstance(value, datetime):
         moment = value
@@ -155,7 +156,7 @@ def _due_at(engine: Engine, instance: Instance, task: HumanTask) -> datetime | N
             try:
                 moment = datetime.fromisoformat(text)
             except ValueError:
-                raise ProcessError(f"dueDate of {task.spec_id} gave {text!r}, not an ISO date-time",
+                raise ProcessError(f"{DUE_DATE} of {task.spec_id} gave {text!r}, not an ISO date-time",
                                    element_id=task.spec_id) from None
         else:
             # A due *date* means the whole day is allowed: due at the next local midnight.
@@ -163,11 +164,11 @@ def _due_at(engine: Engine, instance: Instance, task: HumanTask) -> datetime | N
             try:
                 day = parse_date(text)
             except InvalidInput:
-                raise ProcessError(f"dueDate of {task.spec_id} gave {text!r}, not an ISO date",
+                raise ProcessError(f"{DUE_DATE} of {task.spec_id} gave {text!r}, not an ISO date",
                                    element_id=task.spec_id) from None
             moment = datetime.combine(day, time(0, 0), zone) + timedelta(days=1)
     else:
-        raise ProcessError(f"dueDate of {task.spec_id} gave {value!r}, not a date", element_id=task.spec_id)
+        raise ProcessError(f"{DUE_DATE} of {task.spec_id} gave {value!r}, not a date", element_id=task.spec_id)
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=ZoneInfo(engine.settings.timezone))
     return moment.astimezone(UTC)

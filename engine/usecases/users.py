@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from engine.conventions import APPLICANT_ROLE, GROUP_SEPARATOR, group_jurisdiction, group_name, group_role
 from engine.errors import Conflict, FieldError, InvalidInput, NotAuthenticated, NotFound
 from engine.spiff.runtime import Engine
 from engine.store.models import UserRow
@@ -120,14 +121,15 @@ def create_demo_users(engine: Engine, session: Session, password: str = DEMO_PAS
     for version in list_versions(session):
         for lanes in version.lanes.values():
             for group in lanes.values():
-                groups.setdefault(group.split(":", 1)[0], set()).add(group)
+                groups.setdefault(group_jurisdiction(group), set()).add(group)
     wanted: list[tuple[str, list[str], str, str | None]] = []
     for jurisdiction, names in sorted(groups.items()):
         for group in sorted(names):
-            unit = f"{jurisdiction}:demo_unit" if group.endswith(":applicant_unit") else None
-            wanted.append((group.replace(":", "_"), [group], "clerk", unit))
+            unit = group_name(jurisdiction, "demo_unit") if group_role(group) == APPLICANT_ROLE else None
+            wanted.append((group.replace(GROUP_SEPARATOR, "_"), [group], "clerk", unit))
             if unit is not None:
-                wanted.append((f"{jurisdiction}_other_applicant", [group], "clerk", f"{jurisdiction}:other_unit"))
+                wanted.append((f"{jurisdiction}_other_applicant", [group], "clerk",
+                               group_name(jurisdiction, "other_unit")))
         wanted.append((f"{jurisdiction}_owner", sorted(names), "process_owner", None))
     wanted.append(("admin", sorted(g for names in groups.values() for g in names), "admin", None))
     created = []
