@@ -4,7 +4,7 @@ A bundle's BPMN and DMN files carry Govflow's meaning in SpiffWorkflow extension
 (`<spiffworkflow:properties>` of a task or lane, `<spiffworkflow:calledDecisionId>` of a business
 rule task), in timer definitions, in the documentation that cites an article of the regulation,
 and in candidate groups named `<jurisdiction>:<role>`. The engine's readers and writers take
-these names from here.
+these names from here, and the browser modeler receives them with its page (`for_modeler`).
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ __all__ = [
     "APPLICANT_ROLE", "BPMN_DI_NS", "BPMN_NS", "CALLED_DECISION", "CANDIDATE_GROUP", "CITATION", "DC_NS", "DI_NS",
     "DMN_NAMESPACES", "DMN_NS", "DUE_DATE", "FORM_SCHEMA", "FORM_SCHEMA_SUFFIX", "FORM_UI_SCHEMA",
     "FORM_UI_SCHEMA_SUFFIX", "GROUP_SEPARATOR", "PROPERTIES", "PROPERTY", "RULE_CITATION", "SPIFF_NS",
-    "TIMER_KINDS", "TIME_CYCLE", "TIME_DATE", "TIME_DURATION", "article_keys", "group_jurisdiction", "group_name",
-    "group_role",
+    "TIMER_KINDS", "TIME_CYCLE", "TIME_DATE", "TIME_DURATION", "article_keys", "for_modeler", "group_jurisdiction",
+    "group_name", "group_role",
 ]
 
 # --- XML namespaces -------------------------------------------------------------------------------------------
@@ -142,3 +142,16 @@ def group_role(group: str) -> str:
     """Return the role part of a candidate group (the whole name when it has no jurisdiction)."""
     return group.split(GROUP_SEPARATOR, 1)[-1]
 
+
+def for_modeler() -> dict[str, str]:
+    """Return the names the browser modeler reads and writes, under the names they have here.
+
+    The page embeds them and the modeler's scripts read `conventions.FORM_SCHEMA` and so on, so no
+    script spells a name itself.
+    """
+    return {
+        "FORM_SCHEMA": FORM_SCHEMA, "FORM_UI_SCHEMA": FORM_UI_SCHEMA, "DUE_DATE": DUE_DATE,
+        "CANDIDATE_GROUP": CANDIDATE_GROUP, "CALLED_DECISION": CALLED_DECISION,
+        "FORM_SCHEMA_SUFFIX": FORM_SCHEMA_SUFFIX, "FORM_UI_SCHEMA_SUFFIX": FORM_UI_SCHEMA_SUFFIX,
+        "TIME_DURATION": TIME_DURATION, "TIME_DATE": TIME_DATE, "TIME_CYCLE": TIME_CYCLE,
+    }

@@ -11,7 +11,7 @@ from typing import Any
 from flask import Blueprint, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
-from engine import FieldError, InvalidInput, deployments, drafts, migration, oversight, versiondiff
+from engine import FieldError, InvalidInput, conventions, deployments, drafts, migration, oversight, versiondiff
 
 from .api.common import load_arguments
 from .api.schemas import DeployArgs, DraftFileArgs, DraftSchema, ProblemSchema
@@ -36,6 +36,7 @@ def editor(bundle: str) -> str:
     view = drafts.open_draft(get_session(), current_actor(), bundle)
     return render_template("modeler.html", view=view, config={
         "bundle": bundle, "files": view.files, "revision": view.revision, "changed": view.changed,
+        "conventions": conventions.for_modeler(),
         "urls": {"save": url_for(".save_file", bundle=bundle), "validate": url_for(".validate", bundle=bundle),
                  "deploy": url_for(".deploy", bundle=bundle)}})
 

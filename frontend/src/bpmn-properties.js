@@ -1,5 +1,5 @@
 // The properties Govflow needs on a BPMN element, edited through bpmn-js commands so undo/redo works.
-const TIMER_KINDS = [["timeDuration", "时长 (如 \"P5D\")"], ["timeDate", "日期 (如 deadline(...))"], ["timeCycle", "循环 (如 \"R3/PT1H\")"]];
+// Their names come from the page (context.conventions, i.e. engine/conventions.py), never spelled here.
 
 function el(tag, attrs = {}, children = []) {
   const node = document.createElement(tag);
@@ -33,6 +33,12 @@ function timerOf(bo) {
 }
 
 export function createPropertiesPanel(modeler, container, context) {
+  const { conventions } = context;
+  const timerKinds = [
+    [conventions.TIME_DURATION, "时长 (如 \"P5D\")"],
+    [conventions.TIME_DATE, "日期 (如 deadline(...))"],
+    [conventions.TIME_CYCLE, "循环 (如 \"R3/PT1H\")"],
+  ];
   const modeling = modeler.get("modeling");
   const moddle = modeler.get("moddle");
   const registry = modeler.get("elementRegistry");
@@ -77,7 +83,7 @@ export function createPropertiesPanel(modeler, container, context) {
 
   function setTimer(element, kind, expression) {
     const definition = timerOf(element.businessObject);
-    const update = { timeDate: undefined, timeDuration: undefined, timeCycle: undefined };
+    const update = Object.fromEntries(timerKinds.map(([k]) => [k, undefined]));
     if (expression) update[kind] = moddle.create("bpmn:FormalExpression", { body: expression });
     modeling.updateModdleProperties(element, definition, update);
   }
@@ -148,30 +154,32 @@ export function createPropertiesPanel(modeler, container, context) {
     });
     container.append(field("条款依据", article, "法规条款，如 二(二)1"));
     if (type === "bpmn:UserTask") {
-      container.append(field("表单", select("formJsonSchemaFilename", extensionProperty(bo, "formJsonSchemaFilename"),
-        context.forms(), (v) => setProperty(element, "formJsonSchemaFilename", v))));
-      container.append(field("界面布局", select("formUiSchemaFilename", extensionProperty(bo, "formUiSchemaFilename"),
-        context.uiForms(), (v) => setProperty(element, "formUiSchemaFilename", v))));
-      container.append(field("办理期限", input("dueDate", extensionProperty(bo, "dueDate"),
-        (v) => setProperty(element, "dueDate", v)), "表达式，如 add_working_days(signingDate, 5)"));
+      const { FORM_SCHEMA, FORM_UI_SCHEMA, DUE_DATE } = conventions;
+      container.append(field("表单", select(FORM_SCHEMA, extensionProperty(bo, FORM_SCHEMA),
+        context.forms(), (v) => setProperty(element, FORM_SCHEMA, v))));
+      container.append(field("界面布局", select(FORM_UI_SCHEMA, extensionProperty(bo, FORM_UI_SCHEMA),
+        context.uiForms(), (v) => setProperty(element, FORM_UI_SCHEMA, v))));
+      container.append(field("办理期限", input(DUE_DATE, extensionProperty(bo, DUE_DATE),
+        (v) => setProperty(element, DUE_DATE, v)), "表达式，如 add_working_days(signingDate, 5)"));
     }
     if (type === "bpmn:BusinessRuleTask") {
-      container.append(field("决策表", select("calledDecisionId", calledDecision(bo), context.decisions(),
+      container.append(field("决策表", select(conventions.CALLED_DECISION, calledDecision(bo), context.decisions(),
         (v) => setDecision(element, v))));
     }
     if (type === "bpmn:Lane") {
       const groups = el("datalist", { id: "known-groups" });
       for (const group of context.groups()) groups.append(el("option", { value: group }));
       container.append(groups);
-      container.append(field("候选组", input("candidateGroup", extensionProperty(bo, "candidateGroup"),
-        (v) => setProperty(element, "candidateGroup", v), { list: "known-groups" }), "如 qingyang:data_bureau"));
+      const { CANDIDATE_GROUP } = conventions;
+      container.append(field("候选组", input(CANDIDATE_GROUP, extensionProperty(bo, CANDIDATE_GROUP),
+        (v) => setProperty(element, CANDIDATE_GROUP, v), { list: "known-groups" }), "如 qingyang:data_bureau"));
     }
     const timer = timerOf(bo);
     if (timer) {
-      const kind = TIMER_KINDS.map(([k]) => k).find((k) => timer[k]) || "timeDuration";
+      const kind = timerKinds.map(([k]) => k).find((k) => timer[k]) || conventions.TIME_DURATION;
       const expression = timer[kind] ? timer[kind].body || "" : "";
       const kindSelect = el("select", { name: "timerKind" });
-      for (const [value, label] of TIMER_KINDS) {
+      for (const [value, label] of timerKinds) {
         const option = el("option", { value, text: label });
         if (value === kind) option.selected = true;
         kindSelect.append(option);

@@ -6,6 +6,8 @@ import { createPropertiesPanel } from "./bpmn-properties.js";
 import { createFormEditor } from "./form-editor.jsx";
 
 const config = JSON.parse(document.getElementById("modeler-config").textContent);
+// The extension names Govflow reads (engine/conventions.py), sent with the page so they are spelled once.
+const conventions = config.conventions;
 const csrf = document.querySelector('meta[name="csrf-token"]').content;
 const $ = (id) => document.getElementById(id);
 
@@ -25,13 +27,15 @@ const forms = createFormEditor({
 
 const names = (prefix, suffix) => Object.keys(state.files).filter((p) => p.startsWith(prefix) && p.endsWith(suffix))
   .map((p) => p.slice(prefix.length)).sort();
+const groupProperty = new RegExp(`name="${conventions.CANDIDATE_GROUP}" value="([^"]+)"`, "g");
 const panel = createPropertiesPanel(bpmn, $("properties"), {
-  forms: () => names("forms/", ".schema.json"),
-  uiForms: () => names("forms/", ".uischema.json"),
+  conventions,
+  forms: () => names("forms/", conventions.FORM_SCHEMA_SUFFIX),
+  uiForms: () => names("forms/", conventions.FORM_UI_SCHEMA_SUFFIX),
   decisions: () => [...new Set(Object.entries(state.files).filter(([p]) => p.endsWith(".dmn"))
     .flatMap(([, text]) => [...text.matchAll(/<(?:\w+:)?decision\b[^>]*\bid="([^"]+)"/g)].map((m) => m[1])))].sort(),
   groups: () => [...new Set(Object.entries(state.files).filter(([p]) => p.endsWith(".bpmn"))
-    .flatMap(([, text]) => [...text.matchAll(/name="candidateGroup" value="([^"]+)"/g)].map((m) => m[1])))].sort(),
+    .flatMap(([, text]) => [...text.matchAll(groupProperty)].map((m) => m[1])))].sort(),
 });
 
 function status(message, kind = "info") {
@@ -49,7 +53,7 @@ function describeDraft() {
 function renderFiles() {
   const nav = $("files");
   nav.replaceChildren();
-  const groups = [["流程图", ".bpmn", "bpmn/"], ["决策表", ".dmn", "dmn/"], ["表单", ".schema.json", "forms/"]];
+  const groups = [["流程图", ".bpmn", "bpmn/"], ["决策表", ".dmn", "dmn/"], ["表单", conventions.FORM_SCHEMA_SUFFIX, "forms/"]];
   for (const [title, suffix, prefix] of groups) {
     nav.append(Object.assign(document.createElement("h3"), { textContent: title }));
     const list = document.createElement("ul");
@@ -123,7 +127,8 @@ async function openFile(path) {
     state.open = { kind: "dmn", path, baseline: { [path]: (await dmn.saveXML({ format: true })).xml } };
   } else {
     $("form-editor").hidden = false;
-    const uiPath = path.replace(/\.schema\.json$/, ".uischema.json");
+    const schemaSuffix = conventions.FORM_SCHEMA_SUFFIX;
+    const uiPath = path.endsWith(schemaSuffix) ? path.slice(0, -schemaSuffix.length) + conventions.FORM_UI_SCHEMA_SUFFIX : path;
     forms.open(state.files[path], state.files[uiPath] || "");
     state.open = { kind: "form", path, uiPath, baseline: await currentText() };
   }
@@ -136,7 +141,7 @@ function newForm() {
   const name = (window.prompt("表单文件名（小写字母、数字、下划线）") || "").trim();
   if (!name) return;
   if (!/^[a-z][a-z0-9_]*$/.test(name)) { status("表单文件名只能包含小写字母、数字和下划线", "error"); return; }
-  const path = `forms/${name}.schema.json`;
+  const path = `forms/${name}${conventions.FORM_SCHEMA_SUFFIX}`;
   if (state.files[path] !== undefined) { status(`${path} 已存在`, "error"); return; }
   state.files[path] = JSON.stringify({ $schema: "https://json-schema.org/draft/2020-12/schema", type: "object",
     title: name, properties: {}, required: [], additionalProperties: false }, null, 2);

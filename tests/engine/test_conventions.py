@@ -1,14 +1,16 @@
-"""The diagram conventions are spelled once, in engine/conventions.py."""
+"""The diagram conventions are spelled once: in engine/conventions.py, which the modeler's scripts read from the page."""
 
 from __future__ import annotations
 
 import ast
+import json
+import re
 from pathlib import Path
 
 import pytest
 
 from engine import conventions
-from engine.conventions import article_keys, group_jurisdiction, group_name, group_role
+from engine.conventions import article_keys, for_modeler, group_jurisdiction, group_name, group_role
 
 ROOT = Path(__file__).resolve().parents[2]
 # The names only a reader or writer of Govflow's diagrams has reason to spell.
@@ -18,6 +20,7 @@ SPELLED_ONCE = (
     conventions.CANDIDATE_GROUP, conventions.CALLED_DECISION, *conventions.TIMER_KINDS,
     conventions.FORM_SCHEMA_SUFFIX, conventions.FORM_UI_SCHEMA_SUFFIX,
 )
+SCRIPTS = sorted(p for p in (ROOT / "frontend" / "src").iterdir() if p.suffix in (".js", ".jsx"))
 
 
 def _strings(path: Path) -> list[tuple[int, str]]:
@@ -42,6 +45,36 @@ def _python_modules() -> list[Path]:
 def test_python_modules_take_the_names_from_conventions(path: Path) -> None:
     spelled = [f"line {line}: {name!r}" for line, text in _strings(path) for name in SPELLED_ONCE if name in text]
     assert not spelled, f"{path.name} spells what engine/conventions.py names: {spelled}"
+
+
+@pytest.mark.parametrize("path", SCRIPTS, ids=lambda p: p.name)
+def test_browser_scripts_spell_no_convention(path: Path) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert not [name for name in SPELLED_ONCE if name in text]
+
+
+def _read_by_scripts() -> set[str]:
+    """Return every name the modeler's scripts read from the conventions their page carries."""
+    read: set[str] = set()
+    for path in SCRIPTS:
+        text = path.read_text(encoding="utf-8")
+        read |= set(re.findall(r"\bconventions\.([A-Z][A-Z_]*)\b", text))
+        for names in re.findall(r"const\s*\{([^}]*)\}\s*=\s*conventions\b", text):
+            read |= {name.strip() for name in names.split(",") if name.strip()}
+    return read
+
+
+def test_every_name_the_modeler_reads_is_sent_with_its_page() -> None:
+    read = _read_by_scripts()
+    assert {"FORM_SCHEMA", "FORM_UI_SCHEMA", "DUE_DATE", "CANDIDATE_GROUP", "CALLED_DECISION", "TIME_DATE"} <= read
+    sent = for_modeler()
+    assert read <= set(sent), f"the modeler reads {sorted(read - set(sent))}, which its page does not carry"
+    assert all(getattr(conventions, name) == value for name, value in sent.items())
+
+
+def test_the_modelers_extension_descriptor_uses_the_spiff_namespace() -> None:
+    descriptor = json.loads((ROOT / "frontend" / "src" / "spiffworkflow.json").read_text(encoding="utf-8"))
+    assert descriptor["uri"] == conventions.SPIFF_NS
 
 
 def test_groups_join_a_jurisdiction_and_a_role() -> None:

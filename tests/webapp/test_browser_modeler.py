@@ -95,3 +95,29 @@ def test_owner_edits_deploys_and_admin_migrates(browser: Any, live_url: str) -> 
     _shot(admin, "11-migrated")
     clerk.goto(f"{live_url}/")
     assert "填报项目基本情况（2026修订）" in clerk.inner_text("#inbox")
+
+
+def test_properties_panel_reads_and_writes_what_govflow_reads(browser: Any, live_url: str) -> None:  # noqa: F811
+    owner = _sign_in(browser, live_url, "qingyang_owner")
+    owner.goto(f"{live_url}/modeler/qingyang")
+    owner.wait_for_selector("#workspace[data-ready=true]")
+    _select(owner, "Task_Register")
+    assert owner.input_value("#properties select[name=formJsonSchemaFilename]") == "register.schema.json"
+    assert owner.input_value("#properties select[name=formUiSchemaFilename]") == "register.uischema.json"
+    _select(owner, "Rule_Path")
+    assert owner.input_value("#properties select[name=calledDecisionId]") == "DT_QY_03"
+    _select(owner, "Timer_PostEvalOpens")
+    assert owner.input_value("#properties select[name=timerKind]") == "timeDate"
+    assert owner.input_value("#properties input[name=timerExpression]").startswith("day_start(add_months(")
+    _select(owner, "Lane_data_bureau")
+    assert owner.input_value("#properties input[name=candidateGroup]") == "qingyang:data_bureau"
+    assert owner.locator('#known-groups option[value="qingyang:applicant_unit"]').count() == 1
+
+    owner.fill("#properties input[name=candidateGroup]", "qingyang:archive_office")
+    owner.press("#properties input[name=candidateGroup]", "Tab")
+    owner.click("#save")
+    owner.wait_for_selector(".status-ok >> text=已保存")
+    owner.reload()
+    owner.wait_for_selector("#workspace[data-ready=true]")
+    _select(owner, "Lane_data_bureau")
+    assert owner.input_value("#properties input[name=candidateGroup]") == "qingyang:archive_office"
