@@ -19,7 +19,6 @@ from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine.conventions import FORM_SCHEMA, FORM_UI_SCHEMA
 from engine.errors import PermissionDenied, ProcessError, StateFormatError
 from engine.spiff.internals import set_last_task, set_timer_deadline, timer_deadline
 from engine.spiff.runtime import Engine
@@ -29,7 +28,7 @@ from engine.store.audit import record
 from engine.store.models import InstanceRow, ProcessVersion, TaskRow
 from engine.usecases.access import Actor
 from engine.usecases.deployments import get_version
-from engine.usecases.state import CANCELLED, COMPLETED, ERROR, persist, record_decisions
+from engine.usecases.state import CANCELLED, COMPLETED, ERROR, persist, record_decisions, task_index_fields
 
 __all__ = ["MigrationCheck", "MigrationReport", "migrate_instances", "plan_migration"]
 
@@ -245,13 +244,10 @@ def _restore_deadlines(workflow: Any, deadlines: dict[str, list[Any]]) -> None:
 
 def _refresh_open_tasks(session: Session, row: InstanceRow, instance: Instance) -> None:
     # Open tasks keep their ids (and claims) across a migration; their lane or form may have changed.
-    lanes = row.process_version.lanes
     ready = {task.id: task for task in instance.ready_human_tasks()}
     for task_row in session.scalars(select(TaskRow).where(TaskRow.instance_id == row.id, TaskRow.status == "ready")):
         task = ready.get(task_row.id)
         if task is None:
             continue
-        task_row.name, task_row.lane = task.name, task.lane
-        task_row.candidate_group = lanes.get(task.process_id, {}).get(task.lane or "")
-        task_row.form = task.properties.get(FORM_SCHEMA)
-        task_row.ui_form = task.properties.get(FORM_UI_SCHEMA)
+        for column, value in task_index_fields(task, row.process_version).items():
+            setattr(task_row, column, value)

@@ -22,12 +22,12 @@ from engine.spiff.runtime import Engine
 from engine.spiff.serialization import STATE_FORMAT
 from engine.spiff.workflow import HumanTask, Instance
 from engine.store.audit import record
-from engine.store.models import InstanceRow, TaskRow
+from engine.store.models import InstanceRow, ProcessVersion, TaskRow
 from engine.usecases.describe import json_default
 
 __all__ = [
     "CANCELLED", "COMPLETED", "ERROR", "FINISHED", "RUNNING", "STATUSES", "WAITING",
-    "get_instance", "load", "persist", "record_decisions", "run_and_persist",
+    "get_instance", "load", "persist", "record_decisions", "run_and_persist", "task_index_fields",
 ]
 
 RUNNING, WAITING, COMPLETED, ERROR, CANCELLED = "running", "waiting", "completed", "error", "cancelled"
@@ -119,7 +119,6 @@ def _sync_task_index(engine: Engine, session: Session, row: InstanceRow, instanc
             task_row.completed_at = now
         elif task_row.status == "ready":
             task_row.project_name = row.project_name
-    lanes = row.process_version.lanes
     for task_id, task in ready.items():
         if task_id in known:
             continue
@@ -132,11 +131,19 @@ def _sync_task_index(engine: Engine, session: Session, row: InstanceRow, instanc
         session.add(TaskRow(
             id=task_id, instance_id=row.id, process_id=row.process_id, bundle=row.process_version.bundle,
             business_key=row.business_key, project_name=row.project_name, unit=row.unit,
-            spec_id=task.spec_id, name=task.name,
-            lane=task.lane, candidate_group=lanes.get(task.process_id, {}).get(task.lane or ""),
-            status="ready", created_at=now,
-            due_at=due_at, form=task.properties.get(FORM_SCHEMA),
-            ui_form=task.properties.get(FORM_UI_SCHEMA)))
+            status="ready", created_at=now, due_at=due_at, **task_index_fields(task, row.process_version)))
+
+
+def task_index_fields(task: HumanTask, version: ProcessVersion) -> dict[str, str | None]:
+    """Return the task index columns a ready human task of `version` determines: what it is, who works it, its forms.
+
+    An open task's row is created from these and refreshed with them when its instance moves to another version.
+    """
+    return {
+        "spec_id": task.spec_id, "name": task.name, "lane": task.lane,
+        "candidate_group": version.lanes.get(task.process_id, {}).get(task.lane or ""),
+        "form": task.properties.get(FORM_SCHEMA), "ui_form": task.properties.get(FORM_UI_SCHEMA),
+    }
 
 
 def _due_at(engine: Engine, instance: Instance, task: HumanTask) -> datetime | None:
