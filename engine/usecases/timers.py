@@ -41,6 +41,10 @@ def fire_due_timers(engine: Engine, session: Session, now: datetime | None = Non
         savepoint = session.begin_nested()
         try:
             row, instance = load(engine, session, instance_id, clock=clock)
+            if not _still_due(row, moment):
+                # Where rows cannot be locked (SQLite), another scheduler may have fired it since the query.
+                savepoint.rollback()
+                continue
             before = {element for element, _ in instance.waiting_timers()}
             run_and_persist(engine, session, row, instance, SYSTEM_ACTOR)
             after = {element for element, _ in instance.waiting_timers()}
@@ -55,6 +59,11 @@ def fire_due_timers(engine: Engine, session: Session, now: datetime | None = Non
             _mark_broken(session, instance_id, moment, exc)
         fired.append(instance_id)
     return fired
+
+
+def _still_due(row: InstanceRow, moment: datetime) -> bool:
+    due = row.next_timer_due_at
+    return row.status in (RUNNING, WAITING) and due is not None and due <= moment
 
 
 def _mark_broken(session: Session, instance_id: str, moment: datetime, exc: Exception) -> None:
