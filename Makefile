@@ -53,13 +53,15 @@ lint: setup
 test-sqlite: setup
 	GOVFLOW_TEST_DATABASE_URL=sqlite $(BIN)/pytest
 
+# An empty URL would mean SQLite to the suite, so a server that failed to start stops the run instead.
 test-postgres: setup
-	GOVFLOW_TEST_DATABASE_URL="$$(scripts/postgres.sh)" $(BIN)/pytest
+	url="$$(scripts/postgres.sh)" && test -n "$$url" && GOVFLOW_TEST_DATABASE_URL="$$url" $(BIN)/pytest
 
 # Stored instances of every jurisdiction in the current state format; run only when that format changes.
 golden-states: setup
 	$(BIN)/python -m tests.jurisdictions.golden $(if $(REPLACE),--replace)
 
 bench: setup
-	GOVFLOW_BENCH_POSTGRES_URL="$$(scripts/postgres.sh | sed "s/govflow_test$$/govflow_bench_test/")" \
+	url="$$(scripts/postgres.sh)" && test -n "$$url" && \
+		GOVFLOW_BENCH_POSTGRES_URL="$$(echo "$$url" | sed "s/govflow_test$$/govflow_bench_test/")" \
 		$(BIN)/python bench/engine_bench.py

@@ -144,3 +144,25 @@ def test_decisions_and_calendar(client: FlaskClient, token_for: Tokens) -> None:
     assert answer["result"] == "2025-10-14" and answer["is_working_day"] is True
     bad = client.get("/api/v1/calendar?start=30/09/2025", headers=headers)
     assert bad.status_code == 422 and bad.json["fields"][0]["field"] == "start"
+
+
+def test_error_responses_are_documented_as_the_one_error_shape(client: FlaskClient, token_for: Tokens) -> None:
+    document = client.get("/api/v1/openapi.json").json
+    error = _resolved(document, document["components"]["responses"]["DEFAULT_ERROR"]["content"]["application/json"]
+                      ["schema"])
+    assert {"error", "message", "fields", "problems"} <= set(error["properties"])
+    assert set(error["required"]) == {"error", "message"}
+    invalid = document["components"]["responses"]["UNPROCESSABLE_ENTITY"]["content"]["application/json"]["schema"]
+    assert _resolved(document, invalid) == error
+    for item in document["paths"].values():
+        for method, operation in item.items():
+            if method != "parameters":
+                assert "default" in operation["responses"], method
+    # What the handler really answers loads cleanly with the documented schema, unknown keys refused.
+    from webapp.api.schemas import ErrorSchema
+
+    refused = client.post("/api/v1/auth/token", json={"username": "admin"})
+    missing = client.get("/api/v1/tasks/nope", headers=token_for(APPLICANT))
+    for answer in (refused, missing, client.get("/api/v1/tasks")):
+        assert answer.status_code in {401, 404, 422}
+        assert ErrorSchema().validate(answer.json) == {}, answer.json

@@ -13,6 +13,8 @@ from flask import Flask
 from flask_smorest import Api
 from werkzeug.exceptions import HTTPException
 
+from .schemas import ErrorSchema
+
 __all__ = ["API_CONFIG", "GovflowApi", "init_app"]
 
 API_CONFIG: dict[str, Any] = {
@@ -35,6 +37,9 @@ API_CONFIG: dict[str, Any] = {
 
 class GovflowApi(Api):
     """flask-smorest's Api with the app's single error shape and handler."""
+
+    # The document's error responses (each status and `default`) describe what the one handler answers.
+    ERROR_SCHEMA = ErrorSchema
 
     def _register_error_handlers(self) -> None:
         """Leave HTTP errors to the app's one handler (webapp.errors), which calls back for the API."""

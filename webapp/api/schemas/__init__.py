@@ -3,6 +3,7 @@ comes out, as the OpenAPI document shows it."""
 
 from __future__ import annotations
 
+from .errors import ErrorSchema, FieldMessageSchema
 from .modeling import (
     ChangeSchema,
     CurrentArgs,
@@ -50,9 +51,9 @@ from .work import (
 __all__ = [
     "AuditSchema", "CalendarAnswerSchema", "CalendarArgs", "CancelArgs", "ChangeSchema", "CompletionSchema",
     "CurrentArgs", "DecisionArgs", "DecisionResultSchema", "DeployArgs", "DeployResultSchema", "DiffArgs",
-    "DiffSchema", "DraftFileArgs", "DraftSchema", "HealthSchema", "HeatMapSchema", "InstanceDetailSchema",
-    "InstanceListArgs", "InstanceSchema", "MigrationArgs", "MigrationCheckSchema", "MigrationReportSchema",
-    "OverdueSchema", "ProblemSchema", "ProblemsSchema", "RevisionArgs", "StartArgs", "TaskDetailSchema",
-    "TaskListArgs", "TaskPageSchema", "TaskSchema", "TimerSchema", "TokenRequestSchema", "TokenSchema",
-    "UserSchema", "VersionEntrySchema", "VersionLoadSchema", "VersionSchema",
+    "DiffSchema", "DraftFileArgs", "DraftSchema", "ErrorSchema", "FieldMessageSchema", "HealthSchema",
+    "HeatMapSchema", "InstanceDetailSchema", "InstanceListArgs", "InstanceSchema", "MigrationArgs",
+    "MigrationCheckSchema", "MigrationReportSchema", "OverdueSchema", "ProblemSchema", "ProblemsSchema",
+    "RevisionArgs", "StartArgs", "TaskDetailSchema", "TaskListArgs", "TaskPageSchema", "TaskSchema", "TimerSchema",
+    "TokenRequestSchema", "TokenSchema", "UserSchema", "VersionEntrySchema", "VersionLoadSchema", "VersionSchema",
 ]
