@@ -31,8 +31,9 @@ from engine.conventions import CALLED_DECISION
 
 __all__ = [
     "SCRIPT_FILENAME", "SPIFF_VERSION", "SpeclessWorkflowConverter", "detached_task", "dmn_engine_of",
-    "dumps_encoded", "install", "installed", "remove_script_globals", "require_installed", "retype_dmn_engine",
-    "set_last_task", "set_timer_deadline", "timer_clock", "timer_deadline",
+    "dumps_encoded", "install", "installed", "last_task", "remove_script_globals", "require_installed",
+    "retype_dmn_engine", "set_last_task", "set_subprocess_specs", "set_timer_deadline", "timer_clock",
+    "timer_deadline",
 ]
 
 SPIFF_VERSION = "3.2.0"
@@ -109,12 +110,28 @@ def set_timer_deadline(task: Any, value: Any) -> None:
 
 
 # --- Workflow: the last task ----------------------------------------------------------------------
-# Why: `migrate_workflow` may drop the task `workflow.last_task` points at; the attribute is what the
-# serializer writes and what the process data is read from, so it must point at a task that exists.
+# Why: `migrate_workflow` may drop the task `workflow.last_task` points at (it then sets None); the
+# attribute is what the serializer writes and what the process data is read from, so it must point at
+# a task that exists. SpiffWorkflow keeps it as a plain attribute and offers no accessor.
+
+def last_task(workflow: Any) -> Any | None:
+    """Return the task the workflow last finished, or None."""
+    return workflow.last_task
+
 
 def set_last_task(workflow: Any, task: Any) -> None:
     """Point the workflow's last finished task at `task` (or None)."""
     workflow.last_task = task
+
+
+# --- Workflow: the called processes' specs --------------------------------------------------------
+# Why: `migrate_workflow` replaces `workflow.spec` but leaves `workflow.subprocess_specs`, the specs a
+# call activity is started from later and that the serializer writes, on the old version. BpmnWorkflow
+# takes them only in its constructor, so a migrated workflow gets the new version's by assignment.
+
+def set_subprocess_specs(workflow: Any, subprocess_specs: dict[str, Any]) -> None:
+    """Give a workflow the specs of the processes it calls."""
+    workflow.subprocess_specs = subprocess_specs
 
 
 # --- Serialization --------------------------------------------------------------------------------

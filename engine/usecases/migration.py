@@ -1,26 +1,22 @@
 """Move running instances to another version of their process, or say exactly why one cannot move.
 
-The rule follows SpiffWorkflow's spec diff: whatever changed downstream of where an instance stands is
-safe, because it has not run yet. An element that already ran and whose behaviour changed (a decision
-table, its flows, its script) blocks, as does a removed element the instance still holds. Wording,
-documentation, lanes and form names of elements that already ran are history and do not block.
+The rule follows SpiffWorkflow's spec diff, which `engine.spiff.migrating` gathers: whatever changed
+downstream of where an instance stands is safe, because it has not run yet. An element that already ran
+and whose behaviour changed (a decision table, its flows, its script) blocks, as does a removed element
+the instance still holds. Wording, documentation, lanes and form names of elements that already ran are
+history and do not block.
 """
 
 from __future__ import annotations
 
-import copy
 import uuid
 from dataclasses import dataclass
-from typing import Any
 
-from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
-from SpiffWorkflow.bpmn.util.diff import SpecDiff, WorkflowDiff, migrate_workflow
-from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.errors import PermissionDenied, ProcessError, StateFormatError
-from engine.spiff.internals import set_last_task, set_timer_deadline, timer_deadline
+from engine.spiff.migrating import WorkflowChanges, WorkflowMigration
 from engine.spiff.runtime import Engine
 from engine.spiff.serialization import STATE_FORMAT
 from engine.spiff.workflow import Instance
@@ -33,8 +29,6 @@ from engine.usecases.state import CANCELLED, COMPLETED, ERROR, persist, record_d
 __all__ = ["MigrationCheck", "MigrationReport", "migrate_instances", "plan_migration"]
 
 _HISTORY_ONLY = frozenset({"bpmn_name", "description", "documentation", "extensions", "lane"})
-_RAN = TaskState.COMPLETED | TaskState.STARTED
-_OPEN = TaskState.READY | TaskState.WAITING
 
 
 @dataclass(frozen=True)
@@ -141,44 +135,17 @@ def _try(engine: Engine, target: ProcessVersion, row: InstanceRow | str) -> tupl
         instance = engine.load_instance(row)
     except StateFormatError as exc:
         return blocked(exc.message)
-    workflow = instance.workflow
     spec, subprocess_specs = engine.specs_for(target)
-    registry = engine.serializer.spec_registry
-    top_spec_diff = SpecDiff(registry, workflow.spec, spec)
-    top_diff = WorkflowDiff(workflow, top_spec_diff)
-    reasons = _blocking(top_spec_diff, top_diff)
-    sub_diffs: dict[Any, WorkflowDiff] = {}
-    for sub_id, sub in workflow.subprocesses.items():
-        if sub.spec.name not in subprocess_specs:
-            reasons.append(f"called process {sub.spec.name} is gone in the new version")
-            continue
-        sub_spec_diff = SpecDiff(registry, sub.spec, subprocess_specs[sub.spec.name])
-        sub_diffs[sub_id] = WorkflowDiff(sub, sub_spec_diff)
-        reasons += _blocking(sub_spec_diff, sub_diffs[sub_id])
+    moving = WorkflowMigration(instance, spec, subprocess_specs, engine.serializer.spec_registry)
+    reasons = [reason for changes in moving.workflows for reason in _blocking(changes)]
     if reasons:
         return blocked(*reasons)
-    kept_data = {task.id: copy.deepcopy(task.data) for task in workflow.get_tasks(state=TaskState.READY)}
-    deadlines = _timer_deadlines(workflow)
     try:
-        with instance.spiff_call():
-            migrate_workflow(top_diff, workflow, spec)
-            for sub_id, sub in workflow.subprocesses.items():
-                migrate_workflow(sub_diffs[sub_id], sub, subprocess_specs.get(sub.spec.name))
-            workflow.subprocess_specs = subprocess_specs
-            if workflow.last_task is None:
-                # The reset may drop the task the instance last finished; the latest completed one stands in.
-                done = workflow.get_tasks(state=TaskState.COMPLETED)
-                set_last_task(workflow, max(done, key=lambda t: t.last_state_change) if done else None)
-            for task in workflow.get_tasks(state=TaskState.READY):
-                if task.id in kept_data:
-                    task.data = kept_data[task.id]  # what the clerk had entered survives the reset
-        instance.run_until_user_input_required()
-        _restore_deadlines(workflow, deadlines)
+        moving.run()
         # Prove the result stores and loads against the new version before anything is written.
         engine.serializer.loads_state(engine.dump_instance(instance), spec, subprocess_specs,
                                       state_format=STATE_FORMAT, instance_id=row.id)
-        defined = _names(spec, subprocess_specs)
-        stray = [t.task_spec.name for t in workflow.get_tasks() if t.task_spec.name not in defined]
+        stray = moving.undefined_elements()
         if stray:
             return blocked(f"elements {', '.join(sorted(set(stray)))} would be left without a definition")
     except ProcessError as exc:
@@ -192,54 +159,23 @@ def _try(engine: Engine, target: ProcessVersion, row: InstanceRow | str) -> tupl
     return check, instance
 
 
-def _blocking(spec_diff: SpecDiff, diff: WorkflowDiff) -> list[str]:
+def _blocking(changes: WorkflowChanges) -> list[str]:
+    if changes.missing:
+        return [f"called process {changes.process_id} is gone in the new version"]
     reasons = []
-    for task in diff.removed:
-        if task.state & (_RAN | _OPEN):
-            where = "ran at" if task.state & _RAN else "stands at"
-            reasons.append(f"the instance {where} {_label(task.task_spec)}, which the new version removes")
-    for task in diff.changed:
-        if not task.state & _RAN:
+    for change in changes.changes:
+        if change.removed:
+            where = "ran at" if change.ran else "stands at"
+            reasons.append(f"the instance {where} {change.label}, which the new version removes")
             continue
-        attributes = set(spec_diff.changed.get(task.task_spec, ["definition"])) - _HISTORY_ONLY
+        attributes = change.attributes - _HISTORY_ONLY
         if not attributes:
             continue
         if "decision_table" in attributes:
-            reasons.append(f"decision of {_label(task.task_spec)} changed after it ran")
+            reasons.append(f"decision of {change.label} changed after it ran")
         else:
-            reasons.append(f"{_label(task.task_spec)} already ran and its {', '.join(sorted(attributes))} changed")
+            reasons.append(f"{change.label} already ran and its {', '.join(sorted(attributes))} changed")
     return sorted(set(reasons))
-
-
-def _label(task_spec: Any) -> str:
-    name = getattr(task_spec, "bpmn_name", None)
-    element = getattr(task_spec, "bpmn_id", None) or task_spec.name
-    return f"{name} ({element})" if name else element
-
-
-def _names(spec: Any, subprocess_specs: dict[str, Any]) -> set[str]:
-    names = set(spec.task_specs)
-    for sub in subprocess_specs.values():
-        names |= set(sub.task_specs)
-    return names
-
-
-def _timer_deadlines(workflow: Any) -> dict[str, list[Any]]:
-    deadlines: dict[str, list[Any]] = {}
-    for task in workflow.get_tasks(state=TaskState.WAITING):
-        if isinstance(getattr(task.task_spec, "event_definition", None), TimerEventDefinition) \
-                and timer_deadline(task) is not None:
-            deadlines.setdefault(task.task_spec.name, []).append(timer_deadline(task))
-    return deadlines
-
-
-def _restore_deadlines(workflow: Any, deadlines: dict[str, list[Any]]) -> None:
-    # Migration re-creates waiting timers, which would restart their clocks; the law's deadline does not move.
-    remaining = {name: list(values) for name, values in deadlines.items()}
-    for task in workflow.get_tasks(state=TaskState.WAITING):
-        values = remaining.get(task.task_spec.name)
-        if values and isinstance(getattr(task.task_spec, "event_definition", None), TimerEventDefinition):
-            set_timer_deadline(task, values.pop(0))
 
 
 def _refresh_open_tasks(session: Session, row: InstanceRow, instance: Instance) -> None:
