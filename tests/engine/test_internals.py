@@ -25,6 +25,7 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
     TimeDateEventDefinition,
     TimerEventDefinition,
 )
+from SpiffWorkflow.bpmn.util.diff import migrate_workflow
 from SpiffWorkflow.dmn.engine.DMNEngine import DMNEngine
 from SpiffWorkflow.spiff.parser import SpiffBpmnParser
 from SpiffWorkflow.util.task import TaskState
@@ -171,3 +172,15 @@ def test_a_detached_task_carries_what_a_task_exception_reads(engine: Engine) -> 
     task = internals.detached_task({"x": 1}, engine.script_engine(), "DT_S_01")
     error = WorkflowTaskException("cell failed", task=task)
     assert error.task is task and "decision" in str(error.task_trace)
+
+
+def test_a_migrated_workflow_keeps_the_old_called_specs_until_given_the_new_ones(engine: Engine) -> None:
+    source = inspect.getsource(migrate_workflow)
+    assert "subprocess_specs" not in source  # the reason set_subprocess_specs exists
+    assert "workflow.last_task = None" in source  # the reason set_last_task is needed afterwards
+    workflow = _workflow(engine, "smoke_acceptance", FakeClock())
+    workflow.do_engine_steps()
+    assert internals.last_task(workflow) is not None and internals.last_task(workflow).id in workflow.tasks
+    internals.set_subprocess_specs(workflow, {})
+    registry = engine.serializer.registry
+    assert BpmnWorkflowConverter(BpmnWorkflow, registry).to_dict(workflow)["subprocess_specs"] == {}
