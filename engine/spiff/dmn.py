@@ -20,6 +20,7 @@ from typing import Any
 from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.dmn.engine.DMNEngine import DMNEngine
 from SpiffWorkflow.exceptions import SpiffWorkflowException
+from SpiffWorkflow.spiff.parser import SpiffBpmnParser
 
 from engine.conventions import CALLED_DECISION
 from engine.errors import Problem
@@ -30,7 +31,8 @@ from engine.spiff.sandbox import SandboxScriptEngine
 from engine.typerefs import to_type_ref
 
 __all__ = [
-    "TYPE_REFS", "DecisionInfo", "DecisionInput", "TypedDMNEngine", "read_decision", "typed", "use_typed_engines",
+    "TYPE_REFS", "DecisionInfo", "DecisionInput", "TypedDMNEngine", "decision_engine", "read_decision", "typed",
+    "use_typed_engines",
 ]
 
 TYPE_REFS = frozenset({"number", "integer", "long", "double", "boolean", "string", "date"})
@@ -218,6 +220,13 @@ def _names(expression: str) -> frozenset[str]:
 def typed(engine: Any) -> TypedDMNEngine:
     """Turn a DMN engine built by SpiffWorkflow's parser into the typed engine, in place."""
     return retype_dmn_engine(engine, TypedDMNEngine)
+
+
+def decision_engine(document: DecisionFile, decision_id: str) -> TypedDMNEngine:
+    """Return the typed engine of one decision of a DMN file, to evaluate it outside any process."""
+    parser = SpiffBpmnParser()
+    parser.add_dmn_xml(document.root, filename=document.path)
+    return typed(parser.get_engine(decision_id, None))
 
 
 def use_typed_engines(specs: list[Any]) -> None:

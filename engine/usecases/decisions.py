@@ -5,11 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from SpiffWorkflow.spiff.parser import SpiffBpmnParser
 from sqlalchemy.orm import Session
 
 from engine.errors import DecisionError, FieldError, InvalidInput
-from engine.spiff.dmn import DecisionInfo, DecisionInput, read_decision, typed
+from engine.spiff.dmn import DecisionInfo, DecisionInput, decision_engine, read_decision
 from engine.spiff.dmn_elements import read_decision_file
 from engine.spiff.internals import detached_task
 from engine.spiff.runtime import Engine
@@ -47,9 +46,7 @@ def evaluate_decision(engine: Engine, session: Session, decision_id: str, raw: d
     info, _ = read_decision(document)
     assert info is not None  # it passed the same checks when deployed
     inputs = _typed_inputs(info, raw)
-    parser = SpiffBpmnParser()
-    parser.add_dmn_xml(document.root, filename=row.file_path)
-    dmn_engine = typed(parser.get_engine(decision_id, None))
+    dmn_engine = decision_engine(document, decision_id)
     # Decisions taken on their own go to a run of their own, whose subscribers (coverage) hear of them.
     task = detached_task(inputs, engine.script_engine(), decision_id)
     try:
