@@ -11,17 +11,14 @@ import ast
 import builtins
 import json
 from dataclasses import dataclass, field
-from datetime import datetime
-from typing import Any
 
-from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine.conventions import DUE_DATE, PROPERTIES
 from engine.errors import DeploymentError, Problem
 from engine.spiff.bundle import Bundle
-from engine.spiff.compiler import CompiledBundle, compile_bundle, iter_task_specs
+from engine.spiff.compiler import CompiledBundle, compile_bundle
+from engine.spiff.expressions import element_expressions, is_timer_value, script_texts
 from engine.spiff.runtime import Engine
 from engine.store.models import ProcessVersion, UserRow
 
@@ -79,17 +76,9 @@ def _check_groups(session: Session, bundle: Bundle, compiled: CompiledBundle) ->
 def _check_expressions(engine: Engine, bundle: Bundle, compiled: CompiledBundle) -> list[Problem]:
     known = _data_names(bundle, compiled) | set(engine.helpers) | _BUILTIN_NAMES
     problems: list[Problem] = []
-    for process in compiled.processes.values():
-        for _, task_spec in iter_task_specs(process.spec, process.subprocess_specs):
-            element = getattr(task_spec, "bpmn_id", None)
-            if element is None:
-                continue
-            event = getattr(task_spec, "event_definition", None)
-            if isinstance(event, TimerEventDefinition):
-                problems += _check_expression(engine, compiled, element, "timer", event.expression, known, True)
-            due = ((getattr(task_spec, "extensions", None) or {}).get(PROPERTIES) or {}).get(DUE_DATE)
-            if due:
-                problems += _check_expression(engine, compiled, element, DUE_DATE, due, known, False)
+    for expression in element_expressions(compiled):
+        problems += _check_expression(engine, compiled, expression.element, expression.what, expression.text, known,
+                                      expression.timer)
     return problems
 
 
@@ -111,31 +100,10 @@ def _check_expression(engine: Engine, compiled: CompiledBundle, element: str, wh
         value = engine.evaluate(text, {})
     except Exception as exc:  # any failure here is a modelling error to report at the element
         return [compiled.problem_at(element, f"{what} expression {text!r} failed: {type(exc).__name__}: {exc}")]
-    if timer and not _is_timer_value(value):
+    if timer and not is_timer_value(value):
         return [compiled.problem_at(element, f"timer expression {text!r} gave {value!r}, not an ISO 8601 date, "
                                      f"duration or cycle (quote literal durations: \"P5D\")")]
     return []
-
-
-def _is_timer_value(value: Any) -> bool:
-    if isinstance(value, datetime):
-        return True
-    if not isinstance(value, str) or not value:
-        return False
-    if value[0] in "PR":
-        try:
-            if value.startswith("R"):
-                TimerEventDefinition.parse_iso_recurring_time(value)
-            else:
-                TimerEventDefinition.parse_iso_duration(value)
-            return True
-        except Exception:  # the parser raises plain exceptions on bad input
-            return False
-    try:
-        datetime.fromisoformat(value)
-        return True
-    except ValueError:
-        return False
 
 
 def _data_names(bundle: Bundle, compiled: CompiledBundle) -> set[str]:
@@ -150,11 +118,8 @@ def _data_names(bundle: Bundle, compiled: CompiledBundle) -> set[str]:
             names.update(document["properties"])
     for decision in compiled.decisions.values():
         names.update(output.split(".", 1)[0] for output in decision.outputs)
-    for process in compiled.processes.values():
-        for _, task_spec in iter_task_specs(process.spec, process.subprocess_specs):
-            for script in (getattr(task_spec, "script", None), getattr(task_spec, "prescript", None),
-                           getattr(task_spec, "postscript", None)):
-                names.update(_assigned(script))
+    for script in script_texts(compiled):
+        names.update(_assigned(script))
     return names
 
 
