@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Container, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -18,10 +18,12 @@ from SpiffWorkflow.util.task import TaskState
 
 from engine.conventions import PROPERTIES
 from engine.errors import Conflict, NotFound, ProcessError
-from engine.spiff.internals import timer_clock, timer_deadline
+from engine.spiff.internals import last_task, timer_clock, timer_deadline
 from engine.spiff.run_context import RunContext
 
-__all__ = ["HumanTask", "Instance"]
+__all__ = ["HumanTask", "Instance", "ReachedElement"]
+
+_REACHED = TaskState.COMPLETED | TaskState.READY | TaskState.WAITING | TaskState.STARTED | TaskState.ERROR
 
 
 @dataclass(frozen=True)
@@ -36,6 +38,15 @@ class HumanTask:
     properties: dict[str, str]
     documentation: str | None
     data: dict[str, Any] = field(repr=False)
+
+
+@dataclass(frozen=True)
+class ReachedElement:
+    """An element an instance ran, runs, waits at or failed at, and the element it came from."""
+
+    process_id: str
+    element_id: str
+    source: str | None  # the nearest earlier element on the path that led here, among those asked about
 
 
 class Instance:
@@ -77,7 +88,7 @@ class Instance:
         """Return the process data: the final data when completed, else the latest task's."""
         if self._workflow.completed:
             return dict(self._workflow.data)
-        last = self._workflow.last_task
+        last = last_task(self._workflow)
         return dict(last.data) if last is not None else {}
 
     def seed(self, data: dict[str, Any]) -> None:
@@ -182,6 +193,19 @@ class Instance:
         done.sort(key=lambda t: t.last_state_change)
         return [t.task_spec.bpmn_id for t in done]
 
+    def reached_elements(self, known: Mapping[str, Container[str]]) -> list[ReachedElement]:
+        """Return the reached elements among `known` (element ids by process id), each with where it came from."""
+        reached = []
+        for workflow in (self._workflow, *self._workflow.subprocesses.values()):
+            elements = known.get(workflow.spec.name)
+            if elements is None:
+                continue
+            for task in workflow.get_tasks(state=_REACHED):
+                element = task.task_spec.bpmn_id
+                if element in elements:
+                    reached.append(ReachedElement(workflow.spec.name, element, _known_ancestor(task, elements)))
+        return reached
+
     def _all_tasks(self) -> Iterator[Any]:
         yield from self._workflow.tasks.values()
         for sub in self._workflow.subprocesses.values():
@@ -211,6 +235,16 @@ def _human(task: Any) -> HumanTask:
     return HumanTask(str(task.id), task.workflow.spec.name, spec.bpmn_id, spec.bpmn_name or spec.bpmn_id,
                      spec.lane, properties,
                      getattr(spec, "documentation", None), dict(task.data))
+
+
+def _known_ancestor(task: Any, elements: Container[str]) -> str | None:
+    parent = task.parent
+    while parent is not None:
+        element = parent.task_spec.bpmn_id
+        if element in elements:
+            return str(element)
+        parent = parent.parent
+    return None
 
 
 def _process_error(exc: SpiffWorkflowException) -> ProcessError:

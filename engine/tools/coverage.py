@@ -11,17 +11,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from SpiffWorkflow.util.task import TaskState
-
 from engine.spiff.bundle import Bundle
 from engine.spiff.elements import read_elements
 from engine.spiff.run_context import DecisionTaken
 from engine.spiff.workflow import Instance
 
 __all__ = ["CoverageRecorder"]
-
-_REACHED = TaskState.COMPLETED | TaskState.READY | TaskState.WAITING | TaskState.STARTED | TaskState.ERROR
-
 
 @dataclass
 class _ProcessModel:
@@ -64,24 +59,15 @@ class CoverageRecorder:
 
     def observe(self, instance: Instance) -> None:
         """Record the nodes reached and flows taken so far by an instance."""
-        workflows = [instance.workflow, *instance.workflow.subprocesses.values()]
-        for workflow in workflows:
-            process_id = workflow.spec.name
-            model = self.processes.get(process_id)
-            if model is None:
-                continue
-            nodes = self.hit_nodes.setdefault(process_id, set())
-            flows = self.hit_flows.setdefault(process_id, set())
-            for task in workflow.get_tasks(state=_REACHED):
-                element = task.task_spec.bpmn_id
-                if element not in model.nodes:
-                    continue
-                nodes.add(element)
-                self._credit(f"{process_id}/{element}")
-                source = _bpmn_ancestor(task, model)
-                if source is not None and (source, element) in model.flows:
-                    flows.add(model.flows[(source, element)])
-                    self._credit(f"{process_id}/{model.flows[(source, element)]}")
+        known = {process_id: model.nodes for process_id, model in self.processes.items()}
+        for reached in instance.reached_elements(known):
+            process_id, element = reached.process_id, reached.element_id
+            flows = self.processes[process_id].flows
+            self.hit_nodes.setdefault(process_id, set()).add(element)
+            self._credit(f"{process_id}/{element}")
+            if reached.source is not None and (reached.source, element) in flows:
+                self.hit_flows.setdefault(process_id, set()).add(flows[(reached.source, element)])
+                self._credit(f"{process_id}/{flows[(reached.source, element)]}")
 
     def observe_decision(self, decision: DecisionTaken) -> None:
         """Record the rules a decision matched; subscribe it to the engine's decision logs."""
@@ -133,14 +119,3 @@ class CoverageRecorder:
         """Write the summary as JSON."""
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(self.summary(), indent=2, ensure_ascii=False), encoding="utf-8")
-
-
-def _bpmn_ancestor(task: Any, model: _ProcessModel) -> str | None:
-    parent = task.parent
-    while parent is not None:
-        element = parent.task_spec.bpmn_id
-        if element in model.nodes:
-            return str(element)
-        parent = parent.parent
-    return None
-
