@@ -81,6 +81,21 @@ def test_face_names_exist() -> None:
     assert not missing
 
 
+@pytest.mark.parametrize("path", [p for p in _modules("engine") + _modules("webapp")
+                                  if p.parent != ROOT / "engine" / "spiff"], ids=lambda p: str(p.relative_to(ROOT)))
+def test_only_the_spiff_layer_imports_spiffworkflow(path: Path) -> None:
+    spiff = [name for name in _imports(path) if name.split(".")[0] == "SpiffWorkflow"]
+    assert not spiff, f"{path.relative_to(ROOT)} imports {spiff}; put what it needs behind engine/spiff/"
+
+
+@pytest.mark.parametrize("path", _modules("engine/usecases") + _modules("engine/tools"),
+                         ids=lambda p: str(p.relative_to(ROOT)))
+def test_use_cases_and_tools_never_reach_into_an_instances_workflow(path: Path) -> None:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    lines = sorted({node.lineno for node in ast.walk(tree) if isinstance(node, ast.Attribute) and node.attr == "workflow"})
+    assert not lines, f"{path.relative_to(ROOT)} reads .workflow on lines {lines}; ask the Instance instead"
+
+
 def test_no_module_names_differ_by_plural_or_synonym() -> None:
     names = {p.stem for p in _modules("engine") if p.stem != "__init__"}
     for name in names:
