@@ -8,7 +8,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from jsonschema import Draft202012Validator
+from jsonschema.protocols import Validator
 from SpiffWorkflow.bpmn import BpmnWorkflow
 
 from engine.calendar import BusinessCalendar
@@ -46,7 +46,7 @@ class Engine:
         self.decision_subscribers: list[DecisionSubscriber] = []
         self._specs: OrderedDict[int, tuple[Any, dict[str, Any]]] = OrderedDict()
         self._forms: dict[tuple[int, str], dict[str, Any]] = {}
-        self._validators: dict[tuple[int, str], Draft202012Validator] = {}
+        self._validators: dict[tuple[int, str], Validator] = {}
 
     def now(self) -> datetime:
         """Return the engine clock's time (aware, UTC)."""
@@ -110,7 +110,7 @@ class Engine:
             self._forms[key] = json.loads(version.deployment.files[f"forms/{name}"])
         return self._forms[key]
 
-    def validator(self, version: ProcessVersion, name: str) -> Draft202012Validator:
+    def validator(self, version: ProcessVersion, name: str) -> Validator:
         """Return a compiled JSON Schema validator for a form of a version."""
         key = (version.id, name)
         if key not in self._validators:

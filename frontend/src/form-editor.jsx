@@ -2,11 +2,9 @@
 import { createRoot } from "react-dom/client";
 import { Component } from "react";
 import Form from "@rjsf/core";
-import { customizeValidator } from "@rjsf/validator-ajv8";
-import Ajv2020 from "ajv/dist/2020";
-import localizeZh from "ajv-i18n/localize/zh";
+import { makeFormValidator } from "./form-validator.js";
 
-const validator = customizeValidator({ AjvClass: Ajv2020 }, localizeZh);
+const validator = makeFormValidator("zh");
 
 // A schema that rjsf cannot render must not take the editor page down with it.
 class Guard extends Component {

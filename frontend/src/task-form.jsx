@@ -3,14 +3,7 @@ import { createRoot } from "react-dom/client";
 import { useState } from "react";
 import Form from "@rjsf/core";
 import { englishStringTranslator, TranslatableString } from "@rjsf/utils";
-import { customizeValidator } from "@rjsf/validator-ajv8";
-import Ajv2020 from "ajv/dist/2020";
-import localizeZh from "ajv-i18n/localize/zh";
-
-// Forms declare draft 2020-12; Chinese messages unless the clerk chose English.
-function makeValidator(language) {
-  return customizeValidator({ AjvClass: Ajv2020 }, language === "en" ? undefined : localizeZh);
-}
+import { makeFormValidator } from "./form-validator.js";
 
 // rjsf's own words (the error list title, array buttons) in Chinese, the rest as rjsf has them.
 const CHINESE = {
@@ -100,5 +93,5 @@ const mount = document.getElementById("task-form");
 const source = document.getElementById("task-form-config");
 if (mount && source) {
   const config = JSON.parse(source.textContent);
-  createRoot(mount).render(<TaskForm config={config} validator={makeValidator(config.language)} />);
+  createRoot(mount).render(<TaskForm config={config} validator={makeFormValidator(config.language)} />);
 }

@@ -1,0 +1,64 @@
+"""Server-side form validation: exact amounts with two decimal places, clear messages for a third."""
+
+from __future__ import annotations
+
+import json
+import random
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from engine import InvalidInput
+from engine.forms import make_validator, validate_submission
+
+FORMS = Path(__file__).resolve().parents[2] / "forms"
+AMOUNT = {"type": "object", "properties": {"amount": {"type": "number", "title": "金额（万元）", "minimum": 0,
+                                                       "multipleOf": 0.01}}}
+
+
+def _wire(cents: int) -> float:
+    """The float a browser sends for an amount typed with two decimals."""
+    return float(json.loads(f"{Decimal(cents) / 100:.2f}"))
+
+
+def test_every_two_decimal_amount_below_a_thousand_is_accepted_exactly() -> None:
+    validator = make_validator(AMOUNT)
+    refused = [cents for cents in range(100_000) if not validator.is_valid({"amount": _wire(cents)})]
+    assert refused == []
+    clean = validate_submission(validator, {"amount": _wire(15001)})
+    assert clean["amount"] == Decimal("150.01")
+
+
+def test_large_two_decimal_amounts_are_accepted_and_three_decimals_refused() -> None:
+    validator = make_validator(AMOUNT)
+    chosen = random.Random(20261201)
+    samples = [chosen.randrange(10_000_000_000) for _ in range(20_000)] + [9_999_999_999, 1, 111, 201]
+    assert [c for c in samples if not validator.is_valid({"amount": _wire(c)})] == []
+    thirds = [m for m in (chosen.randrange(100_000_000_000) for _ in range(5_000)) if m % 10]
+    three_places = [float(json.loads(f"{Decimal(m) / 1000:.3f}")) for m in thirds]
+    assert [a for a in three_places if validator.is_valid({"amount": a})] == []
+
+
+def test_a_third_decimal_place_is_refused_with_a_clear_message() -> None:
+    with pytest.raises(InvalidInput) as refused:
+        validate_submission(AMOUNT, {"amount": 150.015})
+    [error] = refused.value.errors
+    assert (error.field, error.message) == ("amount", "「金额（万元）」最多保留 2 位小数")
+    steps = {"type": "object", "properties": {"n": {"type": "integer", "title": "套数", "multipleOf": 5}}}
+    with pytest.raises(InvalidInput) as uneven:
+        validate_submission(steps, {"n": 7})
+    assert uneven.value.errors[0].message == "「套数」应为 5 的整数倍"
+
+
+def test_the_amount_just_above_xichuans_fifteen_percent_boundary_can_be_entered() -> None:
+    money_fields = 0
+    for path in sorted(FORMS.glob("*/*.schema.json")):
+        schema = json.loads(path.read_text(encoding="utf-8"))
+        validator = make_validator(schema)
+        for name, field in schema.get("properties", {}).items():
+            if field.get("multipleOf") == 0.01:
+                money_fields += 1
+                errors = [e for e in validator.iter_errors({name: 150.01}) if e.validator == "multipleOf"]
+                assert errors == [], (path.name, name)
+    assert money_fields >= 30
