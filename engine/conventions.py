@@ -10,11 +10,13 @@ these names from here, and the browser modeler receives them with its page (`for
 from __future__ import annotations
 
 import re
+from typing import Any
 
 __all__ = [
     "APPLICANT_ROLE", "BPMN_DI_NS", "BPMN_NS", "CALLED_DECISION", "CANDIDATE_GROUP", "CITATION", "DC_NS", "DI_NS",
     "DMN_NAMESPACES", "DMN_NS", "DUE_DATE", "FORM_SCHEMA", "FORM_SCHEMA_SUFFIX", "FORM_UI_SCHEMA",
-    "FORM_UI_SCHEMA_SUFFIX", "GROUP_SEPARATOR", "PROPERTIES", "PROPERTY", "RULE_CITATION", "SPIFF_NS",
+    "FORM_UI_SCHEMA_SUFFIX", "GROUP_SEPARATOR", "MONEY", "PROPERTIES", "PROPERTY", "REVISES", "RULE_CITATION",
+    "SHARED_FIELDS", "SHARED_REF_PREFIX", "SPIFF_NS",
     "TIMER_KINDS", "TIME_CYCLE", "TIME_DATE", "TIME_DURATION", "article_keys", "for_modeler", "group_jurisdiction",
     "group_name", "group_role",
 ]
@@ -73,6 +75,23 @@ FORM_SCHEMA_SUFFIX = ".schema.json"
 
 FORM_UI_SCHEMA_SUFFIX = ".uischema.json"
 """How a form's uiSchema file name ends."""
+
+SHARED_REF_PREFIX = "govflow:"
+"""How a `$ref` to one of the engine's shared field definitions begins (`{"$ref": "govflow:money"}`)."""
+
+MONEY = "govflow:money"
+"""The shared definition of an amount in 万元: at most two decimal places, 0.00 to 99,999,999.99."""
+
+SHARED_FIELDS: dict[str, dict[str, Any]] = {
+    # 万元 to the yuan's hundred; the top is the largest amount a form may hold.
+    MONEY: {"type": "number", "minimum": 0, "maximum": 99999999.99, "multipleOf": 0.01},
+}
+"""The field definitions every form shares, by the `$ref` that names them (engine.forms expands them)."""
+
+REVISES = "x-govflow-revises"
+"""Keyword of a form field: the id of the earlier step whose value of that field this step revises.
+
+Process data is one namespace; a field that a later step writes again must say whose value it replaces."""
 
 # --- Timers --------------------------------------------------------------------------------------------------------
 
@@ -143,7 +162,7 @@ def group_role(group: str) -> str:
     return group.split(GROUP_SEPARATOR, 1)[-1]
 
 
-def for_modeler() -> dict[str, str]:
+def for_modeler() -> dict[str, Any]:
     """Return the names the browser modeler reads and writes, under the names they have here.
 
     The page embeds them and the modeler's scripts read `conventions.FORM_SCHEMA` and so on, so no
@@ -154,4 +173,5 @@ def for_modeler() -> dict[str, str]:
         "CANDIDATE_GROUP": CANDIDATE_GROUP, "CALLED_DECISION": CALLED_DECISION,
         "FORM_SCHEMA_SUFFIX": FORM_SCHEMA_SUFFIX, "FORM_UI_SCHEMA_SUFFIX": FORM_UI_SCHEMA_SUFFIX,
         "TIME_DURATION": TIME_DURATION, "TIME_DATE": TIME_DATE, "TIME_CYCLE": TIME_CYCLE,
+        "SHARED_FIELDS": SHARED_FIELDS,
     }

@@ -10,9 +10,14 @@ from jsonschema import Draft202012Validator, FormatChecker, validators
 from jsonschema.exceptions import ValidationError
 from jsonschema.protocols import Validator
 
+from engine.conventions import SHARED_FIELDS, SHARED_REF_PREFIX
 from engine.errors import FieldError, InvalidInput
 
-__all__ = ["FormValidator", "make_validator", "validate_submission"]
+__all__ = ["FormValidator", "expand_shared", "make_validator", "shared_field_problems",
+           "validate_submission"]
+
+# A field using a shared definition may narrow its range or add a title, never change what the value is.
+_FIXED_KEYWORDS = ("type", "multipleOf")
 
 _FORMAT_CHECKER = FormatChecker()
 
@@ -33,6 +38,41 @@ FormValidator: type[Validator] = validators.extend(  # type: ignore[no-untyped-c
     Draft202012Validator, {"multipleOf": _exact_multiple_of})
 
 
+def expand_shared(document: Any) -> Any:
+    """Return a form schema with every `{"$ref": "govflow:…"}` replaced by the shared definition plus its siblings."""
+    if isinstance(document, list):
+        return [expand_shared(item) for item in document]
+    if not isinstance(document, dict):
+        return document
+    expanded = {key: expand_shared(value) for key, value in document.items()}
+    shared = SHARED_FIELDS.get(str(document.get("$ref", "")))
+    if shared is None:
+        return expanded
+    del expanded["$ref"]
+    return {**shared, **expanded}
+
+
+def shared_field_problems(document: Any, where: str = "") -> list[str]:
+    """Return what is wrong with the shared-definition references in a form schema, each at its JSON path."""
+    problems: list[str] = []
+    if isinstance(document, list):
+        for index, item in enumerate(document):
+            problems += shared_field_problems(item, f"{where}/{index}")
+    elif isinstance(document, dict):
+        ref = document.get("$ref")
+        if isinstance(ref, str) and ref.startswith(SHARED_REF_PREFIX):
+            at = where or "/"
+            if ref not in SHARED_FIELDS:
+                known = ", ".join(sorted(SHARED_FIELDS))
+                problems.append(f"{at}: unknown shared definition {ref!r} (known: {known})")
+            else:
+                problems += [f"{at}: a field using {ref} may not redefine {keyword!r}"
+                             for keyword in _FIXED_KEYWORDS if keyword in document]
+        for key, value in document.items():
+            problems += shared_field_problems(value, f"{where}/{key}")
+    return problems
+
+
 def make_validator(schema: dict[str, Any]) -> Validator:
     """Compile a form schema once; validators are reused across submissions."""
     return FormValidator(schema, format_checker=_FORMAT_CHECKER)
@@ -46,7 +86,7 @@ def validate_submission(schema: dict[str, Any] | Validator, data: Any) -> dict[s
     """
     if not isinstance(data, dict):
         raise InvalidInput("the submission must be a JSON object", [FieldError("", "应提交一个对象")])
-    validator = make_validator(schema) if isinstance(schema, dict) else schema
+    validator = make_validator(expand_shared(schema)) if isinstance(schema, dict) else schema
     # A schema may be a bare boolean, which declares no fields at all.
     declared = validator.schema
     properties: dict[str, Any] = declared.get("properties", {}) if isinstance(declared, Mapping) else {}

@@ -16,6 +16,7 @@ from SpiffWorkflow.spiff.parser import VALIDATOR, SpiffBpmnParser
 
 from engine.conventions import CANDIDATE_GROUP, DUE_DATE, FORM_SCHEMA, FORM_SCHEMA_SUFFIX, FORM_UI_SCHEMA, PROPERTIES
 from engine.errors import DeploymentError, Problem
+from engine.forms import expand_shared, shared_field_problems
 from engine.spiff.bundle import Bundle
 from engine.spiff.dmn import DecisionInfo, read_decision
 from engine.spiff.elements import BundleElements, read_elements
@@ -198,6 +199,11 @@ def _check_forms(bundle: Bundle, checker: _Checker) -> None:
             checker.problems.append(Problem(item.path, "a form file must hold a JSON object"))
             continue
         if item.name.endswith(FORM_SCHEMA_SUFFIX):
+            shared = shared_field_problems(document)
+            if shared:
+                checker.problems += [Problem(item.path, problem) for problem in shared]
+                continue
+            document = expand_shared(document)
             try:
                 Draft202012Validator.check_schema(document)
             except SchemaError as exc:

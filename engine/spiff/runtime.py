@@ -13,7 +13,7 @@ from SpiffWorkflow.bpmn import BpmnWorkflow
 
 from engine.calendar import BusinessCalendar
 from engine.clock import Clock, SystemClock
-from engine.forms import make_validator
+from engine.forms import expand_shared, make_validator
 from engine.settings import Settings
 from engine.spiff.dmn import use_typed_engines
 from engine.spiff.internals import require_installed
@@ -104,10 +104,14 @@ class Engine:
         return self.serializer.dumps_state(instance.workflow)
 
     def form(self, version: ProcessVersion, name: str) -> dict[str, Any]:
-        """Return a form document of a process version, parsed once (versions are immutable)."""
+        """Return a form document of a process version, parsed once (versions are immutable).
+
+        Shared field definitions (`{"$ref": "govflow:money"}`) come back expanded, so the browser and
+        the server validate the same schema.
+        """
         key = (version.id, name)
         if key not in self._forms:
-            self._forms[key] = json.loads(version.deployment.files[f"forms/{name}"])
+            self._forms[key] = expand_shared(json.loads(version.deployment.files[f"forms/{name}"]))
         return self._forms[key]
 
     def validator(self, version: ProcessVersion, name: str) -> Validator:

@@ -2,7 +2,7 @@
 import { createRoot } from "react-dom/client";
 import { Component } from "react";
 import Form from "@rjsf/core";
-import { makeFormValidator } from "./form-validator.js";
+import { FORM_DEFAULTS, expandShared, makeFormValidator } from "./form-validator.js";
 
 const validator = makeFormValidator("zh");
 
@@ -29,7 +29,7 @@ function describe(error, text) {
   return `${error.message}（第 ${line} 行，第 ${column} 列）`;
 }
 
-export function createFormEditor({ schemaText, uiText, preview, errorBox }) {
+export function createFormEditor({ schemaText, uiText, preview, errorBox, sharedFields }) {
   const root = createRoot(preview);
   let version = 0;
 
@@ -47,7 +47,7 @@ export function createFormEditor({ schemaText, uiText, preview, errorBox }) {
     let schema;
     let uiSchema;
     try {
-      schema = parse(schemaText.value, "JSON Schema");
+      schema = expandShared(parse(schemaText.value, "JSON Schema"), sharedFields);
       uiSchema = parse(uiText.value, "uiSchema");
       if (schema.type !== "object") throw new Error('JSON Schema: 表单须为 "type": "object"');
     } catch (error) {
@@ -59,6 +59,7 @@ export function createFormEditor({ schemaText, uiText, preview, errorBox }) {
     root.render(
       <Guard version={version}>
         <Form schema={schema} uiSchema={uiSchema} validator={validator} liveValidate={false} noHtml5Validate
+          experimental_defaultFormStateBehavior={FORM_DEFAULTS}
           onSubmit={() => {}}><button type="submit">校验示例提交</button></Form>
       </Guard>,
     );

@@ -12,3 +12,19 @@ export function makeFormValidator(language) {
   return customizeValidator({ AjvClass: Ajv2020, ajvOptionsOverrides: AJV_OPTIONS },
     language === "en" ? undefined : localizeZh);
 }
+
+// Forms name shared field definitions by `$ref` (`{"$ref": "govflow:money", "title": …}`); the server sends
+// task forms expanded, and the modeler's preview expands them here from the same definitions.
+export function expandShared(node, shared) {
+  if (Array.isArray(node)) return node.map((item) => expandShared(item, shared));
+  if (node === null || typeof node !== "object") return node;
+  const expanded = Object.fromEntries(Object.entries(node).map(([key, value]) => [key, expandShared(value, shared)]));
+  const definition = typeof node.$ref === "string" ? shared[node.$ref] : undefined;
+  if (!definition) return expanded;
+  delete expanded.$ref;
+  return { ...definition, ...expanded };
+}
+
+// rjsf fills a field whose schema says `const` with that value; a confirmation (`"const": true`, 必须满足)
+// would then arrive ticked, and the clerk never ticks it. Every form takes its defaults from `default` only.
+export const FORM_DEFAULTS = { constAsDefaults: "never" };

@@ -23,6 +23,7 @@ const bpmn = new BpmnModeler({ container: $("bpmn-canvas"), moddleExtensions: { 
 const dmn = new DmnModeler({ container: $("dmn-canvas"), common: { keyboard: { bindTo: window } } });
 const forms = createFormEditor({
   schemaText: $("schema-text"), uiText: $("ui-text"), preview: $("form-preview"), errorBox: $("form-source-error"),
+  sharedFields: conventions.SHARED_FIELDS,
 });
 
 const names = (prefix, suffix) => Object.keys(state.files).filter((p) => p.startsWith(prefix) && p.endsWith(suffix))

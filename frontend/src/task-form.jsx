@@ -3,7 +3,7 @@ import { createRoot } from "react-dom/client";
 import { useState } from "react";
 import Form from "@rjsf/core";
 import { englishStringTranslator, TranslatableString } from "@rjsf/utils";
-import { makeFormValidator } from "./form-validator.js";
+import { FORM_DEFAULTS, makeFormValidator } from "./form-validator.js";
 
 // rjsf's own words (the error list title, array buttons) in Chinese, the rest as rjsf has them.
 const CHINESE = {
@@ -83,6 +83,7 @@ function TaskForm({ config, validator }) {
       <Form schema={config.schema} uiSchema={{ ...config.uiSchema, "ui:submitButtonOptions": {
               submitText: config.messages.submit, props: { disabled: busy } } }}
             formData={formData} validator={validator} extraErrors={extraErrors}
+            experimental_defaultFormStateBehavior={FORM_DEFAULTS}
             onChange={({ formData: data }) => setFormData(data)} onSubmit={submit}
             translateString={translator(config.language)} showErrorList="top" noHtml5Validate />
     </>

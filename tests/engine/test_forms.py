@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from engine import InvalidInput
-from engine.forms import make_validator, validate_submission
+from engine.conventions import MONEY, SHARED_FIELDS
+from engine.forms import expand_shared, make_validator, shared_field_problems, validate_submission
 
 FORMS = Path(__file__).resolve().parents[2] / "forms"
 AMOUNT = {"type": "object", "properties": {"amount": {"type": "number", "title": "金额（万元）", "minimum": 0,
@@ -54,7 +55,7 @@ def test_a_third_decimal_place_is_refused_with_a_clear_message() -> None:
 def test_the_amount_just_above_xichuans_fifteen_percent_boundary_can_be_entered() -> None:
     money_fields = 0
     for path in sorted(FORMS.glob("*/*.schema.json")):
-        schema = json.loads(path.read_text(encoding="utf-8"))
+        schema = expand_shared(json.loads(path.read_text(encoding="utf-8")))
         validator = make_validator(schema)
         for name, field in schema.get("properties", {}).items():
             if field.get("multipleOf") == 0.01:
@@ -62,3 +63,30 @@ def test_the_amount_just_above_xichuans_fifteen_percent_boundary_can_be_entered(
                 errors = [e for e in validator.iter_errors({name: 150.01}) if e.validator == "multipleOf"]
                 assert errors == [], (path.name, name)
     assert money_fields >= 30
+
+
+def test_every_amount_in_the_bundles_uses_the_one_money_definition() -> None:
+    copies = [path.name for path in FORMS.glob("*/*.schema.json") if "multipleOf" in path.read_text(encoding="utf-8")]
+    assert copies == []
+    uses = sum(path.read_text(encoding="utf-8").count(f'"$ref": "{MONEY}"') for path in FORMS.glob("*/*.schema.json"))
+    assert uses >= 30
+
+
+def test_a_shared_definition_keeps_its_siblings_and_reaches_the_largest_amount() -> None:
+    schema = {"type": "object", "properties": {"total": {"$ref": MONEY, "title": "总投资（万元）", "exclusiveMinimum": 0}}}
+    expanded = expand_shared(schema)
+    assert expanded["properties"]["total"] == {**SHARED_FIELDS[MONEY], "title": "总投资（万元）", "exclusiveMinimum": 0}
+    assert validate_submission(schema, {"total": 99999999.99}) == {"total": Decimal("99999999.99")}
+    with pytest.raises(InvalidInput) as too_much:
+        validate_submission(schema, {"total": 100000000})
+    assert too_much.value.errors[0].message == "「总投资（万元）」不得大于 99999999.99"
+    with pytest.raises(InvalidInput):
+        validate_submission(schema, {"total": 0})
+
+
+def test_an_unknown_or_redefined_shared_definition_is_named_with_its_path() -> None:
+    schema = {"type": "object", "properties": {"a": {"$ref": "govflow:yuan"}, "b": {"$ref": MONEY, "multipleOf": 1}}}
+    assert shared_field_problems(schema) == [
+        "/properties/a: unknown shared definition 'govflow:yuan' (known: govflow:money)",
+        "/properties/b: a field using govflow:money may not redefine 'multipleOf'",
+    ]

@@ -106,8 +106,10 @@ def test_professional_initiation(h: ProcessHarness, catalogue: str, ipv6: str, c
 
 
 @pytest.mark.parametrize(("issued", "checked", "result"), [
-    ("2024-03-15", "2026-03-15", "VALID"), ("2024-03-15", "2026-03-16", "EXPIRED"),     # T16
-    ("2024-02-29", "2026-02-28", "VALID"), ("2024-02-29", "2026-03-01", "EXPIRED"),     # T17
+    # T16: two years end on Sunday 2026-03-15, so the validity runs to Monday (one roll-over rule, README)
+    ("2024-03-15", "2026-03-16", "VALID"), ("2024-03-15", "2026-03-17", "EXPIRED"),
+    # T17: 29 Feb becomes 28 Feb, a make-up working Saturday in 2026, so no roll-over
+    ("2024-02-29", "2026-02-28", "VALID"), ("2024-02-29", "2026-03-01", "EXPIRED"),
     ("2024-02-29", "", "EXPIRED"),
 ])
 def test_approval_opinion_valid_two_years(h: ProcessHarness, issued: str, checked: str, result: str) -> None:
