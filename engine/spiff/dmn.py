@@ -31,8 +31,8 @@ from engine.spiff.sandbox import SandboxScriptEngine
 from engine.typerefs import to_type_ref
 
 __all__ = [
-    "TYPE_REFS", "DecisionInfo", "DecisionInput", "TypedDMNEngine", "decision_engine", "read_decision", "typed",
-    "use_typed_engines",
+    "TYPE_REFS", "DecisionInfo", "DecisionInput", "NeededInput", "TypedDMNEngine", "decision_engine", "read_decision",
+    "typed", "use_typed_engines",
 ]
 
 TYPE_REFS = frozenset({"number", "integer", "long", "double", "boolean", "string", "date"})
@@ -93,7 +93,8 @@ def read_decision(document: DecisionFile) -> tuple[DecisionInfo | None, list[Pro
     if not table.rules:
         problems.append(Problem(file_name, "the decision table has no rules", line=table.line,
                                 element=decision.id))
-    elif any(entry not in _CATCH_ALL for entry in table.rules[-1].inputs):
+    elif table.hit_policy != "COLLECT" and any(entry not in _CATCH_ALL for entry in table.rules[-1].inputs):
+        # A COLLECT table lists what applies; no match is an empty list, which needs no catch-all.
         last = table.rules[-1]
         problems.append(Problem(
             file_name,
@@ -110,8 +111,24 @@ _VALUE = "dmninputvalue"
 _QUESTION = re.compile(r"(\?)(?=(?:[^'\"]|['\"][^'\"]*['\"])*$)")
 
 
+class NeededInput(Exception):
+    """A decision evaluated on its own needs an input its caller left out: a rule that could match tests it."""
+
+    def __init__(self, names: frozenset[str], row: int) -> None:
+        super().__init__(f"row {row} needs {', '.join(sorted(names))}")
+        self.names = names
+        self.row = row
+
+
 class TypedDMNEngine(DMNEngine):  # type: ignore[misc]  # SpiffWorkflow ships no types
-    """Evaluate a decision table with typed, once-evaluated inputs."""
+    """Evaluate a decision table with typed, once-evaluated inputs.
+
+    `omitted` names the data a caller of a decision on its own left out. A rule whose other cells
+    match and that tests an omitted input raises NeededInput, so an omission never quietly
+    hands the case to a later rule.
+    """
+
+    omitted: frozenset[str] = frozenset()
 
     def decide(self, task: Any) -> list[Any]:
         """Return the matching rules: the first one, or all of them for COLLECT."""
@@ -183,12 +200,17 @@ class TypedDMNEngine(DMNEngine):  # type: ignore[misc]  # SpiffWorkflow ships no
 
     def _matches(self, rule: Any, task: Any, values: dict[str, Any]) -> bool:
         script_engine = task.workflow.script_engine
+        needed: frozenset[str] = frozenset()
         for entry in rule.inputEntries:
             for cell in entry.lhs:
                 if cell is None or not cell.strip() or cell.strip() == "-":
                     continue
                 try:
                     value = self._input_value(entry, task, values)
+                    left_out = _names((entry.input.expression or "").strip()) & self.omitted
+                    if value is None and left_out:
+                        needed |= left_out  # needed only if the rest of the rule matches
+                        continue
                     if value is None:
                         return False
                     cell_expr = _QUESTION.sub(_VALUE, cell)
@@ -204,6 +226,8 @@ class TypedDMNEngine(DMNEngine):  # type: ignore[misc]  # SpiffWorkflow ships no
                     error = WorkflowTaskException(str(exc), task=task, exception=exc)
                     error.add_note(f"Failed to execute DMN Rule on row {rule.row_number}")
                     raise error from exc
+        if needed:
+            raise NeededInput(needed, rule.row_number)
         return True
 
 
