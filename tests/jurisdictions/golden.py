@@ -38,11 +38,15 @@ from engine.usecases import state
 from . import datong_walk, test_fengxian, test_qingyang_process, test_xichuan, test_yunfu
 from .walking import walk_process
 
-__all__ = ["GOLDEN", "JURISDICTIONS", "Jurisdiction", "Stage", "restore", "run_to_end", "stage_files", "write"]
+__all__ = ["GOLDEN", "JURISDICTIONS", "Jurisdiction", "Stage", "restore", "run_to_end", "stage_files", "stored_answers",
+           "write"]
 
 GOLDEN = Path(__file__).resolve().parents[1] / "data" / "golden"
 _VERSIONS = "versions.json"
 _SPEC = ".spec.json"
+# The answers the stages were walked with: valid for the forms of the stored version, which later edits of
+# forms/ do not change, so a stored instance is replayed with what its own forms accept.
+_ANSWERS = "answers.json"
 
 
 @dataclass(frozen=True)
@@ -110,12 +114,14 @@ JURISDICTIONS = (
 
 def stage_files(root: Path = GOLDEN) -> list[Path]:
     """Return every stored stage of every state format, sorted."""
-    return sorted(p for p in root.glob("*/*/*.json") if p.name != _VERSIONS and not p.name.endswith(_SPEC))
+    return sorted(p for p in root.glob("*/*/*.json")
+                  if p.name not in (_VERSIONS, _ANSWERS) and not p.name.endswith(_SPEC))
 
 
-def jurisdiction_of(path: Path) -> Jurisdiction:
-    """Return the jurisdiction a stage file belongs to."""
-    return next(j for j in JURISDICTIONS if j.name == path.parent.name)
+def stored_answers(path: Path) -> dict[str, dict[str, Any]]:
+    """Return the answers a stage's folder was written with."""
+    document: dict[str, dict[str, Any]] = json.loads((path.parent / _ANSWERS).read_text(encoding="utf-8"))["answers"]
+    return document
 
 
 def write(folder: Path, jurisdiction: Jurisdiction) -> None:
@@ -134,6 +140,7 @@ def write(folder: Path, jurisdiction: Jurisdiction) -> None:
             for stage, run in runs:
                 _write_json(folder / f"{stage.name}.json", _capture(session, harness, stage, run))
             _write_versions(session, folder, {stage.process_id: run.id for stage, run in runs})
+        _write_json(folder / _ANSWERS, {"answers": jurisdiction.answers})
     finally:
         harness.close()
 

@@ -17,7 +17,7 @@ from engine.spiff.serialization import STATE_FORMAT
 from engine.tools.testing import ProcessHarness
 from engine.usecases import state
 
-from .golden import GOLDEN, jurisdiction_of, restore, run_to_end, stage_files
+from .golden import GOLDEN, restore, run_to_end, stage_files, stored_answers
 
 STAGES = stage_files()
 
@@ -48,6 +48,6 @@ def test_a_golden_state_loads_where_it_stood_and_runs_to_its_end(harness: Proces
         due = row.next_timer_due_at.isoformat() if row.next_timer_due_at else None
         assert (row.serializer_version, row.status) == (STATE_FORMAT, stored["instance"]["status"])
     assert due == stored["instance"]["next_timer_due_at"]  # a deadline fixed before storing stays fixed
-    run_to_end(harness, run, jurisdiction_of(path).answers)
+    run_to_end(harness, run, stored_answers(path))
     assert run.status == "completed", run.error
     assert run.path()[:len(stored["executed"])] == stored["executed"]
