@@ -15,7 +15,8 @@ from typing import Any
 __all__ = [
     "APPLICANT_ROLE", "BPMN_DI_NS", "BPMN_NS", "CALLED_DECISION", "CANDIDATE_GROUP", "CITATION", "DC_NS", "DI_NS",
     "DMN_NAMESPACES", "DMN_NS", "DUE_DATE", "FORM_SCHEMA", "FORM_SCHEMA_SUFFIX", "FORM_UI_SCHEMA",
-    "FORM_UI_SCHEMA_SUFFIX", "GROUP_SEPARATOR", "MONEY", "PROPERTIES", "PROPERTY", "REVISES", "RULE_CITATION",
+    "FORM_UI_SCHEMA_SUFFIX", "GROUP_SEPARATOR", "MONEY", "PROPERTIES", "PROPERTY", "REGULATION", "REGULATION_FROM",
+    "REGULATION_STATUS", "REGULATION_UNTIL", "REVISES", "RULE_CITATION",
     "SHARED_FIELDS", "SHARED_REF_PREFIX", "SPIFF_NS",
     "TIMER_KINDS", "TIME_CYCLE", "TIME_DATE", "TIME_DURATION", "article_keys", "for_modeler", "group_jurisdiction",
     "group_name", "group_role",
@@ -66,6 +67,18 @@ FORM_UI_SCHEMA = "formUiSchemaFilename"
 
 DUE_DATE = "dueDate"
 """Property of a user task: a Python expression over task data giving its statutory due date or date-time."""
+
+REGULATION = "regulation"
+"""Property of a process: the title (and document number) of the regulation it implements."""
+
+REGULATION_STATUS = "regulationStatus"
+"""Property of a process: its regulation's status, one of engine.regulation.STATUS_NAMES."""
+
+REGULATION_FROM = "regulationEffectiveFrom"
+"""Property of a process: the first day (YYYY-MM-DD) projects may be started under its regulation."""
+
+REGULATION_UNTIL = "regulationEffectiveUntil"
+"""Property of a process: the last day (inclusive) projects may be started under its regulation; none: open."""
 
 CANDIDATE_GROUP = "candidateGroup"
 """Property of a lane (an agency): the candidate group `<jurisdiction>:<role>` whose clerks work its tasks."""

@@ -97,7 +97,8 @@ def start() -> str | Response | tuple[str, int]:
     if request.method == "POST":
         try:
             started = instances.start_project(engine, session, actor, request.form.get("process", ""),
-                                              business_key=request.form.get("business_key"))
+                                              business_key=request.form.get("business_key"),
+                                              outside_validity=request.form.get("outside_validity") or None)
         except InvalidInput as exc:
             errors = {e.field: e.message for e in exc.errors}
         else:
@@ -105,8 +106,9 @@ def start() -> str | Response | tuple[str, int]:
             if first is not None:
                 return redirect(url_for("pages.task", task_id=first.id))
             return redirect(url_for("pages.instance", instance_id=started.id))
-    page = render_template("start.html", versions=instances.startable_versions(session, actor), errors=errors,
-                           form=request.form)
+    versions = instances.startable_versions(session, actor)
+    page = render_template("start.html", versions=versions, errors=errors, form=request.form,
+                           regulations=instances.regulations_of(engine, session, [v.process_id for v in versions]))
     return (page, 422) if errors else page
 
 

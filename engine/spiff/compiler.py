@@ -18,6 +18,7 @@ from engine.conventions import CANDIDATE_GROUP, DUE_DATE, FORM_SCHEMA, FORM_SCHE
 from engine.errors import DeploymentError, Problem
 from engine.forms import expand_shared, shared_field_problems
 from engine.spiff.bundle import Bundle
+from engine.spiff.bundle_rules import bundle_rule_problems
 from engine.spiff.dmn import DecisionInfo, read_decision
 from engine.spiff.elements import BundleElements, read_elements
 
@@ -127,6 +128,7 @@ def compile_bundle(bundle: Bundle, max_bytes: int = 2_000_000) -> CompiledBundle
             parser.add_bpmn_xml(diagram.root, filename=item.path)
         except SpiffWorkflowException as exc:
             checker.problems.append(checker.from_spiff(exc, item.path))
+    checker.problems += bundle_rule_problems(bundle, elements)
     if checker.problems:
         raise DeploymentError(checker.problems)
     for process_id in parser.get_process_ids():

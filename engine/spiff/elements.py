@@ -86,6 +86,7 @@ class FlowElement:
     script: str | None
     default_flow: str | None
     line: int | None
+    attached_to: str | None = None  # the activity a boundary event sits on
 
     @property
     def label(self) -> str:
@@ -118,6 +119,7 @@ class Process:
     lanes: tuple[Lane, ...]
     elements: tuple[FlowElement, ...]
     flows: tuple[SequenceFlow, ...]
+    properties: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))  # the process's own
 
     @property
     def lane_groups(self) -> dict[str, str]:
@@ -266,7 +268,7 @@ def _process(path: str, process: etree._Element) -> Process:
         elif kind in FLOW_NODE_KINDS:
             elements.append(_flow_element(node, element_id, kind, process_id, lane_of.get(element_id)))
     return Process(process_id, process.get("name"), path, process.sourceline, _citation(process), tuple(lanes),
-                   tuple(elements), tuple(flows))
+                   tuple(elements), tuple(flows), _properties(_extensions(process)))
 
 
 def _flow_element(node: etree._Element, element_id: str, kind: str, process_id: str, lane: Lane | None) -> FlowElement:
@@ -274,7 +276,7 @@ def _flow_element(node: etree._Element, element_id: str, kind: str, process_id: 
     return FlowElement(
         element_id, kind, node.get("name"), process_id, lane, _citation(node), _properties(extensions),
         _text(extensions.get(CALLED_DECISION)) or None, _timer(node), _text(node.find(_bpmn("script"))) or None,
-        node.get("default"), node.sourceline)
+        node.get("default"), node.sourceline, node.get("attachedToRef"))
 
 
 def _timer(node: etree._Element) -> Timer | None:

@@ -14,8 +14,11 @@ from SpiffWorkflow.bpmn import BpmnWorkflow
 from engine.calendar import BusinessCalendar
 from engine.clock import Clock, SystemClock
 from engine.forms import expand_shared, make_validator
+from engine.regulation import Regulation
 from engine.settings import Settings
+from engine.spiff.bundle import Bundle
 from engine.spiff.dmn import use_typed_engines
+from engine.spiff.elements import Process, read_elements
 from engine.spiff.internals import require_installed
 from engine.spiff.run_context import DecisionLog, DecisionSubscriber, RunContext
 from engine.spiff.sandbox import SandboxScriptEngine, make_script_engine
@@ -47,6 +50,7 @@ class Engine:
         self._specs: OrderedDict[int, tuple[Any, dict[str, Any]]] = OrderedDict()
         self._forms: dict[tuple[int, str], dict[str, Any]] = {}
         self._validators: dict[tuple[int, str], Validator] = {}
+        self._elements: dict[int, Process | None] = {}
 
     def now(self) -> datetime:
         """Return the engine clock's time (aware, UTC)."""
@@ -120,6 +124,20 @@ class Engine:
         if key not in self._validators:
             self._validators[key] = make_validator(self.form(version, name))
         return self._validators[key]
+
+    def process_elements(self, version: ProcessVersion) -> Process | None:
+        """Return the parsed element model of a process version's own process, read once per version."""
+        if version.id not in self._elements:
+            bundle = Bundle.from_texts(version.bundle, dict(version.deployment.files))
+            found = read_elements(bundle).checked().processes
+            self._elements[version.id] = next((p for p in found if p.id == version.process_id), None)
+        return self._elements[version.id]
+
+    def regulation(self, version: ProcessVersion) -> Regulation | None:
+        """Return the regulation a process version declares (None: it declares none)."""
+        process = self.process_elements(version)
+        # Deployment refused malformed declarations; a version deployed before they existed has none.
+        return Regulation.from_properties(process.properties) if process is not None else None
 
     def evaluate(self, expression: str, data: dict[str, Any]) -> Any:
         """Evaluate a Python expression (a constant timer, say) in the restricted environment, on the engine clock."""

@@ -81,11 +81,17 @@ class ProcessHarness:
         return unit_of_work(self.sessions)
 
     def start(self, process_id: str, data: dict[str, Any] | None = None, *, actor: Actor | None = None,
-              version: int | None = None, business_key: str | None = None, unit: str | None = None) -> ProcessRun:
-        """Start a project and return a handle to drive it; only administrators name a version or unit."""
+              version: int | None = None, business_key: str | None = None, unit: str | None = None,
+              outside_validity: str | None = None) -> ProcessRun:
+        """Start a project and return a handle to drive it; only administrators name a version or unit.
+
+        Like everyone, the tester starts projects only while the process's regulation applies (on the fake
+        clock), unless it gives a transition reason as `outside_validity`.
+        """
         with self._unit() as session:
             started = instances.start_project(self.engine, session, actor or self.tester, process_id,
-                                              business_key=business_key, data=data, version=version, unit=unit)
+                                              business_key=business_key, data=data, version=version, unit=unit,
+                                              outside_validity=outside_validity)
             return ProcessRun(self, started.id)
 
     def advance(self, delta: timedelta | None = None, **kwargs: float) -> list[str]:

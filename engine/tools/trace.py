@@ -14,10 +14,21 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from engine.conventions import article_keys
+from engine.regulation import Regulation
 from engine.spiff.bundle import Bundle
 from engine.spiff.elements import read_elements
+from engine.tools.obligations import Obligation
 
-__all__ = ["TraceItem", "trace_markdown"]
+__all__ = ["DATE_RULE", "TraceItem", "trace_markdown"]
+
+DATE_RULE = (
+    "Periods count from the day after the triggering day (Civil Code Art. 201, by analogy). A month or year "
+    "period ends on the same day of the target month, or on its last day when there is none (Art. 202); "
+    "whenever that last day is a statutory holiday or rest day on the State Council's published calendar "
+    "(调休 working weekends are working days), the period ends on the next working day (Art. 203). The rule "
+    "applies to every month and year period — trial runs, acceptance and rectification deadlines, validity "
+    "ends, evaluation windows — and not to periods a regulation counts in natural days (自然日). Working-day "
+    "periods count official working days only. A deadline includes its last day.")
 
 _AMBIGUITY = re.compile(r"^- \*\*(A\d+)[^*]*\*\*\s*(.+)$", re.MULTILINE)
 _NUMERALS = "一二三四五六七八九十"
@@ -58,7 +69,8 @@ def _items(bundle: Bundle) -> list[TraceItem]:
     return items
 
 
-def trace_markdown(bundle: Bundle, policy_text: str | None = None, coverage: dict[str, Any] | None = None) -> str:
+def trace_markdown(bundle: Bundle, policy_text: str | None = None, coverage: dict[str, Any] | None = None,
+                   obligations: list[Obligation] | None = None) -> str:
     """Return the traceability report of a bundle as Markdown."""
     items = _items(bundle)
     tests = (coverage or {}).get("tests", {})
@@ -74,6 +86,9 @@ def trace_markdown(bundle: Bundle, policy_text: str | None = None, coverage: dic
     lines = [f"# Traceability: {bundle.name}", "",
              f"{len(items)} cited elements and rules; {len(articles)} articles; "
              f"{'coverage from the test suite' if coverage else 'no coverage file given'}.", ""]
+    lines += _regulations(bundle)
+    if obligations is not None:
+        lines += _obligations(obligations, tests if coverage else None)
     unmodelled = []
     for key in sorted(articles, key=_sort_key):
         implementing = by_article.get(key, [])
@@ -109,6 +124,30 @@ def _ambiguities(policy_text: str, items: list[TraceItem]) -> list[str]:
             lines.append("  - reading: not modelled by a specific element")
     lines.append("")
     return lines
+
+
+def _regulations(bundle: Bundle) -> list[str]:
+    lines = ["## Regulation and dates", ""]
+    for process in read_elements(bundle).checked().processes:
+        regulation = Regulation.from_properties(process.properties)
+        lines.append(f"- {process.id}: {regulation.describe() if regulation else 'no regulation declared'}")
+    return [*lines, "", f"Date rule: {DATE_RULE}", ""]
+
+
+def _obligations(obligations: list[Obligation], tests: dict[str, list[str]] | None) -> list[str]:
+    lines = [f"## Obligations checked against the regulation text ({len(obligations)})", "",
+             "| id | article | kind | quote | reading | where | tests | exercised |",
+             "|---|---|---|---|---|---|---|---|"]
+    for item in obligations:
+        if tests is None:
+            exercised = "no coverage file given"
+        else:
+            missed = [where for where in item.where if not tests.get(where)]
+            exercised = "yes" if not missed else "**not exercised**: " + ", ".join(missed)
+        checks = "<br>".join(test.split("::")[-1] for test in item.tests)
+        lines.append(f"| {item.id} | {item.article} | {item.kind} | {_cell(item.quote)} | {_cell(item.reading)} | "
+                     f"{'<br>'.join(item.where)} | {checks} | {exercised} |")
+    return [*lines, ""]
 
 
 def _cell(text: str) -> str:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import secrets
 import uuid
+from dataclasses import dataclass
+from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -21,9 +23,20 @@ from engine.usecases.deployments import current_versions, get_version, list_vers
 from engine.usecases.snapshots import InstanceInfo, VersionInfo
 from engine.usecases.state import RUNNING, STATUSES, get_instance, run_and_persist
 
-__all__ = ["STATUSES", "start_project", "startable_versions", "visible_instance"]
+__all__ = ["STATUSES", "RegulationInfo", "regulations_of", "start_project", "startable_versions",
+           "visible_instance"]
 
 _KEY_LIMIT = 128
+
+
+@dataclass(frozen=True)
+class RegulationInfo:
+    """The regulation a process implements, as the start page shows it."""
+
+    process_id: str
+    description: str  # title, status and dates in one Chinese line
+    status: str
+    refusal: str | None  # why no project may be started under it today; None when it applies
 
 
 def startable_versions(session: Session, actor: Actor) -> list[VersionInfo]:
@@ -36,11 +49,13 @@ def startable_versions(session: Session, actor: Actor) -> list[VersionInfo]:
 
 def start_project(engine: Engine, session: Session, actor: Actor, process_id: str, *,
                   business_key: str | None = None, data: dict[str, Any] | None = None, version: int | None = None,
-                  unit: str | None = None) -> InstanceInfo:
+                  unit: str | None = None, outside_validity: str | None = None) -> InstanceInfo:
     """Start a project application owned by the actor's unit and run it to its first wait state.
 
     Administrators may also start a version other than the current one, and name the unit that owns the
-    project: testers and operators start projects on a unit's behalf.
+    project: testers and operators start projects on a unit's behalf. A project is started under the
+    regulation in force today; only an administrator may start one outside its validity, giving the
+    reason (`outside_validity`, a transition case), and the audit trail records it.
     """
     process_version = get_version(session, process_id)
     if not _may_apply(actor, process_version.bundle):
@@ -53,6 +68,7 @@ def start_project(engine: Engine, session: Session, actor: Actor, process_id: st
         raise InvalidInput(f"{actor.username} belongs to no unit", [FieldError("unit", "申请人未归属任何单位")])
     if version is not None:
         process_version = get_version(session, process_id, version)
+    _check_validity(engine, actor, process_version, outside_validity)
     key = (business_key or "").strip() or _new_business_key(engine, process_version.bundle)
     if len(key) > _KEY_LIMIT:
         raise InvalidInput("business key too long",
@@ -63,7 +79,44 @@ def start_project(engine: Engine, session: Session, actor: Actor, process_id: st
                            [FieldError("business_key", f"项目编号「{key}」已被使用")])
     row = _start_instance(engine, session, process_version, data or {}, actor=actor.username, business_key=key,
                           unit=owner)
+    if outside_validity:
+        record(session, engine.now(), actor.username, "start-outside-validity", instance_id=row.id,
+               data={"reason": outside_validity.strip()})
     return InstanceInfo.of(row)
+
+
+def regulations_of(engine: Engine, session: Session, process_ids: list[str]) -> dict[str, RegulationInfo]:
+    """Return the regulation the current version of each process implements, and whether it applies today."""
+    today, found = _local_today(engine), {}
+    for process_id in process_ids:
+        regulation = engine.regulation(get_version(session, process_id))
+        if regulation is not None:
+            found[process_id] = RegulationInfo(process_id, regulation.describe(), regulation.status,
+                                               regulation.refusal(today))
+    return found
+
+
+def _check_validity(engine: Engine, actor: Actor, version: ProcessVersion, outside_validity: str | None) -> None:
+    regulation = engine.regulation(version)
+    refusal = regulation.refusal(_local_today(engine)) if regulation is not None else None
+    if outside_validity is not None:
+        if not actor.is_admin:
+            raise PermissionDenied(f"only administrators start projects outside a regulation's validity; "
+                                   f"{actor.username} is {actor.role}")
+        if not outside_validity.strip():
+            raise InvalidInput("a start outside validity needs a reason",
+                               [FieldError("outside_validity", "请写明在有效期外立项的理由（过渡情形）")])
+        if refusal is None:
+            raise InvalidInput("the regulation applies today",
+                               [FieldError("outside_validity", "该办法今天在有效期内，无需按过渡情形立项")])
+        return
+    if refusal is not None:
+        raise InvalidInput(f"{version.process_id}: its regulation does not apply today",
+                           [FieldError("process_id", refusal)])
+
+
+def _local_today(engine: Engine) -> date:
+    return engine.now().astimezone(ZoneInfo(engine.settings.timezone)).date()
 
 
 def visible_instance(session: Session, actor: Actor, instance_id: str) -> InstanceInfo:

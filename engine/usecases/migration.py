@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from engine.conventions import FORM_SCHEMA
 from engine.errors import PermissionDenied, ProcessError, StateFormatError
 from engine.spiff.migrating import WorkflowChanges, WorkflowMigration
 from engine.spiff.runtime import Engine
@@ -138,6 +139,7 @@ def _try(engine: Engine, target: ProcessVersion, row: InstanceRow | str) -> tupl
     spec, subprocess_specs = engine.specs_for(target)
     moving = WorkflowMigration(instance, spec, subprocess_specs, engine.serializer.spec_registry)
     reasons = [reason for changes in moving.workflows for reason in _blocking(changes)]
+    reasons += _uncollected(engine, target, instance)
     if reasons:
         return blocked(*reasons)
     try:
@@ -176,6 +178,26 @@ def _blocking(changes: WorkflowChanges) -> list[str]:
         else:
             reasons.append(f"{change.label} already ran and its {', '.join(sorted(attributes))} changed")
     return sorted(set(reasons))
+
+
+def _uncollected(engine: Engine, target: ProcessVersion, instance: Instance) -> list[str]:
+    # A step the instance passed whose new form requires a field it never gave (a renamed field, say) would
+    # leave a later decision without its input, and the catch-all rule would answer in its place.
+    process = engine.process_elements(target)
+    if process is None:
+        return []
+    forms = {element.id: element.properties.get(FORM_SCHEMA) for element in process.elements}
+    data = instance.data
+    reasons = []
+    for element in sorted(set(instance.executed_elements())):
+        form = forms.get(element)
+        if not form:
+            continue
+        missing = [name for name in engine.form(target, form).get("required", []) if name not in data]
+        if missing:
+            reasons.append(f"{element} already ran, and its form in version {target.version} requires "
+                           f"{', '.join(missing)}, which this instance never collected")
+    return reasons
 
 
 def _refresh_open_tasks(session: Session, row: InstanceRow, instance: Instance) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -72,6 +73,8 @@ def test_decide_and_calendar(govflow: Any) -> None:
     error = govflow("decide", "DT_S_01", "investmentWan=lots", ok=False)
     assert error["fields"][0]["field"] == "investmentWan"
     assert govflow("decide", "DT_S_01", "investmentWan", ok=False)["error"] == "InvalidInput"
+    assert govflow("decide", "DT_S_01", ok=False)["fields"] == [
+        {"field": "investmentWan", "message": "规则第 1 行需要此输入才能判断本例"}]
     assert govflow("calendar", "add-working-days", "2025-09-30", "5")["result"] == "2025-10-14"
     assert govflow("calendar", "add-days", "2025-09-30", "30")["result"] == "2025-10-30"
     assert govflow("calendar", "add-months", "2025-01-31", "1")["result"] == "2025-02-28"
@@ -108,3 +111,26 @@ def test_commands_act_as_an_existing_user_through_the_same_checks(govflow: Any) 
     assert govflow("assign", task["id"], "--to", "alice")["assignee"] == "alice"  # the system administrator
     assert govflow("cancel", task["instance_id"], "--actor", "alice", ok=False)["error"] == "PermissionDenied"
     assert govflow("cancel", task["instance_id"], "--reason", "重复")["status"] == "cancelled"
+
+
+def test_an_input_no_rule_needs_for_the_case_may_be_left_out(govflow: Any) -> None:
+    govflow("deploy", "--from", str(SMOKE))
+    # Row 1: urgent; row 2: category "service" with more than 2 copies; row 3: signed before 2025; row 4: the rest.
+    assert govflow("decide", "DT_S_02", "urgent=true")["outputs"] == {"deadlineDays": 3}
+    assert govflow("decide", "DT_S_02", "urgent=false", "category=goods", "signedOn=2025-06-01")["outputs"] == \
+        {"deadlineDays": 15}
+    assert govflow("decide", "DT_S_02", "urgent=false", "category=service", "copies=1",
+                   "signedOn=2025-06-01")["outputs"] == {"deadlineDays": 15}
+    refused = govflow("decide", "DT_S_02", "urgent=false", "category=goods", ok=False)
+    assert refused["fields"] == [{"field": "signedOn", "message": "规则第 3 行需要此输入才能判断本例"}]
+    both = govflow("decide", "DT_S_02", "urgent=false", ok=False)
+    assert [f["field"] for f in both["fields"]] == ["category", "copies"]
+
+
+def test_the_readme_decision_examples_run_as_written(govflow: Any) -> None:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    examples = [line.split("#")[0].split()[1:] for line in readme.splitlines() if line.startswith("govflow decide ")]
+    assert examples
+    govflow("deploy", "--all")
+    for example in examples:
+        assert govflow(*example)["outputs"], example

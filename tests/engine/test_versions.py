@@ -190,3 +190,25 @@ def test_a_draft_opened_before_another_deploy_cannot_overwrite_it(engine: Engine
         drafts.deploy_draft(engine, session, OWNER, "smoke", revision=1, note="草稿")
     with unit(sessions) as session:
         assert get_version(session, "smoke_acceptance").version == 2
+
+
+def test_migration_is_blocked_when_a_passed_step_now_requires_a_field_the_instance_never_gave(
+        database_url: str) -> None:
+    harness = ProcessHarness([Bundle.from_directory(SMOKE, "smoke")], database_url=database_url)
+    try:
+        run = harness.start("smoke")
+        run.complete("Task_Apply", {"investmentWan": 120, "signedOn": "2025-01-06"})
+        texts = Bundle.from_directory(SMOKE, "smoke").as_texts()
+        # Version 2 renames the applicant's field; a later decision reading the new name would find nothing.
+        texts["forms/apply.schema.json"] = texts["forms/apply.schema.json"].replace("investmentWan", "totalWan")
+        texts["dmn/DT_S_01.dmn"] = texts["dmn/DT_S_01.dmn"].replace("investmentWan", "totalWan")
+        assert harness.deploy(Bundle.from_texts("smoke", texts)) == {"smoke": 2}
+        report = harness.migrate("smoke", 2, dry_run=True)
+        [blocked] = report.blocked
+        assert blocked.instance_id == run.id
+        assert ("Task_Apply already ran, and its form in version 2 requires totalWan, which this instance never "
+                "collected") in blocked.reasons
+        fresh = harness.start("smoke", version=1)
+        assert [c.instance_id for c in harness.migrate("smoke", 2, [fresh.id]).movable] == [fresh.id]
+    finally:
+        harness.close()

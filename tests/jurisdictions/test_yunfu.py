@@ -247,12 +247,21 @@ def test_in_year_project_with_city_consent(h: ProcessHarness) -> None:
 
 
 def test_policy_dates_decide_which_rules_apply(h: ProcessHarness) -> None:
+    # Art. 28: nobody starts a project under the regulation outside 2020-02-01..2025-01-31; an administrator
+    # may for a transition case, and the process itself then ends at its own date check.
     h.clock.set("2025-02-01T09:00:00+08:00")
-    expired = h.start(P)
+    with pytest.raises(InvalidInput) as refused:
+        h.start(P)
+    assert [e.field for e in refused.value.errors] == ["process_id"]
+    assert "已于 2025-01-31 届满失效" in refused.value.errors[0].message
+    expired = h.start(P, outside_validity="办法失效前已受理的申请，补录")
     walk(expired)
     expired.assert_path("Rule_Scope", "End_PolicyExpired")
     h.clock.set("2020-01-15T09:00:00+08:00")
-    early = h.start(P)
+    with pytest.raises(InvalidInput) as early_refusal:
+        h.start(P)
+    assert "自 2020-02-01 起施行" in early_refusal.value.errors[0].message
+    early = h.start(P, outside_validity="试点单位提前受理")
     walk(early)
     early.assert_path("Rule_Scope", "End_NotEffective")
 

@@ -14,6 +14,11 @@ import pytest
 from flask import Flask
 from werkzeug.serving import make_server
 
+from engine import Bundle, unit_of_work
+from engine.settings import PROJECT_ROOT
+from engine.usecases.deployments import deploy_bundle
+from engine.usecases.users import create_demo_users
+
 from ..conftest import ARTIFACTS
 
 pytestmark = pytest.mark.browser
@@ -148,3 +153,27 @@ def test_clerk_fills_a_form_and_sees_the_instance_move(browser: Any, live_url: s
     admin.wait_for_selector(".swagger-ui .opblock")
     assert admin.locator(".opblock").count() >= 20
     _shot(admin, "09-api-docs")
+
+
+def test_a_confirmation_starts_unticked_and_every_two_decimal_amount_passes(browser: Any, live_url: str,
+                                                                            app: Flask) -> None:
+    engine = app.extensions["govflow.engine"]
+    with unit_of_work(app.extensions["govflow.sessions"]) as session:
+        deploy_bundle(engine, session, Bundle.from_jurisdiction(PROJECT_ROOT, "xichuan"), "owner")
+        create_demo_users(engine, session)
+    page = _sign_in(browser, live_url, "xichuan_applicant_unit")
+    page.goto(f"{live_url}/start")
+    assert "淅川县政务信息化项目建设管理暂行办法" in page.inner_text("form.start-form .regulation")
+    page.locator("form.start-form button[type=submit]").click()
+    page.wait_for_selector("#task-form form")
+    form = page.locator("#task-form")
+    # 必须满足: the clerk ticks it; the form never arrives ticked.
+    assert not form.locator("#root_aiUseCasesStudied").is_checked()  # 已研究人工智能大模型应用场景
+    amount = form.locator("#root_estimateWan")  # 估算投资（万元）
+    amount.fill("150.01")
+    page.locator("#task-form button[type=submit]").click()
+    page.wait_for_selector("#task-form .errors")
+    assert "估算投资" not in page.inner_text("#task-form .errors")
+    amount.fill("150.015")
+    page.locator("#task-form button[type=submit]").click()
+    page.wait_for_function("document.querySelector('#task-form .errors').innerText.includes('估算投资')")

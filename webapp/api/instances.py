@@ -22,7 +22,8 @@ blp = Blueprint("instances-api", __name__, url_prefix="/api/v1", description="Pr
 def start(args: dict[str, Any]) -> tuple[object, int, dict[str, str]]:
     """Start a project application owned by the caller's unit."""
     started = instances.start_project(get_engine(), get_session(), current_actor(), args["process_id"],
-                                      business_key=args["business_key"], data=args["data"])
+                                      business_key=args["business_key"], data=args["data"],
+                                      outside_validity=args["outside_validity"])
     return started, 201, {"Location": url_for("instances-api.get_instance", instance_id=started.id)}
 
 

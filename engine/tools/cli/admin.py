@@ -11,6 +11,7 @@ import click
 from engine.calendar import CalendarError
 from engine.errors import InvalidInput
 from engine.spiff.bundle import Bundle
+from engine.tools.obligations import ObligationError, load_obligations
 from engine.tools.trace import trace_markdown
 from engine.usecases import decisions, instances, timers
 from engine.usecases import users as user_service
@@ -65,13 +66,18 @@ def fire_timers(obj: CliContext, now: str | None) -> None:
 @domain_errors_as_json
 def trace(obj: CliContext, jurisdiction: str, policy: Path | None, coverage_file: Path | None,
           output: Path | None) -> None:
-    """Report which elements and rules implement each article, and the tests covering them (Markdown)."""
+    """Report the regulation, its obligations, the elements and rules implementing each article and their tests."""
     root = obj.settings.project_root
     bundle = Bundle.from_jurisdiction(root, jurisdiction)
     coverage_file = coverage_file or root / "test-artifacts" / "govflow-coverage.json"
     coverage = json.loads(coverage_file.read_text(encoding="utf-8")) if coverage_file.is_file() else None
     policy_text = policy.read_text(encoding="utf-8") if policy is not None else None
-    report = trace_markdown(bundle, policy_text, coverage)
+    listed = root / "regulations" / f"{jurisdiction}.obligations.toml"
+    try:
+        obligations = load_obligations(listed) if listed.is_file() else None
+    except ObligationError as exc:
+        raise click.ClickException(str(exc)) from None
+    report = trace_markdown(bundle, policy_text, coverage, obligations)
     if output is not None:
         output.write_text(report, encoding="utf-8")
         emit({"jurisdiction": jurisdiction, "written": str(output)})

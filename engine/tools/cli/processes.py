@@ -66,11 +66,13 @@ def versions(obj: CliContext, process_id: str | None) -> None:
 @click.option("--version", type=int, default=None, help="Start this version instead of the current one (admins).")
 @click.option("--business-key", default=None)
 @click.option("--unit", default=None, help="Applicant unit that owns the project (admins; default: the actor's).")
+@click.option("--outside-validity", default=None, metavar="REASON",
+              help="Start although the regulation does not apply today, for this transition reason (admins; audited).")
 @actor_option(required=True)
 @click.pass_obj
 @domain_errors_as_json
 def start(obj: CliContext, process_id: str, data: str | None, version: int | None, business_key: str | None,
-          unit: str | None, actor_name: str) -> None:
+          unit: str | None, outside_validity: str | None, actor_name: str) -> None:
     """Start a project: an instance of a process owned by an applicant unit."""
     initial = json_option(data, "data")
     if not isinstance(initial, dict):
@@ -78,7 +80,8 @@ def start(obj: CliContext, process_id: str, data: str | None, version: int | Non
     with obj.session() as session:
         actor = obj.actor(session, actor_name)
         started = instances.start_project(obj.engine, session, actor, process_id, business_key=business_key,
-                                          data=initial, version=version, unit=unit)
+                                          data=initial, version=version, unit=unit,
+                                          outside_validity=outside_validity)
         emit({**to_json(started), "tasks": oversight.instance_view(obj.engine, session, actor, started.id).open_tasks})
 
 

@@ -167,6 +167,8 @@ class StartArgs(ma.Schema):
     process_id = fields.String(required=True)
     business_key = fields.String(load_default=None)
     data = fields.Dict(load_default=dict)
+    outside_validity = fields.String(load_default=None, metadata={
+        "description": "administrators only: the transition reason for starting outside the regulation's validity"})
 
 
 class CancelArgs(ma.Schema):
