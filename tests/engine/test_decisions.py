@@ -58,7 +58,11 @@ def test_a_wrong_type_names_the_input(engine: Engine, deployed: sessionmaker[Ses
 def test_unknown_and_missing_inputs_are_named(engine: Engine, deployed: sessionmaker[Session]) -> None:
     with pytest.raises(InvalidInput) as caught:
         _decide(engine, deployed, "DT_S_01", investment="1")
-    assert sorted(e.field for e in caught.value.errors) == ["investment", "investmentWan"]
+    assert [e.field for e in caught.value.errors] == ["investment"]
+    # Left out, investmentWan is needed by the first rule: named with that rule's row, never the catch-all's answer.
+    with pytest.raises(InvalidInput) as caught:
+        _decide(engine, deployed, "DT_S_01")
+    assert [(e.field, e.message) for e in caught.value.errors] == [("investmentWan", "规则第 1 行需要此输入才能判断本例")]
 
 
 @pytest.mark.parametrize(("adjust", "estimate", "route"), [
