@@ -13,7 +13,7 @@ from jsonschema.protocols import Validator
 from engine.conventions import SHARED_FIELDS, SHARED_REF_PREFIX
 from engine.errors import FieldError, InvalidInput
 
-__all__ = ["FormValidator", "expand_shared", "make_validator", "shared_field_problems",
+__all__ = ["FormValidator", "declared_properties", "expand_shared", "make_validator", "shared_field_problems",
            "validate_submission"]
 
 # A field using a shared definition may narrow its range or add a title, never change what the value is.
@@ -87,12 +87,10 @@ def validate_submission(schema: dict[str, Any] | Validator, data: Any) -> dict[s
     if not isinstance(data, dict):
         raise InvalidInput("the submission must be a JSON object", [FieldError("", "应提交一个对象")])
     validator = make_validator(expand_shared(schema)) if isinstance(schema, dict) else schema
-    # A schema may be a bare boolean, which declares no fields at all.
-    declared = validator.schema
-    properties: dict[str, Any] = declared.get("properties", {}) if isinstance(declared, Mapping) else {}
+    properties = declared_properties(validator.schema)
     errors = [FieldError(key, f"未知字段「{key}」") for key in data if key not in properties]
     for error in sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path)):
-        if error.validator == "additionalProperties":
+        if error.validator in ("additionalProperties", "unevaluatedProperties"):
             continue  # already reported per field above
         errors.append(_field_error(error, properties))
     if errors:
@@ -101,35 +99,75 @@ def validate_submission(schema: dict[str, Any] | Validator, data: Any) -> dict[s
     return {key: _coerce(value, properties.get(key, {})) for key, value in data.items()}
 
 
+def declared_properties(schema: Any) -> dict[str, Any]:
+    """Return every field a form declares: at its top and in its conditional branches (the top wins)."""
+    if not isinstance(schema, Mapping):
+        return {}  # a bare boolean schema declares no fields
+    found: dict[str, Any] = {}
+    branches = [schema.get(key) for key in ("then", "else")]
+    branches += [branch for key in ("allOf", "anyOf", "oneOf") for branch in schema.get(key) or ()]
+    for branch in branches:
+        found.update(declared_properties(branch))
+    top = schema.get("properties")
+    if isinstance(top, Mapping):
+        found.update(top)
+    return found
+
+
 def _field_error(error: ValidationError, properties: dict[str, Any]) -> FieldError:
     path = [str(p) for p in error.absolute_path]
-    if error.validator == "required":
+    if error.validator in ("required", "dependentRequired"):
         missing = str(error.message).split("'")[1] if "'" in error.message else ""
         path.append(missing)
     field = ".".join(path)
     top = properties.get(path[0], {}) if path else {}
-    title = top.get("title") or field
+    title = (top.get("title") if isinstance(top, Mapping) else None) or field
     return FieldError(field, _message(error, title))
 
 
+_TYPE_NAMES = {"number": "数字", "integer": "整数", "string": "文字", "boolean": "是或否", "array": "列表",
+               "object": "一组字段", "null": "空值"}
+_FORMAT_NAMES = {"date": "日期（如 2025-09-30）", "date-time": "日期时间", "email": "电子邮箱地址",
+                 "uri": "网址", "time": "时间"}
+
+
 def _message(error: ValidationError, title: str) -> str:
-    keyword, expected = error.validator, error.validator_value
+    """Word a validation error in Chinese, naming the field by its title; never the validator's English."""
+    keyword, expected = str(error.validator), error.validator_value
     if keyword == "multipleOf":
         return _multiple_message(title, expected)
+    if keyword == "const":
+        return f"请勾选「{title}」" if expected is True else f"「{title}」应为 {_shown(expected)}"
+    if keyword == "enum" and isinstance(expected, list):
+        return f"「{title}」应为以下之一：{'、'.join(_shown(v) for v in expected)}"
+    if keyword == "type":
+        kinds = expected if isinstance(expected, list) else [expected]
+        return f"「{title}」应填写{'或'.join(_TYPE_NAMES.get(str(k), str(k)) for k in kinds)}"
     templates = {
         "required": f"「{title}」为必填项",
-        "type": f"「{title}」的类型应为 {expected}",
-        "minimum": f"「{title}」不得小于 {expected}",
-        "maximum": f"「{title}」不得大于 {expected}",
-        "exclusiveMinimum": f"「{title}」应大于 {expected}",
-        "exclusiveMaximum": f"「{title}」应小于 {expected}",
+        "dependentRequired": f"「{title}」为必填项",
+        "minimum": f"「{title}」不得小于 {_shown(expected)}",
+        "maximum": f"「{title}」不得大于 {_shown(expected)}",
+        "exclusiveMinimum": f"「{title}」应大于 {_shown(expected)}",
+        "exclusiveMaximum": f"「{title}」应小于 {_shown(expected)}",
         "minLength": f"「{title}」至少 {expected} 个字符",
         "maxLength": f"「{title}」至多 {expected} 个字符",
-        "enum": f"「{title}」应为以下之一：{expected}",
-        "format": f"「{title}」格式应为 {expected}",
+        "minItems": f"「{title}」至少选择 {expected} 项",
+        "maxItems": f"「{title}」至多选择 {expected} 项",
+        "uniqueItems": f"「{title}」中不能有重复项",
+        "format": f"「{title}」应为{_FORMAT_NAMES.get(str(expected), '规定的格式')}",
         "pattern": f"「{title}」格式不正确",
     }
-    return templates.get(str(keyword), f"「{title}」{error.message}")
+    return templates.get(keyword, f"「{title}」填写不符合要求")
+
+
+def _shown(value: Any) -> str:
+    # A clerk reads 是/否 and plain numbers, never a Python or JSON literal.
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if value is None:
+        return "空"
+    return str(value)
 
 
 def _multiple_message(title: str, divisor: Any) -> str:

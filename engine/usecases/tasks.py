@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.errors import Conflict, FieldError, InvalidInput, NotFound
-from engine.forms import validate_submission
+from engine.forms import declared_properties, validate_submission
 from engine.spiff.runtime import Engine
 from engine.store.audit import record
 from engine.store.db import lost_races_as_conflicts
@@ -70,7 +70,7 @@ def task_view(engine: Engine, session: Session, actor: Actor, task_id: str) -> T
         _, instance = load(engine, session, row.instance_id)
         current = instance.human_task(task_id).data
         # Prefill what the process already knows for this form, e.g. a returned application.
-        known = {k: v for k, v in current.items() if k in schema.get("properties", {})}
+        known = {k: v for k, v in current.items() if k in declared_properties(schema)}
         form_data = json.loads(json.dumps(known, default=_form_value))
     else:
         form_data = dict(row.data or {})
@@ -192,7 +192,7 @@ def _task_form(engine: Engine, instance_row: InstanceRow, row: TaskRow) -> tuple
 
 def _titled(engine: Engine, instance_row: InstanceRow, row: TaskRow) -> tuple[tuple[str, str], ...]:
     version = instance_row.process_version
-    properties = engine.form(version, row.form).get("properties", {}) if row.form else {}
+    properties = declared_properties(engine.form(version, row.form)) if row.form else {}
     ui = engine.form(version, row.ui_form) if row.ui_form else {}
     shown = []
     for key, value in (row.data or {}).items():

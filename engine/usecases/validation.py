@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.errors import DeploymentError, Problem
+from engine.forms import declared_properties
 from engine.spiff.bundle import Bundle
 from engine.spiff.compiler import CompiledBundle, compile_bundle
 from engine.spiff.expressions import element_expressions, is_timer_value, script_texts
@@ -114,8 +115,7 @@ def _data_names(bundle: Bundle, compiled: CompiledBundle) -> set[str]:
             document = json.loads(item.content)
         except ValueError:
             continue
-        if isinstance(document, dict) and isinstance(document.get("properties"), dict):
-            names.update(document["properties"])
+        names.update(declared_properties(document))
     for decision in compiled.decisions.values():
         names.update(output.split(".", 1)[0] for output in decision.outputs)
     for script in script_texts(compiled):

@@ -98,7 +98,7 @@ def test_invalid_form_data_exits_non_zero_and_changes_nothing(govflow: Any) -> N
     govflow("deploy", "--from", str(SMOKE))
     task = govflow("start", "smoke", "--actor", "ops")["tasks"][0]
     error = govflow("complete", task["id"], "--actor", "alice", "--data", '{"investmentWan": "many"}', ok=False)
-    assert error["fields"] == [{"field": "investmentWan", "message": "「投资额（万元）」的类型应为 number"}]
+    assert error["fields"] == [{"field": "investmentWan", "message": "「投资额（万元）」应填写数字"}]
     assert [t["status"] for t in govflow("tasks", "--actor", "alice")] == ["ready"]
 
 

@@ -1,4 +1,4 @@
-"""Server-side form validation: exact amounts with two decimal places, clear messages for a third."""
+"""Server-side form validation: exact amounts, Chinese messages naming each field, fields of conditional branches."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import json
 import random
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -90,3 +91,42 @@ def test_an_unknown_or_redefined_shared_definition_is_named_with_its_path() -> N
         "/properties/a: unknown shared definition 'govflow:yuan' (known: govflow:money)",
         "/properties/b: a field using govflow:money may not redefine 'multipleOf'",
     ]
+
+
+def _messages(schema: dict[str, Any], data: dict[str, Any]) -> list[tuple[str, str]]:
+    with pytest.raises(InvalidInput) as caught:
+        validate_submission(schema, data)
+    return [(e.field, e.message) for e in caught.value.errors]
+
+
+def test_every_message_is_chinese_and_shows_no_literal() -> None:
+    schema = {"type": "object", "properties": {
+        "confirmed": {"type": "boolean", "const": True, "title": "已按规定公示"},
+        "category": {"type": "string", "enum": ["service", "goods"], "title": "类别"},
+        "signedOn": {"type": "string", "format": "date", "title": "签订日期"},
+        "amountWan": {"type": "number", "title": "金额"},
+        "parties": {"type": "array", "items": {"type": "string"}, "minItems": 2, "title": "参与单位"},
+    }}
+    assert _messages(schema, {"confirmed": False, "category": "x", "signedOn": "2025-02-30",
+                              "amountWan": "十", "parties": ["a"]}) == [
+        ("amountWan", "「金额」应填写数字"),
+        ("category", "「类别」应为以下之一：service、goods"),
+        ("confirmed", "请勾选「已按规定公示」"),
+        ("parties", "「参与单位」至少选择 2 项"),
+        ("signedOn", "「签订日期」应为日期（如 2025-09-30）"),
+    ]
+    assert all("False" not in m and "[" not in m and "is not" not in m for _, m in _messages(
+        {"type": "object", "properties": {"flag": {"const": False, "title": "标记"}}, "not": {"required": ["flag"]}},
+        {"flag": True}))
+
+
+def test_a_field_declared_only_in_a_conditional_branch_is_accepted_and_required_there() -> None:
+    schema = {"type": "object", "additionalProperties": False,
+              "properties": {"approved": {"type": "boolean", "title": "同意"}},
+              "if": {"properties": {"approved": {"const": False}}},
+              "then": {"properties": {"returnReason": {"type": "string", "minLength": 1, "title": "退回理由"}},
+                       "required": ["returnReason"]}}
+    assert validate_submission(schema, {"approved": False, "returnReason": "概算含运维费用"}) == {
+        "approved": False, "returnReason": "概算含运维费用"}
+    assert _messages(schema, {"approved": False}) == [("returnReason", "「退回理由」为必填项")]
+    assert _messages(schema, {"approved": True, "extra": 1}) == [("extra", "未知字段「extra」")]
