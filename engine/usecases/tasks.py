@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from engine.conventions import REVISES
 from engine.errors import Conflict, FieldError, InvalidInput, NotFound
 from engine.forms import declared_properties, validate_submission
 from engine.spiff.runtime import Engine
@@ -65,17 +66,15 @@ def task_view(engine: Engine, session: Session, actor: Actor, task_id: str) -> T
     row = check_task(actor, _get_task(session, task_id))
     instance_row = get_instance(session, row.instance_id)
     schema, ui_schema = _task_form(engine, instance_row, row)
+    earlier = list(session.scalars(select(TaskRow).where(
+        TaskRow.instance_id == row.instance_id, TaskRow.status == "completed").order_by(TaskRow.completed_at)))
     form_data: dict[str, Any] = {}
     if row.status == "ready":
         _, instance = load(engine, session, row.instance_id)
-        current = instance.human_task(task_id).data
-        # Prefill what the process already knows for this form, e.g. a returned application.
-        known = {k: v for k, v in current.items() if k in declared_properties(schema)}
-        form_data = json.loads(json.dumps(known, default=_form_value))
+        prefilled = _prefilled(schema, instance.human_task(task_id).data, earlier, row.spec_id)
+        form_data = json.loads(json.dumps(prefilled, default=_form_value))
     else:
         form_data = dict(row.data or {})
-    earlier = session.scalars(select(TaskRow).where(
-        TaskRow.instance_id == row.instance_id, TaskRow.status == "completed").order_by(TaskRow.completed_at))
     steps = tuple(EarlierStep(TaskInfo.of(done), _titled(engine, instance_row, done)) for done in earlier)
     return TaskView(TaskInfo.of(row), InstanceInfo.of(instance_row), schema, ui_schema, form_data, steps)
 
@@ -188,6 +187,18 @@ def _task_form(engine: Engine, instance_row: InstanceRow, row: TaskRow) -> tuple
     schema = engine.form(version, row.form) if row.form else {"type": "object", "properties": {}}
     ui_schema = engine.form(version, row.ui_form) if row.ui_form else {}
     return schema, ui_schema
+
+
+def _prefilled(schema: dict[str, Any], current: dict[str, Any], earlier: list[TaskRow],
+               spec_id: str) -> dict[str, Any]:
+    # A returned step gets back what it submitted before, and a field that revises an earlier step's value
+    # starts from that value. Another step's answer is never put in this step's mouth (a shared approval form
+    # would otherwise show the previous agency's verdict), and a confirmation is always ticked afresh.
+    fields = declared_properties(schema)
+    submitted_here = {key for done in earlier if done.spec_id == spec_id for key in (done.data or {})}
+    wanted = {name for name, spec in fields.items()
+              if isinstance(spec, dict) and "const" not in spec and (name in submitted_here or spec.get(REVISES))}
+    return {key: value for key, value in current.items() if key in wanted}
 
 
 def _titled(engine: Engine, instance_row: InstanceRow, row: TaskRow) -> tuple[tuple[str, str], ...]:

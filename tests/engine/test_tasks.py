@@ -13,12 +13,13 @@ from sqlalchemy.orm import Session, sessionmaker
 from engine import Bundle, Conflict, Engine, FakeClock, InvalidInput, NotFound, PermissionDenied
 from engine.settings import PROJECT_ROOT
 from engine.store.models import AuditEvent, TaskRow
+from engine.tools.testing import TESTER, ProcessHarness
 from engine.usecases import instances, oversight, tasks
 from engine.usecases.access import Actor
 from engine.usecases.deployments import deploy_bundle
 from engine.usecases.inbox import InboxQuery, due_state, inbox, inbox_facets
 
-from .helpers import unit
+from .helpers import SMOKE, unit
 
 REGISTER: dict[str, Any] = {
     "projectName": "青阳县城市运行管理平台", "applicantType": "COUNTY_UNIT", "isClassified": False,
@@ -204,3 +205,40 @@ def test_monitoring_is_for_administrators(engine: Engine, qingyang: sessionmaker
         assert 'id="qingyang_project"' in heat.diagram
         later = engine.now() + timedelta(days=400)
         assert oversight.overdue_by_agency(session, ADMIN, later) == []  # nothing here carries a deadline yet
+
+
+def test_a_returned_step_gets_its_own_answers_back_and_another_step_sharing_its_form_gets_none(
+        database_url: str) -> None:
+    texts = Bundle.from_directory(SMOKE, "smoke").as_texts()
+    # Rectification on the accept form: a second step that shares a form with the acceptance before it.
+    texts["bpmn/acceptance.bpmn"] = texts["bpmn/acceptance.bpmn"].replace(
+        '"rectify.schema.json"', '"accept.schema.json"', 1)
+    harness = ProcessHarness([Bundle.from_texts("smoke", texts)], database_url=database_url)
+    try:
+        run = harness.start("smoke_acceptance")
+        run.complete("Task_Submit", {"confirmed": True})
+        run.complete("Task_Accept", {"passed": False, "acceptanceReport": "缺少测试报告"})
+        with unit(harness.sessions) as session:
+            rectify = tasks.task_view(harness.engine, session, TESTER, run.task("Task_Rectify").id)
+        assert rectify.form_data == {}  # never the acceptance verdict of the step before
+        run.complete("Task_Rectify", {"passed": True, "acceptanceReport": "已补测试报告"})
+        with unit(harness.sessions) as session:
+            again = tasks.task_view(harness.engine, session, TESTER, run.task("Task_Accept").id)
+        # The acceptance step gets back what it submitted; the field values are the latest the process holds.
+        assert again.form_data == {"passed": True, "acceptanceReport": "已补测试报告"}
+    finally:
+        harness.close()
+
+
+def test_a_confirmation_is_never_prefilled(database_url: str) -> None:
+    texts = Bundle.from_directory(SMOKE, "smoke").as_texts()
+    texts["forms/check.schema.json"] = texts["forms/check.schema.json"].replace(
+        '"type":"boolean"', '"type":"boolean","const":true')
+    harness = ProcessHarness([Bundle.from_texts("smoke", texts)], database_url=database_url)
+    try:
+        run = harness.start("smoke_acceptance")
+        with unit(harness.sessions) as session:
+            submit = tasks.task_view(harness.engine, session, TESTER, run.task("Task_Submit").id)
+        assert submit.form_data == {}
+    finally:
+        harness.close()
