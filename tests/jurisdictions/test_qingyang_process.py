@@ -71,7 +71,7 @@ ANSWERS: dict[str, dict[str, Any]] = {
     "Task_ChasePostEval": {"chaseNote": "已督促"},
     "Task_PostEvalReview": {"thirdPartyCommissioned": False, "reviewFindings": "运行良好", "violationFound": False},
     "Task_RectifyFindings": {"rectifiedByDeadline": True, "compliantAfterRectification": True,
-                             "rectificationNote": "已整改"},
+                             "findingsRectificationNote": "已整改"},
     "Task_Sanction": {"sanctions": ["CRITICISM_NOTICE"], "sanctionNote": "通报批评"},
     "Task_OmBudget": {"omPlanRef": "运维方案.pdf", "omBudgetWan": 18.0},
 }
