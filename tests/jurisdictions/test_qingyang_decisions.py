@@ -54,7 +54,7 @@ def test_upper_level_review_at_500(qy: ProcessHarness, amount: str, nature: str,
 def test_change_request_routes(qy: ProcessHarness, estimate: str, adjust: str, total: str, unchanged: str,
                                circumstance: str, route: str) -> None:
     assert decide(qy, "DT_QY_06", approvedEstimateWan=estimate, adjustAmountWan=adjust, totalAfterChangeWan=total,
-                objectiveUnchanged=unchanged, circumstance=circumstance) == {"route": route}
+                objectiveUnchanged=unchanged, circumstance=circumstance, adjustedSoFarWan="0") == {"route": route}
 
 
 @pytest.mark.parametrize(("estimate", "route"), [("199.99", "SELF_ACCEPTANCE"),      # T14
@@ -67,6 +67,8 @@ def test_acceptance_organiser(qy: ProcessHarness, estimate: str, route: str) -> 
 @pytest.mark.parametrize(("special", "months", "trial"), [("false", "", "P3M"),    # T16
                                                           ("true", "6", "P6M"),    # T17
                                                           ("true", "7", "REJECT"), # T18
+                                                          ("true", "3", "P3M"),
+                                                          ("true", "2", "REJECT"),  # extend only, never shorten
                                                           ("", "4", "P3M")])
 def test_trial_run_duration(qy: ProcessHarness, special: str, months: str, trial: str) -> None:
     assert decide(qy, "DT_QY_07", isSpecialProject=special, requestedMonths=months) == {"trialRun": trial}

@@ -41,8 +41,8 @@ ANSWERS: dict[str, dict[str, Any]] = {
     "Task_Feasibility": {"feasibilityReportRef": "可研.pdf", "dataResourceCatalogueRef": "目录.xlsx"},
     "Task_ApproveFeasibility": APPROVE,
     "Task_Design": {"preliminaryDesignRef": "初设.pdf", "estimateRef": "概算.pdf", **DESIGN},
-    "Task_CityReview": {"upperConsent": True, "upperOpinion": "同意"},
-    "Task_ProvinceReview": {"upperConsent": True, "upperOpinion": "同意"},
+    "Task_CityReview": {"cityConsent": True, "cityOpinion": "同意报省"},
+    "Task_ProvinceReview": {"provinceConsent": True, "provinceOpinion": "同意"},
     "Task_ApproveDesign": APPROVE,
     "Task_Combined": {"combinedDocumentRef": "合并文本.pdf", **DESIGN},
     "Task_ApproveCombined": APPROVE,
@@ -121,7 +121,7 @@ def test_small_in_plan_project_from_library_to_operation(h: ProcessHarness) -> N
 def test_500_wan_in_plan_goes_feasibility_design_and_city_province_review(h: ProcessHarness) -> None:
     run = h.start(P)
     big = {"investmentWan": 500.0}
-    walk(run, {"Task_Register": big, "Task_ProvinceReview": [{"upperConsent": False}, {}],
+    walk(run, {"Task_Register": big, "Task_ProvinceReview": [{"provinceConsent": False, "provinceReturnReason": "集约建设不足"}, {}],
                "Task_ApproveDesign": {"approvedEstimateWan": 520.0}}, until="Task_Budget")
     run.assert_path("Rule_Path", "Task_Feasibility", "Task_ApproveFeasibility", "Task_Design", "Rule_Upper",
                     "Task_CityReview", "Task_ProvinceReview", "Task_Design", "Task_CityReview",
@@ -172,13 +172,13 @@ def test_department_returns_the_application_once(h: ProcessHarness) -> None:
 def test_purchased_service_documents_and_o_and_m_cost_is_returned(h: ProcessHarness) -> None:
     run = h.start(P)
     walk(run, {"Task_Register": {"fundingMode": "PURCHASED_SERVICE_FORMING_SYSTEM", "investmentWan": 300.0},
-               "Task_ApproveServiceDocs": [{"estimateIncludesOmCost": True}, {}]}, until="Task_Budget")   # T07, T31
+               "Task_ApproveServiceDocs": [{"estimateIncludesOmCost": True, "returnReason": "概算含运维费"}, {}]}, until="Task_Budget")   # T07, T31
     run.assert_path("Task_ServiceDocs", "Task_ApproveServiceDocs", "Task_ServiceDocs", "Task_ApproveServiceDocs",
                     "Rule_Other")
 
 
 def test_returned_documents_are_revised(h: ProcessHarness) -> None:
-    rejected = {"documentsApproved": False, "approvalOpinion": "请补充"}
+    rejected = {"documentsApproved": False, "approvalOpinion": "请补充", "returnReason": "缺少数据共享篇章"}
     run = h.start(P)
     walk(run, {"Task_Register": {"timing": "OUT_OF_PLAN", "investmentWan": 650.0},
                "Task_ApproveProposal": [rejected, {}], "Task_ApproveFeasibility": [rejected, {}],
