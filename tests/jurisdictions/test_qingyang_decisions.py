@@ -125,12 +125,11 @@ def test_other_approvals(qy: ProcessHarness, civil: str, energy: str, extra: str
 
 def test_acceptance_gates_are_collected(qy: ProcessHarness) -> None:
     ok = {"trialRunFinished": "true", "archiveAccepted": "true", "isClassified": "false", "canAcceptOnSchedule": "true"}
-    assert decide(qy, "DT_QY_09", **ok) == {"effect": ["CHECKED"]}
-    assert decide(qy, "DT_QY_09", **{**ok, "archiveAccepted": "false"}) == {"effect": ["ACCEPTANCE_FAILS", "CHECKED"]}  # T27
-    assert decide(qy, "DT_QY_09", **{**ok, "isClassified": "true"}) == {
-        "effect": ["SECRECY_APPROVAL_REQUIRED", "CHECKED"]}                                                        # T28
+    assert decide(qy, "DT_QY_09", **ok) == {"effect": []}
+    assert decide(qy, "DT_QY_09", **{**ok, "archiveAccepted": "false"}) == {"effect": ["ACCEPTANCE_FAILS"]}  # T27
+    assert decide(qy, "DT_QY_09", **{**ok, "isClassified": "true"}) == {"effect": ["SECRECY_APPROVAL_REQUIRED"]}  # T28
     assert decide(qy, "DT_QY_09", **{**ok, "trialRunFinished": "false", "canAcceptOnSchedule": "false"}) == {
-        "effect": ["TRIAL_RUN_NOT_FINISHED", "DEFERRAL_APPLICATION", "CHECKED"]}
+        "effect": ["TRIAL_RUN_NOT_FINISHED", "DEFERRAL_APPLICATION"]}
 
 
 @pytest.mark.parametrize(("can", "route"), [("true", "USE_INTEGRATED_PLATFORM"),

@@ -29,7 +29,8 @@ ANSWERS: dict[str, dict[str, Any]] = {
     "Task_DeptReview": {"deptApproved": True, "deptOpinion": "同意申报"},
     "Task_PreReview": {"preReviewPassed": True, "preReviewOpinion": "预审通过"},
     "Task_CountyApproval": {"countyGovApproved": True, "countyOpinion": "同意追加"},
-    "Task_JointReview": {"jointReviewOpinion": "列入计划清单", "upperPlanReviewRef": "市省审核意见.pdf"},
+    "Task_JointReview": {"jointReviewOpinion": "列入计划清单", "upperPlanReviewRef": "市省审核意见.pdf",
+                         "cacJoined": True, "drcJoined": True, "financeJoined": True},
     "Task_PlanDecision": {"inAnnualPlan": True, "planDocumentNumber": "青政〔2025〕3号"},
     "Task_Expert": {"expertAppraisalDone": True, "expertOpinion": "方案可行"},
     "Task_ServiceDocs": {"serviceRequirementPlanRef": "需求.pdf", "systemPlanRef": "方案.pdf",
@@ -165,7 +166,7 @@ def test_gates_before_approval_end_the_application(h: ProcessHarness, answers: d
 
 def test_department_returns_the_application_once(h: ProcessHarness) -> None:
     run = h.start(P)
-    walk(run, {"Task_DeptReview": [{"deptApproved": False}, {}]}, until="Task_Expert")
+    walk(run, {"Task_DeptReview": [{"deptApproved": False, "deptReturnReason": "请补充需求"}, {}]}, until="Task_Expert")
     run.assert_path("Task_Register", "Task_DeptReview", "Task_Register", "Task_DeptReview", "Rule_Eligibility")
 
 
@@ -225,8 +226,9 @@ def test_large_project_bureau_acceptance_with_failure_deferral_and_secrecy(h: Pr
     run = h.start(P)
     register = {"investmentWan": 250.0, "isClassified": True}
     to_acceptance(h, run, {"Task_Register": register, "Task_ApproveCombined": {"approvedEstimateWan": 250.0}})
-    walk(run, {"Task_BureauAcceptance": [{"archiveAccepted": False}, {"canAcceptOnSchedule": False}, {}],
-               "Task_SecrecyApproval": [{"secrecyApproved": False}, {}]}, until="Task_FileAcceptance")
+    walk(run, {"Task_BureauAcceptance": [{"archiveAccepted": False, "acceptanceReturnReason": "档案未验收"},
+                                                {"canAcceptOnSchedule": False}, {}],
+               "Task_SecrecyApproval": [{"secrecyApproved": False, "secrecyReturnReason": "测评未通过"}, {}]}, until="Task_FileAcceptance")
     run.assert_path("Rule_Acceptance", "Task_InitialAcceptance", "Task_BureauAcceptance", "Rule_Gates",
                     "Task_Rectify", "Task_BureauAcceptance", "Task_Deferral", "Task_BureauAcceptance",
                     "Task_SecrecyApproval", "Task_Rectify", "Task_BureauAcceptance", "Task_SecrecyApproval")
