@@ -166,7 +166,7 @@ def test_gates_before_approval_end_the_application(h: ProcessHarness, answers: d
 
 def test_department_returns_the_application_once(h: ProcessHarness) -> None:
     run = h.start(P)
-    walk(run, {"Task_DeptReview": [{"deptApproved": False, "deptReturnReason": "请补充需求"}, {}]}, until="Task_Expert")
+    walk(run, {"Task_DeptReview": [{"deptApproved": False, "deptOpinion": "请补充需求"}, {}]}, until="Task_Expert")
     run.assert_path("Task_Register", "Task_DeptReview", "Task_Register", "Task_DeptReview", "Rule_Eligibility")
 
 

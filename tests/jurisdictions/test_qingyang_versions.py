@@ -191,5 +191,4 @@ def test_removing_the_task_an_instance_waits_on_blocks_it(h: ProcessHarness, v1:
         removed = [c.where for c in diff_versions(session, P, 1, 2).changes if c.change == "removed"]
     # The review form is no longer used by the process, so its fields leave the version too.
     assert removed == ["Task_DeptReview", "Flow_Task_DeptReview_Gateway_DeptReview",
-                       "dept_review.schema.json#deptApproved", "dept_review.schema.json#deptOpinion",
-                       "dept_review.schema.json#deptReturnReason"]
+                       "dept_review.schema.json#deptApproved", "dept_review.schema.json#deptOpinion"]
