@@ -54,7 +54,7 @@ def test_upper_level_review_at_500(qy: ProcessHarness, amount: str, nature: str,
 def test_change_request_routes(qy: ProcessHarness, estimate: str, adjust: str, total: str, unchanged: str,
                                circumstance: str, route: str) -> None:
     assert decide(qy, "DT_QY_06", approvedEstimateWan=estimate, adjustAmountWan=adjust, totalAfterChangeWan=total,
-                objectiveUnchanged=unchanged, circumstance=circumstance) == {"route": route}
+                objectiveUnchanged=unchanged, circumstance=circumstance, adjustedSoFarWan="0") == {"route": route}
 
 
 @pytest.mark.parametrize(("estimate", "route"), [("199.99", "SELF_ACCEPTANCE"),      # T14
@@ -67,6 +67,8 @@ def test_acceptance_organiser(qy: ProcessHarness, estimate: str, route: str) -> 
 @pytest.mark.parametrize(("special", "months", "trial"), [("false", "", "P3M"),    # T16
                                                           ("true", "6", "P6M"),    # T17
                                                           ("true", "7", "REJECT"), # T18
+                                                          ("true", "3", "P3M"),
+                                                          ("true", "2", "REJECT"),  # extend only, never shorten
                                                           ("", "4", "P3M")])
 def test_trial_run_duration(qy: ProcessHarness, special: str, months: str, trial: str) -> None:
     assert decide(qy, "DT_QY_07", isSpecialProject=special, requestedMonths=months) == {"trialRun": trial}
@@ -123,12 +125,11 @@ def test_other_approvals(qy: ProcessHarness, civil: str, energy: str, extra: str
 
 def test_acceptance_gates_are_collected(qy: ProcessHarness) -> None:
     ok = {"trialRunFinished": "true", "archiveAccepted": "true", "isClassified": "false", "canAcceptOnSchedule": "true"}
-    assert decide(qy, "DT_QY_09", **ok) == {"effect": ["CHECKED"]}
-    assert decide(qy, "DT_QY_09", **{**ok, "archiveAccepted": "false"}) == {"effect": ["ACCEPTANCE_FAILS", "CHECKED"]}  # T27
-    assert decide(qy, "DT_QY_09", **{**ok, "isClassified": "true"}) == {
-        "effect": ["SECRECY_APPROVAL_REQUIRED", "CHECKED"]}                                                        # T28
+    assert decide(qy, "DT_QY_09", **ok) == {"effect": []}
+    assert decide(qy, "DT_QY_09", **{**ok, "archiveAccepted": "false"}) == {"effect": ["ACCEPTANCE_FAILS"]}  # T27
+    assert decide(qy, "DT_QY_09", **{**ok, "isClassified": "true"}) == {"effect": ["SECRECY_APPROVAL_REQUIRED"]}  # T28
     assert decide(qy, "DT_QY_09", **{**ok, "trialRunFinished": "false", "canAcceptOnSchedule": "false"}) == {
-        "effect": ["TRIAL_RUN_NOT_FINISHED", "DEFERRAL_APPLICATION", "CHECKED"]}
+        "effect": ["TRIAL_RUN_NOT_FINISHED", "DEFERRAL_APPLICATION"]}
 
 
 @pytest.mark.parametrize(("can", "route"), [("true", "USE_INTEGRATED_PLATFORM"),

@@ -29,7 +29,8 @@ ANSWERS: dict[str, dict[str, Any]] = {
     "Task_DeptReview": {"deptApproved": True, "deptOpinion": "同意申报"},
     "Task_PreReview": {"preReviewPassed": True, "preReviewOpinion": "预审通过"},
     "Task_CountyApproval": {"countyGovApproved": True, "countyOpinion": "同意追加"},
-    "Task_JointReview": {"jointReviewOpinion": "列入计划清单", "upperPlanReviewRef": "市省审核意见.pdf"},
+    "Task_JointReview": {"jointReviewOpinion": "列入计划清单", "upperPlanReviewRef": "市省审核意见.pdf",
+                         "cacJoined": True, "drcJoined": True, "financeJoined": True},
     "Task_PlanDecision": {"inAnnualPlan": True, "planDocumentNumber": "青政〔2025〕3号"},
     "Task_Expert": {"expertAppraisalDone": True, "expertOpinion": "方案可行"},
     "Task_ServiceDocs": {"serviceRequirementPlanRef": "需求.pdf", "systemPlanRef": "方案.pdf",
@@ -41,8 +42,8 @@ ANSWERS: dict[str, dict[str, Any]] = {
     "Task_Feasibility": {"feasibilityReportRef": "可研.pdf", "dataResourceCatalogueRef": "目录.xlsx"},
     "Task_ApproveFeasibility": APPROVE,
     "Task_Design": {"preliminaryDesignRef": "初设.pdf", "estimateRef": "概算.pdf", **DESIGN},
-    "Task_CityReview": {"upperConsent": True, "upperOpinion": "同意"},
-    "Task_ProvinceReview": {"upperConsent": True, "upperOpinion": "同意"},
+    "Task_CityReview": {"cityConsent": True, "cityOpinion": "同意报省"},
+    "Task_ProvinceReview": {"provinceConsent": True, "provinceOpinion": "同意"},
     "Task_ApproveDesign": APPROVE,
     "Task_Combined": {"combinedDocumentRef": "合并文本.pdf", **DESIGN},
     "Task_ApproveCombined": APPROVE,
@@ -71,7 +72,7 @@ ANSWERS: dict[str, dict[str, Any]] = {
     "Task_ChasePostEval": {"chaseNote": "已督促"},
     "Task_PostEvalReview": {"thirdPartyCommissioned": False, "reviewFindings": "运行良好", "violationFound": False},
     "Task_RectifyFindings": {"rectifiedByDeadline": True, "compliantAfterRectification": True,
-                             "rectificationNote": "已整改"},
+                             "findingsRectificationNote": "已整改"},
     "Task_Sanction": {"sanctions": ["CRITICISM_NOTICE"], "sanctionNote": "通报批评"},
     "Task_OmBudget": {"omPlanRef": "运维方案.pdf", "omBudgetWan": 18.0},
 }
@@ -121,7 +122,7 @@ def test_small_in_plan_project_from_library_to_operation(h: ProcessHarness) -> N
 def test_500_wan_in_plan_goes_feasibility_design_and_city_province_review(h: ProcessHarness) -> None:
     run = h.start(P)
     big = {"investmentWan": 500.0}
-    walk(run, {"Task_Register": big, "Task_ProvinceReview": [{"upperConsent": False}, {}],
+    walk(run, {"Task_Register": big, "Task_ProvinceReview": [{"provinceConsent": False, "provinceReturnReason": "集约建设不足"}, {}],
                "Task_ApproveDesign": {"approvedEstimateWan": 520.0}}, until="Task_Budget")
     run.assert_path("Rule_Path", "Task_Feasibility", "Task_ApproveFeasibility", "Task_Design", "Rule_Upper",
                     "Task_CityReview", "Task_ProvinceReview", "Task_Design", "Task_CityReview",
@@ -165,20 +166,20 @@ def test_gates_before_approval_end_the_application(h: ProcessHarness, answers: d
 
 def test_department_returns_the_application_once(h: ProcessHarness) -> None:
     run = h.start(P)
-    walk(run, {"Task_DeptReview": [{"deptApproved": False}, {}]}, until="Task_Expert")
+    walk(run, {"Task_DeptReview": [{"deptApproved": False, "deptOpinion": "请补充需求"}, {}]}, until="Task_Expert")
     run.assert_path("Task_Register", "Task_DeptReview", "Task_Register", "Task_DeptReview", "Rule_Eligibility")
 
 
 def test_purchased_service_documents_and_o_and_m_cost_is_returned(h: ProcessHarness) -> None:
     run = h.start(P)
     walk(run, {"Task_Register": {"fundingMode": "PURCHASED_SERVICE_FORMING_SYSTEM", "investmentWan": 300.0},
-               "Task_ApproveServiceDocs": [{"estimateIncludesOmCost": True}, {}]}, until="Task_Budget")   # T07, T31
+               "Task_ApproveServiceDocs": [{"estimateIncludesOmCost": True, "returnReason": "概算含运维费"}, {}]}, until="Task_Budget")   # T07, T31
     run.assert_path("Task_ServiceDocs", "Task_ApproveServiceDocs", "Task_ServiceDocs", "Task_ApproveServiceDocs",
                     "Rule_Other")
 
 
 def test_returned_documents_are_revised(h: ProcessHarness) -> None:
-    rejected = {"documentsApproved": False, "approvalOpinion": "请补充"}
+    rejected = {"documentsApproved": False, "approvalOpinion": "请补充", "returnReason": "缺少数据共享篇章"}
     run = h.start(P)
     walk(run, {"Task_Register": {"timing": "OUT_OF_PLAN", "investmentWan": 650.0},
                "Task_ApproveProposal": [rejected, {}], "Task_ApproveFeasibility": [rejected, {}],
@@ -225,8 +226,9 @@ def test_large_project_bureau_acceptance_with_failure_deferral_and_secrecy(h: Pr
     run = h.start(P)
     register = {"investmentWan": 250.0, "isClassified": True}
     to_acceptance(h, run, {"Task_Register": register, "Task_ApproveCombined": {"approvedEstimateWan": 250.0}})
-    walk(run, {"Task_BureauAcceptance": [{"archiveAccepted": False}, {"canAcceptOnSchedule": False}, {}],
-               "Task_SecrecyApproval": [{"secrecyApproved": False}, {}]}, until="Task_FileAcceptance")
+    walk(run, {"Task_BureauAcceptance": [{"archiveAccepted": False, "acceptanceReturnReason": "档案未验收"},
+                                                {"canAcceptOnSchedule": False}, {}],
+               "Task_SecrecyApproval": [{"secrecyApproved": False, "secrecyReturnReason": "测评未通过"}, {}]}, until="Task_FileAcceptance")
     run.assert_path("Rule_Acceptance", "Task_InitialAcceptance", "Task_BureauAcceptance", "Rule_Gates",
                     "Task_Rectify", "Task_BureauAcceptance", "Task_Deferral", "Task_BureauAcceptance",
                     "Task_SecrecyApproval", "Task_Rectify", "Task_BureauAcceptance", "Task_SecrecyApproval")
