@@ -50,7 +50,7 @@ ANSWERS: dict[str, dict[str, Any]] = {
     "Task_OmFeeReview": {"omType": "ROUTINE", "omFeeWan": 30.0},
     "Task_OmFunding": {"omFundedWan": 30.0},
     "Task_Performance": {"evaluationPassed": True, "evaluationNote": "合格"},
-    "Task_RectifyPerformance": {"rectified": True, "rectificationNote": "已整改"},
+    "Task_RectifyPerformance": {"rectified": True, "performanceRectificationNote": "已整改"},
     "Task_Operation": {"event": "PERMANENT_DECOMMISSION", "operationNote": "系统整合"},
     "Task_StopOm": {"noticeNote": "停止执行"},
     "Task_DecommissionFiling": {"noticeNote": "已备案"},
