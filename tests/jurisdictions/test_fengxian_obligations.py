@@ -9,8 +9,10 @@ from typing import Any
 
 import pytest
 
-from engine import InvalidInput, unit_of_work
+from engine import Bundle, InvalidInput, unit_of_work
+from engine.settings import PROJECT_ROOT
 from engine.tools.testing import ProcessHarness, ProcessRun
+from engine.tools.trace import trace_markdown
 from engine.usecases.instances import regulations_of
 from engine.usecases.tasks import task_view
 
@@ -47,6 +49,8 @@ def test_the_draft_declares_no_dates_and_a_project_may_start_on_any_day(h: Proce
     with pytest.raises(InvalidInput) as needless:  # a draft applies every day: no transition start is needed
         h.start(P, outside_validity="过渡")
     assert needless.value.errors[0].message == "该办法今天在有效期内，无需按过渡情形立项"
+    report = trace_markdown(Bundle.from_jurisdiction(PROJECT_ROOT, "fengxian"))
+    assert "- fengxian_project: 《奉贤区数字化项目全周期管理办法（草案）》，草案（未正式施行）\n" in report
 
 
 # --- Art. 22: change limit, cumulative ---------------------------------------------------------------------
