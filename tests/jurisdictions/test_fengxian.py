@@ -24,11 +24,14 @@ ANSWERS: dict[str, dict[str, Any]] = {
                        "preReviewOpinion": "通过"},
     "Task_PlanReview": {"necessity": True, "soundness": True, "intensiveSharing": True, "securityFeasible": True,
                         "costReasonable": True, "planReviewPassed": True, "planReviewOpinion": "通过"},
-    "Task_AnnualPlan": {"planYear": 2025},
+    "Task_AnnualPlan": {"annualPlanRef": "2026年度计划.pdf"},
     "Task_Budget": {"budgetedWan": 300.0},
     "Task_Documents": {"constructionPlanRef": "方案.pdf", "feasibilityRef": "可研.pdf", "estimateRef": "概算.pdf",
                        "preliminaryDesignRef": "初设.pdf"},
     "Task_ApproveDocuments": {"documentsApproved": True, "approvedAmountWan": 300.0, "approvalOpinion": "同意"},
+    "Task_SecurityReview": {"securityReviewPassed": True, "securityReviewOpinion": "安全可靠，密码应用符合要求"},
+    "Task_MlpsFiling": {"mlpsLevel": 2, "mlpsFilingNo": "31012099999-00001"},
+    "Task_TenderDocuments": {"tenderDocumentsRef": "招标文件.pdf"},
     "Task_TenderReview": {"tenderDocsApproved": True, "reachesShanghaiCentralisedCatalogueOrLimit": False},
     "Task_ProcurementMethod": {"procurementMethod": "OPEN_TENDER"},
     "Task_CentralProcurement": {"contractorName": "上海某公司", "totalProjectAmountWan": 300.0, "signingDate": "2025-02-10"},
@@ -44,16 +47,18 @@ ANSWERS: dict[str, dict[str, Any]] = {
     "Task_WithholdFunds": {"noticeNote": "暂不拨付"},
     "Task_RectifyAcceptance": {"rectificationNote": "已整改"},
     "Task_SecrecyApproval": {"secrecyOfficeApproved": True, "secrecyOpinion": "同意"},
+    "Task_RectifySecrecy": {"secrecyRectificationNote": "已按保密要求整改"},
     "Task_AssetRegistration": {"assetSummaryRef": "资产汇总表.xlsx"},
     "Task_OmPlan": {"qualityPlanRef": "质量.pdf", "omPlanRef": "运维.pdf", "securityPlanRef": "安全.pdf",
                     "emergencyPlanRef": "应急.pdf"},
     "Task_OmFeeReview": {"omType": "ROUTINE", "omFeeWan": 30.0},
     "Task_OmFunding": {"omFundedWan": 30.0},
     "Task_Performance": {"evaluationPassed": True, "evaluationNote": "合格"},
-    "Task_RectifyPerformance": {"rectified": True, "rectificationNote": "已整改"},
+    "Task_RectifyPerformance": {"rectified": True, "performanceRectificationNote": "已整改"},
     "Task_Operation": {"event": "PERMANENT_DECOMMISSION", "operationNote": "系统整合"},
     "Task_StopOm": {"noticeNote": "停止执行"},
-    "Task_DecommissionFiling": {"noticeNote": "已备案"},
+    "Task_FileWithFinance": {"financeFilingReceivedOn": "2026-09-10", "financeFilingNote": "已备案"},
+    "Task_FileWithDataBureau": {"dataBureauFilingReceivedOn": "2026-09-11", "dataBureauFilingNote": "已备案"},
 }
 
 
@@ -132,8 +137,11 @@ def test_plan_review_procurement_and_changes(h: ProcessHarness) -> None:
     assert decide(h, "DT_FX_07", reachesShanghaiCentralisedCatalogueOrLimit="false") == {"route": "FINANCE_DETERMINES_METHOD"}
     assert decide(h, "DT_FX_07", reachesShanghaiCentralisedCatalogueOrLimit="") == {"route": "FINANCE_DETERMINES_METHOD"}
     for change, route in (("30.00", "DATA_BUREAU_REVIEW"), ("30.01", "GOVERNMENT_PROCUREMENT_LAW"),    # T14, T15
-                          ("5", "DATA_BUREAU_REVIEW"), ("", "GOVERNMENT_PROCUREMENT_LAW")):           # T16
-        assert decide(h, "DT_FX_08", changeAmountWan=change, totalProjectAmountWan="300") == {"route": route}
+                          ("5", "DATA_BUREAU_REVIEW")):                                               # T16
+        assert decide(h, "DT_FX_08", approvedChangesWan="0", changeAmountWan=change,
+                      totalProjectAmountWan="300")["route"] == route
+    assert decide(h, "DT_FX_08", approvedChangesWan="0", changeAmountWan="",
+                  totalProjectAmountWan="300") == {"route": "GOVERNMENT_PROCUREMENT_LAW", "cumulativeChangeWan": None}
 
 
 @pytest.mark.parametrize(("ended", "submitted", "receipt", "outputs"), [
@@ -150,7 +158,7 @@ def test_acceptance_within_30_natural_days(h: ProcessHarness, ended: str, submit
 @pytest.mark.parametrize(("accepted", "classified", "approved", "result"), [
     ("false", "false", "", "NO_DELIVERY_NO_PAYMENT"),    # T20
     ("true", "true", "", "WAIT_SECRECY_APPROVAL"),       # T21
-    ("true", "true", "false", "WAIT_SECRECY_APPROVAL"),
+    ("true", "true", "false", "SECRECY_REFUSED"),
     ("true", "true", "true", "DELIVER"),
     ("true", "false", "", "DELIVER"),
     ("", "", "", "NO_DELIVERY_NO_PAYMENT"),
@@ -185,12 +193,13 @@ def test_project_from_application_to_decommissioning(h: ProcessHarness) -> None:
     assert run.status == "completed"
     run.assert_path("Task_Apply", "Rule_Scope", "Rule_Documents", "Task_PreReview", "Rule_PreReview", "Rule_Platform",
                     "Task_PlanReview", "Rule_PlanResult", "Task_AnnualPlan", "Task_Budget", "Task_Documents",
-                    "Task_ApproveDocuments", "Task_TenderReview", "Rule_Procurement", "Task_ProcurementMethod",
-                    "Task_UnitProcurement", "Task_Construction", "Task_TrialRun", "Timer_TrialRun",
+                    "Task_ApproveDocuments", "Task_SecurityReview", "Task_MlpsFiling", "Task_TenderDocuments",
+                    "Task_TenderReview", "Task_ProcurementMethod", "Rule_Procurement",
+                    "Task_UnitProcurement", "Script_OpenChangeLedger", "Task_Construction", "Task_TrialRun", "Timer_TrialRun",
                     "Task_AcceptanceApplication", "Rule_Scheduling", "Task_OrganiseAcceptance", "Task_Acceptance",
                     "Rule_AcceptanceResult", "Task_AssetRegistration", "Task_OmPlan", "Task_OmFeeReview",
                     "Task_OmFunding", "Task_Performance", "Task_Operation", "Timer_NextYear", "Task_OmFeeReview",
-                    "Task_Operation", "Task_DecommissionFiling", "End_Decommissioned")
+                    "Task_Operation", "Gateway_FilingJoin", "End_Decommissioned")
     assert run.data["platform"] == ["YIWANG_TONGGUAN", "CENTRALLY_PROVIDED_INFRASTRUCTURE"]
 
 
@@ -219,7 +228,7 @@ def test_early_ends(h: ProcessHarness, answers: dict[str, Any], end: str) -> Non
 def test_returned_documents_centralised_procurement_and_changes(h: ProcessHarness) -> None:
     run = h.start(P)
     change = {"changeRequested": True, "changeReason": "需求调整"}
-    walk(run, {"Task_ApproveDocuments": [{"documentsApproved": False}, {}],
+    walk(run, {"Task_ApproveDocuments": [{"documentsApproved": False, "documentsReturnReason": "概算偏高"}, {}],
                "Task_TenderReview": {"reachesShanghaiCentralisedCatalogueOrLimit": True},
                "Task_Construction": [{**change, "changeAmountWan": 30.0}, {**change, "changeAmountWan": 30.01}, {}]},
          until="Timer_TrialRun")
@@ -235,13 +244,15 @@ def test_acceptance_failure_secrecy_missing_form_and_overdue(h: ProcessHarness) 
     h.clock.set("2025-09-02T00:00:01+08:00")
     assert sorted(h.fire_timers()) == sorted([run.id, late.id])
     walk(run, {"Task_AcceptanceApplication": [{"applicationFormSubmitted": False}, {}, {}],
-               "Task_Acceptance": [{"accepted": False}, {"isClassified": True}],
-               "Task_SecrecyApproval": [{"secrecyOfficeApproved": False}, {}]}, until="Task_AssetRegistration")
+               "Task_Acceptance": [{"accepted": False, "acceptanceRectificationRequirements": "补齐文档"},
+                                   {"isClassified": True}],
+               "Task_SecrecyApproval": [{"secrecyOfficeApproved": False, "secrecyRefusalReason": "未测评"}, {}]},
+         until="Task_AssetRegistration")
     run.assert_path("Task_AcceptanceApplication", "Rule_Scheduling", "Task_AcceptanceApplication", "Rule_Scheduling",
                     "Task_OrganiseAcceptance", "Task_Acceptance", "Rule_AcceptanceResult", "Task_WithholdFunds",
                     "Task_RectifyAcceptance", "Task_AcceptanceApplication", "Task_OrganiseAcceptance",
-                    "Task_Acceptance", "Task_SecrecyApproval", "Rule_AcceptanceResult", "Task_SecrecyApproval",
-                    "Rule_AcceptanceResult")
+                    "Task_Acceptance", "Task_SecrecyApproval", "Rule_AcceptanceResult", "Task_RectifySecrecy",
+                    "Task_SecrecyApproval", "Rule_AcceptanceResult")
     walk(late, until="Task_OrganiseAcceptance")
     h.clock.set("2025-10-03T00:00:01+08:00")
     assert h.fire_timers() == [late.id]
@@ -252,7 +263,7 @@ def test_acceptance_failure_secrecy_missing_form_and_overdue(h: ProcessHarness) 
 def test_failed_performance_blocks_until_rectified_and_o_and_m_can_stop(h: ProcessHarness) -> None:
     run = h.start(P)
     to_acceptance(h, run)
-    walk(run, {"Task_Performance": {"evaluationPassed": False},
+    walk(run, {"Task_Performance": {"evaluationPassed": False, "performanceDefects": "访问量未达标"},
                "Task_RectifyPerformance": [{"rectified": False}, {}], "Task_Operation": {"event": "OM_STOPPED"}})
     run.assert_path("Task_Performance", "Rule_Performance", "Task_RectifyPerformance", "Rule_Performance",
                     "Task_RectifyPerformance", "Rule_Performance", "Task_Operation", "Task_StopOm", "End_OmStopped")
