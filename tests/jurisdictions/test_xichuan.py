@@ -299,12 +299,15 @@ def test_change_before_approvals_complete_goes_into_the_design(h: ProcessHarness
 
 
 def test_late_acceptance_needs_an_explanation_and_failure_a_one_month_rectification(h: ProcessHarness) -> None:
-    run = h.start(P)
+    run, other = h.start(P), h.start(P)
     walk(run, until="Task_Acceptance")
+    walk(other, until="Task_Acceptance")
     h.clock.set("2026-09-16T00:00:01+08:00")                     # after 2026-09-15
-    assert h.fire_timers() == [run.id]
+    assert sorted(h.fire_timers()) == sorted([run.id, other.id])
+    assert run.waiting() == ["Task_LateExplanation"]
     run.complete("Task_LateExplanation", ANSWERS["Task_LateExplanation"])
-    run.assert_path("Timer_AcceptanceDeadline", "Task_LateExplanation", "Rule_Deadline", "End_Extended")
+    run.assert_path("Timer_AcceptanceDeadline", "Task_LateExplanation", "Rule_Deadline", "Script_StatedDate")
+    assert run.task("Task_Acceptance").due_at.isoformat() == "2026-10-15T16:00:00+00:00"   # the date it stated
     run.complete("Task_Acceptance", {**ANSWERS["Task_Acceptance"], "acceptanceDate": "2026-10-15",
                                      "acceptancePassed": False, "acceptanceFailReason": "安全测评未完成"})
     [rectify] = [t for t in run.tasks() if t.spec_id == "Task_Rectify"]
@@ -316,13 +319,10 @@ def test_late_acceptance_needs_an_explanation_and_failure_a_one_month_rectificat
                "Task_ReAcceptance": {"reAcceptanceDate": "2026-11-20"}}, until="Task_OmMode")
     assert run.data["rectification"] == "RECTIFIED_LATE"
     assert run.data["result"] == "EXTENDED_TO_STATED_DATE"  # first accepted on the date its explanation stated
-    other = h.start(P)
-    walk(other, until="Task_Acceptance")
-    h.clock.set("2026-09-16T00:00:01+08:00")
-    h.fire_timers()
     other.complete("Task_LateExplanation", {"writtenExplanationFiled": False})
     other.complete("Task_OverdueSupervision", ANSWERS["Task_OverdueSupervision"])
-    other.assert_path("Rule_Deadline", "Task_OverdueSupervision", "End_OverdueHandled")
+    other.assert_path("Rule_Deadline", "Task_OverdueSupervision")
+    assert other.waiting() == ["Task_LateExplanation"]      # supervised until the unit states a date (Art. 19, 35*)
 
 
 def test_acceptance_package_needs_the_audit_report_and_surplus_returned(h: ProcessHarness) -> None:
