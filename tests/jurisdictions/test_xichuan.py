@@ -237,7 +237,8 @@ def test_purchase_and_temporary_and_higher_level_routes(h: ProcessHarness) -> No
 
 @pytest.mark.parametrize(("answers", "end"), [
     ({"Task_Prepare": {"isClassified": True}}, "End_Classified"),                                             # T28
-    ({"Task_Prepare": {"origin": "TEMPORARY_HIGHER_LEVEL"}, "Task_LeaderConsent": {"leaderConsent": False}}, "End_NoConsent"),
+    ({"Task_Prepare": {"origin": "TEMPORARY_HIGHER_LEVEL"},
+      "Task_LeaderConsent": {"leaderConsent": False, "leaderRefusalReason": "不属临时任务"}}, "End_NoConsent"),
     ({"Task_Submit": {"submissionDate": "2026-07-01"}}, "End_MissedCycle"),
     ({"Task_TechReview": {"techReviewPassed": False, "failedCriteria": ["NECESSITY"]}}, "End_NotApproved"),
     ({"Task_Prepare": {"origin": "TEMPORARY_HIGHER_LEVEL"}, "Task_DrcTemporary": DRC_REFUSES}, "End_NotApproved"),
@@ -245,7 +246,6 @@ def test_purchase_and_temporary_and_higher_level_routes(h: ProcessHarness) -> No
     ({"Task_CountyApproveLibrary": COUNTY_REFUSES}, "End_CountyRejected"),
     ({"Task_Prepare": {"projectType": "PURCHASED_SERVICE"}, "Task_CountyApprovePurchase": COUNTY_REFUSES},
      "End_CountyRejected"),
-    ({"Task_OmReview": {"duplicateCollectionOrConstruction": True}}, "End_NoOmBudget"),
 ])
 def test_early_ends(h: ProcessHarness, answers: dict[str, Any], end: str) -> None:
     run = h.start(P)

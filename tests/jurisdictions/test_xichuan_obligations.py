@@ -236,11 +236,17 @@ def test_the_acceptance_package_and_returned_surplus(h: ProcessHarness) -> None:
 
 # --- Art. 20–23*: operation ---------------------------------------------------------------------------------------
 
-def test_o_and_m_funds_are_refused_in_the_listed_cases(h: ProcessHarness) -> None:
+def test_o_and_m_funds_are_refused_in_the_listed_cases_for_that_year(h: ProcessHarness) -> None:
     run = h.start(P)
-    walk(run, {"Task_OmReview": {"duplicateCollectionOrConstruction": True}})
-    run.assert_path("Task_OmReview", "Rule_OmBudget", "End_NoOmBudget")
-    run.assert_not_visited("Task_OmBudget")
+    walk(run, {"Task_OmReview": [{"duplicateCollectionOrConstruction": True}, {}],
+               "Task_Operation": [{"longUnused": False}, {}]})
+    assert run.status == "waiting"                            # refused this year, the system keeps running
+    h.clock.set("2026-09-02T09:00:00+08:00")
+    assert h.fire_timers() == [run.id]
+    walk(run)
+    run.assert_path("Task_OmReview", "Rule_OmBudget", "Gateway_OmBudget", "Task_Operation", "Timer_NextYear",
+                    "Task_OmReview", "Rule_OmBudget", "Task_OmBudget", "Task_Operation", "End_Shutdown")
+    assert run.path().count("Task_OmBudget") == 1
 
 
 def test_outsourced_o_and_m_is_procured(h: ProcessHarness) -> None:
