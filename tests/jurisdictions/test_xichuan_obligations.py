@@ -66,6 +66,16 @@ def test_the_june_deadline_follows_the_plan_year_not_the_day_the_process_opens(h
     assert late.data["result"] == "MISSED_REGULAR_CYCLE"
 
 
+def test_the_first_annual_cycle_under_the_measures_is_the_2027_plan(h: ProcessHarness) -> None:
+    # Issued 2025-08-29: the 30 June 2025 deadline of the 2026 plan had passed before the measures existed.
+    run = h.start(P)
+    with pytest.raises(InvalidInput) as refused:
+        run.complete("Task_Prepare", {**ANSWERS["Task_Prepare"], "planYear": 2026})
+    assert [e.field for e in refused.value.errors] == ["planYear"]
+    run.complete("Task_Prepare", {**ANSWERS["Task_Prepare"], "origin": "TEMPORARY_HIGHER_LEVEL", "planYear": 2025})
+    assert run.waiting() == ["Task_LeaderConsent"]           # Art. 8: the current year's list, no June filing
+
+
 def test_the_end_of_june_is_a_fixed_date_that_does_not_roll_over(h: ProcessHarness) -> None:
     # 2029-06-30 is a Saturday: "6月底前" is a calendar date, not a period, so Monday 2 July is late.
     assert decide(h, "DT_XC_01", planYear="2030", submissionDate="2029-06-30") == {"result": "ON_TIME"}
