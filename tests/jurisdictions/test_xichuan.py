@@ -154,6 +154,18 @@ def test_acceptance_within_six_months(h: ProcessHarness, completed: str, accepte
                   statedAcceptanceDate=stated, rectification=rectification) == {"result": result}
 
 
+@pytest.mark.parametrize(("earlier", "completed", "result"), [
+    ("", "2026-07-10", "RECTIFIED_IN_TIME"),               # failed 2026-06-10: one month ends Friday 07-10
+    ("", "2026-07-11", "RECTIFIED_LATE"),
+    ("RECTIFIED_IN_TIME", "2026-07-10", "RECTIFIED_IN_TIME"),
+    ("RECTIFIED_LATE", "2026-07-01", "RECTIFIED_LATE"),     # an earlier round was late: the project stays late
+    ("", "", "RECTIFIED_LATE"),                             # no completion date recorded
+])
+def test_rectification_within_one_month(h: ProcessHarness, earlier: str, completed: str, result: str) -> None:
+    assert decide(h, "DT_XC_12", rectification=earlier, rectificationCompletedDate=completed,
+                  rectifyStartDate="2026-06-10") == {"rectification": result}
+
+
 def test_other_decisions(h: ProcessHarness) -> None:
     assert decide(h, "DT_XC_03", newCivilWorks="true", highEnergy="false") == {"extraApprovals": "REQUIRED"}  # T26
     assert decide(h, "DT_XC_03", newCivilWorks="false", highEnergy="true") == {"extraApprovals": "REQUIRED"}
