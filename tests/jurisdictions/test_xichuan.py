@@ -52,7 +52,7 @@ ANSWERS: dict[str, dict[str, Any]] = {
                           "completionDate": "2026-03-15"},
     "Task_FileChange": {"changeFilingRef": "备案.pdf"},
     "Task_InfoOpinion": {"infoBureauOpinion": "SUPPORT", "infoOpinionNote": "同意优化"},
-    "Task_FormalChange": {"formalChangeRef": "变更批复.pdf"},
+    "Task_FormalChange": {"formalChangeRef": "变更批复.pdf", "estimateReapproved": False},
     "Task_DesignChapter": {"designChapterRef": "篇章.pdf"},
     "Task_RectifyFinding": {"rectifiedAndCompliant": True, "rectificationNote": "已整改"},
     "Task_SuspendFunds": {"noticeNote": "暂停拨款"},
@@ -295,8 +295,10 @@ def test_documents_returned_civil_works_and_changes(h: ProcessHarness) -> None:
 
 def test_serious_consequences_are_transferred(h: ProcessHarness) -> None:
     run = h.start(P)
-    walk(run, {"Task_Construction": {"finding": "SERIOUS_CONSEQUENCE"}})
-    run.assert_path("Task_RectifyFinding", "Rule_Supervision", "Task_Criticism", "End_Transferred")
+    walk(run, {"Task_Construction": [{"finding": "SERIOUS_CONSEQUENCE"}, {}]}, until="Task_Acceptance")
+    # criticism or transfer sanctions the unit; it does not end the project, which goes on to acceptance
+    run.assert_path("Task_RectifyFinding", "Rule_Supervision", "Task_Criticism", "Task_Construction")
+    assert run.waiting() == ["Task_Acceptance"]
 
 
 def test_change_before_approvals_complete_goes_into_the_design(h: ProcessHarness) -> None:
@@ -305,7 +307,7 @@ def test_change_before_approvals_complete_goes_into_the_design(h: ProcessHarness
     assert run.data["allApprovalStagesComplete"] is False
     run.complete("Task_DesignChapter", ANSWERS["Task_DesignChapter"])
     walk(run, until="Task_ImplementationOpinion")
-    run.assert_path("Task_ApproveFeasibility", "Task_Design", "Gateway_DesignAdjusted", "Rule_Change",
+    run.assert_path("Task_ApproveFeasibility", "Task_Design", "Gateway_DesignAdjusted", "Rule_DesignChange",
                     "Task_DesignChapter", "Task_ApproveDesign", "Script_ApprovalsDone")
     assert run.path().count("Task_Proposal") == 1 and run.path().count("Task_Feasibility") == 1   # not re-approved
 

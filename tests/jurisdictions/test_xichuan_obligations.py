@@ -137,7 +137,7 @@ def test_a_content_change_during_the_approval_stages_is_a_chapter_of_the_design(
     walk(run, {"Task_Design": [{"contentAdjusted": True}, {}]}, until="Task_DesignChapter")
     run.complete("Task_DesignChapter", ANSWERS["Task_DesignChapter"])
     assert run.waiting() == ["Task_ApproveDesign"]           # approved with the design, no new proposal/feasibility
-    run.assert_path("Task_Design", "Gateway_DesignAdjusted", "Rule_Change", "Task_DesignChapter")
+    run.assert_path("Task_Design", "Gateway_DesignAdjusted", "Rule_DesignChange", "Task_DesignChapter")
     assert run.data["route"] == "QUANTIFY_IN_PRELIMINARY_DESIGN_CHAPTER"
 
 
@@ -156,6 +156,22 @@ def test_self_adjustments_count_together_against_fifteen_percent_of_the_drc_appr
     walk(over, {**figures, "Task_Construction": [change(100.00), change(50.01), {}]}, until="Task_Acceptance")
     assert over.path().count("Task_FileChange") == 1 and over.path().count("Task_FormalChange") == 1
     over.assert_path("Task_FileChange", "Script_ChangeLedger", "Task_Construction", "Rule_Change", "Task_FormalChange")
+
+
+def test_a_reapproved_estimate_restarts_the_self_adjustment_ledger(h: ProcessHarness) -> None:
+    run = h.start(P)
+    walk(run, {"Task_Construction": [change(150.00), change(0.01), change(150.00), {}],
+               "Task_FormalChange": {"estimateReapproved": True, "approvedEstimateWan": 1200.00}},
+         until="Task_Acceptance")
+    # 150 filed; 0.01 more goes the formal way, which re-approves 1200; 150 more is 12.5 % of the new 概算
+    run.assert_path("Task_FileChange", "Task_FormalChange", "Script_FormalChangeLedger", "Task_Construction",
+                    "Rule_Change", "Task_FileChange", "Script_ChangeLedger")
+    assert (run.data["approvedEstimateWan"], run.data["selfAdjustedWan"]) == (Decimal("1200"), Decimal("150"))
+    with pytest.raises(InvalidInput) as missing:
+        blank = h.start(P)
+        walk(blank, {"Task_Construction": {**change(0.01), "objectiveUnchanged": False}}, until="Task_FormalChange")
+        blank.complete("Task_FormalChange", {"formalChangeRef": "批复.pdf", "estimateReapproved": True})
+    assert [e.field for e in missing.value.errors] == ["approvedEstimateWan"]
 
 
 def test_a_technical_optimisation_needs_the_bureaus_opinion_on_that_change(h: ProcessHarness) -> None:
