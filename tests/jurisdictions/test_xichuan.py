@@ -8,7 +8,6 @@ import pytest
 
 from engine import InvalidInput
 from engine.tools.testing import ProcessHarness, ProcessRun
-from engine.usecases.state import load, persist
 
 from .conftest import HarnessFactory
 from .walking import decide, walk_process
@@ -16,15 +15,16 @@ from .walking import decide, walk_process
 P = "xichuan_project"
 SHARING = {"sharingChapterIncluded": True, "resourceCatalogueRef": "目录.xlsx", "sharingListRef": "清单.xlsx",
            "assessorReportRef": "评估.pdf"}
-APPROVE = {"documentsApproved": True, "approvalNumber": "淅发改〔2025〕9号", "approvalOpinion": "同意",
-           "approvedEstimateWan": 1000.0}
+APPROVE = {"documentsApproved": True, "approvalNumber": "淅发改〔2025〕9号", "approvalOpinion": "同意"}
+DESIGN_SHARING = {"designSharingChapterIncluded": True, "designResourceCatalogueRef": "初设目录.xlsx",
+                  "designSharingListRef": "初设清单.xlsx", "designAssessorReportRef": "初设评估.pdf"}
 ANSWERS: dict[str, dict[str, Any]] = {
     "Task_Prepare": {"projectName": "淅川县智慧水利平台", "origin": "ANNUAL", "projectType": "GOVERNMENT_INVESTMENT_CONSTRUCTION",
-                     "isClassified": False, "higherLevelExplicitRequirement": False, "planYear": 2026,
+                     "isClassified": False, "higherLevelExplicitRequirement": False, "planYear": 2027,
                      "newCivilWorks": False, "highEnergy": False, "request": "USE_COUNTY_CLOUD",
                      "aiUseCasesStudied": True, "estimateWan": 1000.0},
     "Task_LeaderConsent": {"leaderConsent": True, "leaderOpinion": "同意"},
-    "Task_Submit": {"submissionDate": "2025-06-30", "submissionRef": "材料.pdf"},
+    "Task_Submit": {"submissionDate": "2026-06-30", "submissionRef": "材料.pdf"},
     "Task_RemindSubmission": {"reminderNote": "已提醒"},
     "Task_TechReview": {"techReviewPassed": True, "reviewOpinion": "通过"},
     "Task_HigherLevel": {"higherLevelProcessRef": "省级文件.pdf"},
@@ -39,10 +39,12 @@ ANSWERS: dict[str, dict[str, Any]] = {
     "Task_ApproveProposal": APPROVE,
     "Task_Feasibility": {"feasibilityReportRef": "可研.pdf", **SHARING},
     "Task_ApproveFeasibility": APPROVE,
-    "Task_Design": {"preliminaryDesignRef": "初设.pdf", "estimateWan": 1000.0, **SHARING},
-    "Task_ApproveDesign": APPROVE,
-    "Task_ImplementationOpinion": {"implementationOpinionRef": "实施意见.pdf", "approvedEstimateWan": 1000.0},
-    "Task_Budget": {"fundedWan": 1000.0, "budgetYear": 2026},
+    "Task_Design": {"preliminaryDesignRef": "初设.pdf", "designEstimateWan": 1000.0, "contentAdjusted": False,
+                    **DESIGN_SHARING},
+    "Task_ApproveDesign": {"designApproved": True, "designApprovalNumber": "淅发改〔2026〕12号",
+                           "designApprovalOpinion": "同意", "approvedEstimateWan": 1000.0},
+    "Task_ImplementationOpinion": {"implementationOpinionRef": "实施意见.pdf", "opinionInvestmentWan": 980.0},
+    "Task_Budget": {"fundedWan": 1000.0, "budgetYear": 2027},
     "Task_Procure": {"contractorName": "河南某公司", "contractAmountWan": 980.0, "requiredClausesIncluded": True,
                      "noSubcontracting": True, "keyProductsSecure": True},
     "Task_Supervisor": {"supervisorName": "某监理公司"},
@@ -50,7 +52,7 @@ ANSWERS: dict[str, dict[str, Any]] = {
                           "completionDate": "2026-03-15"},
     "Task_FileChange": {"changeFilingRef": "备案.pdf"},
     "Task_InfoOpinion": {"infoBureauOpinion": "SUPPORT", "infoOpinionNote": "同意优化"},
-    "Task_FormalChange": {"formalChangeRef": "变更批复.pdf"},
+    "Task_FormalChange": {"formalChangeRef": "变更批复.pdf", "estimateReapproved": False},
     "Task_DesignChapter": {"designChapterRef": "篇章.pdf"},
     "Task_RectifyFinding": {"rectifiedAndCompliant": True, "rectificationNote": "已整改"},
     "Task_SuspendFunds": {"noticeNote": "暂停拨款"},
@@ -61,7 +63,8 @@ ANSWERS: dict[str, dict[str, Any]] = {
                         "surplusReturned": True},
     "Task_LateExplanation": {"writtenExplanationFiled": True, "statedAcceptanceDate": "2026-10-15"},
     "Task_OverdueSupervision": {"noticeNote": "督办"},
-    "Task_Rectify": {"rectificationNote": "已整改"},
+    "Task_Rectify": {"rectificationCompletedDate": "2026-07-05", "acceptanceRectificationNote": "已整改"},
+    "Task_ReAcceptance": {"reAcceptanceDate": "2026-07-20", "reAcceptancePassed": True, "reAcceptanceReportRef": "重新验收.pdf"},
     "Task_ChaseRectify": {"noticeNote": "督促整改"},
     "Task_OmMode": {"omMode": "SELF_MANAGED"},
     "Task_OmProcure": {"omProviderName": "运维公司", "omContractRef": "运维合同.pdf"},
@@ -72,12 +75,14 @@ ANSWERS: dict[str, dict[str, Any]] = {
     "Task_Operation": {"catalogueFiled": True, "longUnused": True, "operationNote": "已被新系统替代"},
     "Task_ShutdownApproval": {"shutdownApproved": True, "shutdownNote": "同意关停"},
 }
+DRC_REFUSES = {"drcApproved": False, "drcRefusalReason": "不符合年度投资方向"}
+COUNTY_REFUSES = {"countyApproved": False, "countyRefusalReason": "财力不足"}
 ESCALATIONS = ("Task_RemindSubmission", "Task_LateExplanation", "Task_ChaseRectify")
 
 
 @pytest.fixture
 def h(jurisdiction: HarnessFactory) -> ProcessHarness:
-    return jurisdiction("xichuan", "2025-05-10T09:00:00+08:00")
+    return jurisdiction("xichuan", "2025-09-01T09:00:00+08:00")   # the trial applies from 2025-08-29
 
 
 def walk(run: ProcessRun, answers: dict[str, Any] | None = None, until: str | None = None) -> None:
@@ -105,7 +110,7 @@ def test_approval_route(h: ProcessHarness, origin: str, ptype: str, passed: str,
                 higherLevelExplicitRequirement=higher) == {"route": route}
 
 
-CHANGE = {"allApprovalStagesComplete": "true", "approvedEstimateWan": "1000", "adjustAmountWan": "150",
+CHANGE = {"allApprovalStagesComplete": "true", "approvedEstimateWan": "1000", "adjustAmountWan": "150", "selfAdjustedWan": "0",
           "totalAfterChangeWan": "1000", "objectiveUnchanged": "true", "circumstance": "C1_NEW_DEPLOYMENT",
           "infoBureauOpinion": ""}
 
@@ -124,22 +129,41 @@ CHANGE = {"allApprovalStagesComplete": "true", "approvedEstimateWan": "1000", "a
     ({"objectiveUnchanged": "false"}, "FORMAL_PROCEDURE"),
     ({"circumstance": "NONE"}, "FORMAL_PROCEDURE"),
     ({"allApprovalStagesComplete": ""}, "FORMAL_PROCEDURE"),
+    ({"selfAdjustedWan": "100", "adjustAmountWan": "50"}, "SELF_ADJUST_AND_FILE_WITH_DRC"),       # cumulative 15.00 %
+    ({"selfAdjustedWan": "100", "adjustAmountWan": "50.01"}, "FORMAL_PROCEDURE"),                # cumulative 15.001 %
+    ({"approvedEstimateWan": ""}, "FORMAL_PROCEDURE"),                                           # no DRC-approved 概算
 ])
 def test_change_request(h: ProcessHarness, changes: dict[str, str], route: str) -> None:
     assert decide(h, "DT_XC_05", **{**CHANGE, **changes}) == {"route": route}
 
 
-@pytest.mark.parametrize(("completed", "accepted", "explained", "result"), [
-    ("2025-01-15", "2025-07-15", "", "ON_TIME"),                   # T15 last day
-    ("2025-01-15", "", "false", "OVERDUE"),                        # T16
-    ("2025-01-15", "", "true", "EXTENDED_TO_STATED_DATE"),
-    ("2025-08-31", "2026-02-28", "", "ON_TIME"),                   # T17 month end
-    ("2025-08-31", "2026-03-01", "", "OVERDUE"),
+@pytest.mark.parametrize(("completed", "accepted", "explained", "stated", "rectification", "result"), [
+    ("2025-01-15", "2025-07-15", "", "", "", "ON_TIME"),                          # T15 last day
+    ("2025-01-15", "", "false", "", "", "OVERDUE"),                               # T16
+    ("2025-01-15", "", "true", "2025-09-30", "", "EXTENDED_TO_STATED_DATE"),
+    ("2025-01-15", "2025-09-30", "true", "2025-09-30", "", "EXTENDED_TO_STATED_DATE"),
+    ("2025-01-15", "2025-10-09", "true", "2025-09-30", "", "OVERDUE"),           # later than the date it stated
+    ("2025-08-31", "2026-02-28", "", "", "", "ON_TIME"),                          # T17 month end
+    ("2025-08-31", "2026-03-01", "", "", "", "OVERDUE"),
+    ("2025-01-15", "2025-07-15", "", "", "RECTIFIED_IN_TIME", "ON_TIME"),         # re-acceptance after timely rectification
+    ("2025-01-15", "2025-07-15", "", "", "RECTIFIED_LATE", "LATE_RECTIFICATION"),
 ])
-def test_acceptance_within_six_months(h: ProcessHarness, completed: str, accepted: str, explained: str,
-                                      result: str) -> None:
-    assert decide(h, "DT_XC_06", completionDate=completed, acceptanceDate=accepted,
-                writtenExplanationFiled=explained) == {"result": result}
+def test_acceptance_within_six_months(h: ProcessHarness, completed: str, accepted: str, explained: str, stated: str,
+                                      rectification: str, result: str) -> None:
+    assert decide(h, "DT_XC_06", completionDate=completed, acceptanceDate=accepted, writtenExplanationFiled=explained,
+                  statedAcceptanceDate=stated, rectification=rectification) == {"result": result}
+
+
+@pytest.mark.parametrize(("earlier", "completed", "result"), [
+    ("", "2026-07-10", "RECTIFIED_IN_TIME"),               # failed 2026-06-10: one month ends Friday 07-10
+    ("", "2026-07-11", "RECTIFIED_LATE"),
+    ("RECTIFIED_IN_TIME", "2026-07-10", "RECTIFIED_IN_TIME"),
+    ("RECTIFIED_LATE", "2026-07-01", "RECTIFIED_LATE"),     # an earlier round was late: the project stays late
+    ("", "", "RECTIFIED_LATE"),                             # no completion date recorded
+])
+def test_rectification_within_one_month(h: ProcessHarness, earlier: str, completed: str, result: str) -> None:
+    assert decide(h, "DT_XC_12", rectification=earlier, rectificationCompletedDate=completed,
+                  rectifyStartDate="2026-06-10") == {"rectification": result}
 
 
 def test_other_decisions(h: ProcessHarness) -> None:
@@ -171,19 +195,21 @@ def test_other_decisions(h: ProcessHarness) -> None:
 def test_o_and_m_budget_eligibility(h: ProcessHarness) -> None:
     ok = {"infoBureauOpinionGiven": "true", "sharingCompleted": "true", "duplicateCollectionOrConstruction": "false",
           "longUnusedOrFailedEvaluation": "false", "otherRequirementsImplemented": "true"}
-    assert decide(h, "DT_XC_08", **ok) == {"result": ["ELIGIBLE", "CHECKED"]}
-    assert decide(h, "DT_XC_08", **{**ok, "infoBureauOpinionGiven": "false"}) == {"result": ["NOT_BUDGETABLE", "CHECKED"]}  # T20
-    assert decide(h, "DT_XC_08", **{**ok, "duplicateCollectionOrConstruction": "true"}) == {"result": ["NO_OM_BUDGET", "CHECKED"]}  # T21
+    assert decide(h, "DT_XC_08", **ok) == {"result": ["ELIGIBLE"]}
+    assert decide(h, "DT_XC_08", **{**ok, "infoBureauOpinionGiven": "false"}) == {"result": ["NOT_BUDGETABLE"]}  # T20
+    assert decide(h, "DT_XC_08", **{**ok, "duplicateCollectionOrConstruction": "true"}) == {"result": ["NO_OM_BUDGET"]}  # T21
     for key, value in (("sharingCompleted", "false"), ("longUnusedOrFailedEvaluation", "true"),
                        ("otherRequirementsImplemented", "false")):
-        assert decide(h, "DT_XC_08", **{**ok, key: value}) == {"result": ["NO_OM_BUDGET", "CHECKED"]}
+        assert decide(h, "DT_XC_08", **{**ok, key: value}) == {"result": ["NO_OM_BUDGET"]}
+    assert decide(h, "DT_XC_08", infoBureauOpinionGiven="", sharingCompleted="", duplicateCollectionOrConstruction="",
+                  longUnusedOrFailedEvaluation="", otherRequirementsImplemented="") == {"result": []}
 
 
 def test_construction_project_through_three_stages_to_shutdown(h: ProcessHarness) -> None:
     run = h.start(P, business_key="XC-2026-03")
     run.complete("Task_Prepare", ANSWERS["Task_Prepare"])
     [submit] = run.tasks()
-    assert submit.due_at.isoformat() == "2025-06-30T16:00:00+00:00"
+    assert submit.due_at.isoformat() == "2026-06-30T16:00:00+00:00"   # plan year 2027: end of June 2026
     walk(run, {"Task_Operation": {"longUnused": False}}, until="Task_Acceptance")
     [acceptance] = [t for t in run.tasks() if t.spec_id == "Task_Acceptance"]
     assert acceptance.due_at.isoformat() == "2026-09-15T16:00:00+00:00"   # completed 2026-03-15 + 6 months
@@ -223,14 +249,15 @@ def test_purchase_and_temporary_and_higher_level_routes(h: ProcessHarness) -> No
 
 @pytest.mark.parametrize(("answers", "end"), [
     ({"Task_Prepare": {"isClassified": True}}, "End_Classified"),                                             # T28
-    ({"Task_Prepare": {"origin": "TEMPORARY_HIGHER_LEVEL"}, "Task_LeaderConsent": {"leaderConsent": False}}, "End_NoConsent"),
-    ({"Task_Submit": {"submissionDate": "2025-07-01"}}, "End_MissedCycle"),
+    ({"Task_Prepare": {"origin": "TEMPORARY_HIGHER_LEVEL"},
+      "Task_LeaderConsent": {"leaderConsent": False, "leaderRefusalReason": "不属临时任务"}}, "End_NoConsent"),
+    ({"Task_Submit": {"submissionDate": "2026-07-01"}}, "End_MissedCycle"),
     ({"Task_TechReview": {"techReviewPassed": False, "failedCriteria": ["NECESSITY"]}}, "End_NotApproved"),
-    ({"Task_Prepare": {"origin": "TEMPORARY_HIGHER_LEVEL"}, "Task_DrcTemporary": {"drcApproved": False}}, "End_NotApproved"),
-    ({"Task_CountyApproveLibrary": {"countyApproved": False}}, "End_CountyRejected"),
-    ({"Task_Prepare": {"projectType": "PURCHASED_SERVICE"}, "Task_CountyApprovePurchase": {"countyApproved": False}},
+    ({"Task_Prepare": {"origin": "TEMPORARY_HIGHER_LEVEL"}, "Task_DrcTemporary": DRC_REFUSES}, "End_NotApproved"),
+    ({"Task_DrcLibrary": DRC_REFUSES}, "End_DrcRejected"),
+    ({"Task_CountyApproveLibrary": COUNTY_REFUSES}, "End_CountyRejected"),
+    ({"Task_Prepare": {"projectType": "PURCHASED_SERVICE"}, "Task_CountyApprovePurchase": COUNTY_REFUSES},
      "End_CountyRejected"),
-    ({"Task_OmReview": {"duplicateCollectionOrConstruction": True}}, "End_NoOmBudget"),
 ])
 def test_early_ends(h: ProcessHarness, answers: dict[str, Any], end: str) -> None:
     run = h.start(P)
@@ -246,68 +273,70 @@ def test_infrastructure_of_its_own_is_sent_back(h: ProcessHarness) -> None:
 
 
 def test_documents_returned_civil_works_and_changes(h: ProcessHarness) -> None:
-    no = {"documentsApproved": False, "approvalOpinion": "退回"}
+    no = {"documentsApproved": False, "approvalOpinion": "退回", "returnReason": "投资估算依据不足"}
+    design_no = {"designApproved": False, "designApprovalOpinion": "退回", "designReturnReason": "概算偏高"}
     change = {"changeRequested": True, "totalAfterChangeWan": 1000.0, "adjustAmountWan": 100.0,
               "objectiveUnchanged": True, "circumstance": "C2_TECH_OPTIMISATION"}
     run = h.start(P)
     walk(run, {"Task_Prepare": {"newCivilWorks": True}, "Task_ApproveProposal": [no, {}],
-               "Task_ApproveFeasibility": [no, {}], "Task_ApproveDesign": [no, {}],
-               "Task_Construction": [change, {**change, "circumstance": "C1_NEW_DEPLOYMENT"},
-                                     {**change, "adjustAmountWan": 200.0},
+               "Task_ApproveFeasibility": [no, {}], "Task_ApproveDesign": [design_no, {}],
+               "Task_Construction": [change, {**change, "circumstance": "C1_NEW_DEPLOYMENT", "adjustAmountWan": 50.0},
+                                     {**change, "circumstance": "C3_SCHEDULE", "adjustAmountWan": 0.01},
                                      {"finding": "SERIOUS_DELAY"}, {"finding": "MAJOR_LOSS"}, {}],
                "Task_RectifyFinding": [{}, {"rectifiedAndCompliant": False}]}, until="Task_Acceptance")
+    # 100 + 50 = 150.00 = 15 % of the approved 1000 is still a self-adjustment; 0.01 more is not (Art. 17 ¶2)
     run.assert_path("Task_OtherApprovals", "Task_Proposal", "Task_Proposal", "Task_Feasibility", "Task_Feasibility",
                     "Task_Design", "Task_Design", "Task_Construction", "Rule_Change", "Task_InfoOpinion",
-                    "Rule_Change", "Task_FileChange", "Task_Construction", "Task_FileChange", "Task_Construction",
-                    "Task_FormalChange", "Task_Construction", "Task_RectifyFinding", "Rule_Supervision",
-                    "Task_Construction", "Task_RectifyFinding", "Task_SuspendFunds", "Task_Construction")
+                    "Rule_Change", "Task_FileChange", "Script_ChangeLedger", "Task_Construction", "Task_FileChange",
+                    "Task_Construction", "Task_FormalChange", "Task_Construction", "Task_RectifyFinding",
+                    "Rule_Supervision", "Task_Construction", "Task_RectifyFinding", "Task_SuspendFunds",
+                    "Task_Construction")
 
 
 def test_serious_consequences_are_transferred(h: ProcessHarness) -> None:
     run = h.start(P)
-    walk(run, {"Task_Construction": {"finding": "SERIOUS_CONSEQUENCE"}})
-    run.assert_path("Task_RectifyFinding", "Rule_Supervision", "Task_Criticism", "End_Transferred")
+    walk(run, {"Task_Construction": [{"finding": "SERIOUS_CONSEQUENCE"}, {}]}, until="Task_Acceptance")
+    # criticism or transfer sanctions the unit; it does not end the project, which goes on to acceptance
+    run.assert_path("Task_RectifyFinding", "Rule_Supervision", "Task_Criticism", "Task_Construction")
+    assert run.waiting() == ["Task_Acceptance"]
 
 
 def test_change_before_approvals_complete_goes_into_the_design(h: ProcessHarness) -> None:
     run = h.start(P)
-    walk(run, until="Task_Construction")
-    change = {"changeRequested": True, "totalAfterChangeWan": 1000.0, "adjustAmountWan": 100.0,
-              "objectiveUnchanged": True, "circumstance": "C1_NEW_DEPLOYMENT"}
-    # Simulate a project whose approvals are still open when its content must change (Art. 17 ¶3).
-    with h._unit() as session:
-        row, instance = load(h.engine, session, run.id)
-        for task in instance.workflow.get_tasks():
-            if task.task_spec.bpmn_id == "Task_Construction":
-                task.data["allApprovalStagesComplete"] = False
-        persist(h.engine, session, row, instance)
-    walk(run, {"Task_Construction": [change, {}]}, until="Task_Acceptance")
-    run.assert_path("Rule_Change", "Task_DesignChapter", "Task_Construction")
+    walk(run, {"Task_Design": [{"contentAdjusted": True}, {}]}, until="Task_DesignChapter")
+    assert run.data["allApprovalStagesComplete"] is False
+    run.complete("Task_DesignChapter", ANSWERS["Task_DesignChapter"])
+    walk(run, until="Task_ImplementationOpinion")
+    run.assert_path("Task_ApproveFeasibility", "Task_Design", "Gateway_DesignAdjusted", "Rule_DesignChange",
+                    "Task_DesignChapter", "Task_ApproveDesign", "Script_ApprovalsDone")
+    assert run.path().count("Task_Proposal") == 1 and run.path().count("Task_Feasibility") == 1   # not re-approved
 
 
 def test_late_acceptance_needs_an_explanation_and_failure_a_one_month_rectification(h: ProcessHarness) -> None:
-    run = h.start(P)
+    run, other = h.start(P), h.start(P)
     walk(run, until="Task_Acceptance")
+    walk(other, until="Task_Acceptance")
     h.clock.set("2026-09-16T00:00:01+08:00")                     # after 2026-09-15
-    assert h.fire_timers() == [run.id]
+    assert sorted(h.fire_timers()) == sorted([run.id, other.id])
+    assert run.waiting() == ["Task_LateExplanation"]
     run.complete("Task_LateExplanation", ANSWERS["Task_LateExplanation"])
-    run.assert_path("Timer_AcceptanceDeadline", "Task_LateExplanation", "Rule_Deadline", "End_Extended")
+    run.assert_path("Timer_AcceptanceDeadline", "Task_LateExplanation", "Rule_Deadline", "Script_StatedDate")
+    assert run.task("Task_Acceptance").due_at.isoformat() == "2026-10-15T16:00:00+00:00"   # the date it stated
     run.complete("Task_Acceptance", {**ANSWERS["Task_Acceptance"], "acceptanceDate": "2026-10-15",
-                                     "acceptancePassed": False})
+                                     "acceptancePassed": False, "acceptanceFailReason": "安全测评未完成"})
     [rectify] = [t for t in run.tasks() if t.spec_id == "Task_Rectify"]
     assert rectify.due_at.isoformat() == "2026-11-16T16:00:00+00:00"  # 11-15 is a Sunday: the month ends Monday
     h.clock.set("2026-11-17T00:00:01+08:00")
     assert h.fire_timers() == [run.id]
     run.complete("Task_ChaseRectify", ANSWERS["Task_ChaseRectify"])
-    walk(run, {"Task_Acceptance": {"acceptanceDate": "2026-11-20"}}, until="Task_OmMode")
-    assert run.data["result"] == "OVERDUE"  # the acceptance came after the six months
-    other = h.start(P)
-    walk(other, until="Task_Acceptance")
-    h.clock.set("2026-09-16T00:00:01+08:00")
-    h.fire_timers()
+    walk(run, {"Task_Rectify": {"rectificationCompletedDate": "2026-11-18"},
+               "Task_ReAcceptance": {"reAcceptanceDate": "2026-11-20"}}, until="Task_OmMode")
+    assert run.data["rectification"] == "RECTIFIED_LATE"
+    assert run.data["result"] == "EXTENDED_TO_STATED_DATE"  # first accepted on the date its explanation stated
     other.complete("Task_LateExplanation", {"writtenExplanationFiled": False})
     other.complete("Task_OverdueSupervision", ANSWERS["Task_OverdueSupervision"])
-    other.assert_path("Rule_Deadline", "Task_OverdueSupervision", "End_OverdueHandled")
+    other.assert_path("Rule_Deadline", "Task_OverdueSupervision")
+    assert other.waiting() == ["Task_LateExplanation"]      # supervised until the unit states a date (Art. 19, 35*)
 
 
 def test_acceptance_package_needs_the_audit_report_and_surplus_returned(h: ProcessHarness) -> None:
@@ -325,7 +354,8 @@ def test_acceptance_package_needs_the_audit_report_and_surplus_returned(h: Proce
 def test_june_deadline_reminder(h: ProcessHarness) -> None:
     run = h.start(P)
     run.complete("Task_Prepare", ANSWERS["Task_Prepare"])
-    h.clock.set("2025-07-01T00:00:01+08:00")
+    assert h.fire_timers() == []                                  # plan year 2027: due 2026-06-30
+    h.clock.set("2026-07-01T00:00:01+08:00")
     assert h.fire_timers() == [run.id]
     run.complete("Task_RemindSubmission", ANSWERS["Task_RemindSubmission"])
     run.assert_path("Timer_June", "Task_RemindSubmission", "End_Reminded")
