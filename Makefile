@@ -38,7 +38,7 @@ frontend: $(ASSETS)
 setup: $(BIN)/govflow $(ASSETS)
 
 run: setup
-	$(BIN)/govflow init-db
+	$(BIN)/govflow db upgrade
 	$(BIN)/govflow deploy --all
 	$(BIN)/govflow users demo
 	$(BIN)/flask --app webapp run --host $(HOST) --port $(PORT)
