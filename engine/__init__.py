@@ -12,7 +12,7 @@ This module is the engine's public face: the web app imports ``engine`` and noth
     errors, settings, calendar, clock, forms, typerefs, conventions    primitives every layer may use
 """
 
-from engine import conventions
+from engine import conventions, limits
 from engine.calendar import BusinessCalendar, CalendarError
 from engine.clock import Clock, FakeClock, SystemClock
 from engine.errors import (
@@ -101,6 +101,7 @@ __all__ = [
     "install_spiff_patches",
     "instances",
     "json_default",
+    "limits",
     "lost_races_as_conflicts",
     "make_db_engine",
     "make_session_factory",

@@ -20,6 +20,8 @@ DEFAULTS: dict[str, Any] = {
     "TOKEN_MAX_AGE_SECONDS": 8 * 3600,
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
+    # A whole bundle deployed in one request stays far below this; larger bodies are refused with 413.
+    "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
 }
 
 
@@ -82,8 +84,9 @@ def _register_engine(app: Flask) -> None:
 
 
 def _register_web(app: Flask) -> None:
-    from . import api, auth, errors, i18n, modeler, pages
+    from . import api, auth, errors, i18n, limits, modeler, pages
 
+    limits.init_app(app)
     auth.init_app(app)
     i18n.init_app(app)
     app.register_blueprint(pages.bp)

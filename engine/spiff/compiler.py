@@ -17,6 +17,7 @@ from SpiffWorkflow.spiff.parser import VALIDATOR, SpiffBpmnParser
 from engine.conventions import CANDIDATE_GROUP, DUE_DATE, FORM_SCHEMA, FORM_SCHEMA_SUFFIX, FORM_UI_SCHEMA, PROPERTIES
 from engine.errors import DeploymentError, Problem
 from engine.forms import expand_shared, shared_field_problems
+from engine.limits import MAX_DEPTH, json_text_depth
 from engine.spiff.bundle import Bundle
 from engine.spiff.bundle_rules import bundle_rule_problems
 from engine.spiff.dmn import DecisionInfo, read_decision
@@ -191,6 +192,9 @@ def _check_expression(expression: str | None, element: str, what: str, checker: 
 
 def _check_forms(bundle: Bundle, checker: _Checker) -> None:
     for item in bundle.of_kind("form"):
+        if json_text_depth(item.content) > MAX_DEPTH:
+            checker.problems.append(Problem(item.path, f"nests deeper than {MAX_DEPTH} levels"))
+            continue
         try:
             document = json.loads(item.content)
         except (ValueError, UnicodeDecodeError) as exc:

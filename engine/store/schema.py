@@ -62,10 +62,22 @@ def upgrade_schema(engine: SqlEngine, *, allow_upgrade: bool = True) -> str:
     if not allow_upgrade:
         raise SchemaError(f"the database schema is at {before or 'the pre-migration schema'}, this Govflow needs "
                           f"{head_revision()}: run `govflow db upgrade` first (back the database up before)")
-    if before is None:
-        # Made by init-db before migrations existed: that schema is the baseline.
-        run_migration(engine, "stamp", BASELINE)
-    run_migration(engine, "upgrade", "head")
+    with engine.begin() as connection:
+        config = _config(connection)
+        if before is None:
+            # Made by init-db before migrations existed: that schema is the baseline.
+            command.stamp(config, BASELINE)
+        command.upgrade(config, "head")
+        # One transaction: a database that was not what its stamp claims is left as it was.
+        inspector = inspect(connection)
+        present = set(inspector.get_table_names())
+        missing = [f"{table.name}.{column.name}" for table in Base.metadata.sorted_tables
+                   for column in table.columns
+                   if table.name not in present
+                   or column.name not in {c["name"] for c in inspector.get_columns(table.name)}]
+        if missing:
+            raise SchemaError(f"the database lacks {', '.join(missing)} after upgrading; it was not made by "
+                              f"Govflow, or by a version older than its migrations; nothing was changed")
     return before or "pre-migration"
 
 

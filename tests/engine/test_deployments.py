@@ -42,7 +42,7 @@ def test_deploy_stores_one_version_per_process_with_lanes(engine: Engine, sessio
     assert sorted(result.deployment.files) == [
         "bpmn/acceptance.bpmn", "bpmn/failing.bpmn", "bpmn/smoke.bpmn", "dmn/DT_S_01.dmn", "dmn/DT_S_02.dmn", "dmn/DT_S_03.dmn",
         "forms/accept.schema.json", "forms/apply.schema.json", "forms/check.schema.json",
-        "forms/rectify.schema.json"]
+        "forms/divide.schema.json", "forms/rectify.schema.json"]
     assert [d.decision_id for d in result.new_decisions] == ["DT_S_01", "DT_S_02", "DT_S_03"]
 
 
@@ -142,6 +142,12 @@ def test_invalid_json_schema_names_the_file(engine: Engine, session: Session, bu
     problem = _rejected(engine, session, bundle_dir).problems[0]
     assert problem.file == "forms/check.schema.json"
     assert "properties/a/type" in problem.message
+
+
+def test_a_form_nested_too_deep_is_named_not_a_crash(engine: Engine, session: Session, bundle_dir: Path) -> None:
+    (bundle_dir / "check.schema.json").write_text('{"type": "object", "x": ' + "[" * 50_000 + "]" * 50_000 + "}")
+    problem = _rejected(engine, session, bundle_dir).problems[0]
+    assert (problem.file, problem.message) == ("forms/check.schema.json", "nests deeper than 32 levels")
 
 
 def test_decision_without_catch_all_rule_is_rejected(engine: Engine, session: Session, bundle_dir: Path) -> None:
