@@ -282,3 +282,40 @@ def test_start_data_is_checked_against_the_start_form(engine: Engine, deployed: 
         deep = [deep]
     assert _refused_start(engine, deployed, "smoke_failing", {"divisor": deep}) == [
         ("divisor", "嵌套层级超过 32 层")]
+
+
+def test_of_three_claims_at_once_exactly_one_wins_and_one_claim_is_audited(
+        engine: Engine, deployed: sessionmaker[Session]) -> None:
+    instance_id = _start(engine, deployed)
+    with unit(deployed) as session:
+        [task] = instance_tasks(session, TESTER, instance_id)
+    claimants = [Actor(name, groups=frozenset({"smoke:applicant"})) for name in ("alice", "bob", "carol")]
+    ready = threading.Barrier(len(claimants))
+    outcomes: dict[str, str] = {}
+
+    def claim_now(actor: Actor) -> None:
+        session = deployed()
+        try:
+            with lost_races_as_conflicts():
+                session.get(TaskRow, task.id)  # each request has read the unclaimed task
+                ready.wait()
+                claim(engine, session, actor, task.id)
+                session.commit()
+            outcomes[actor.username] = "won"
+        except Conflict:
+            outcomes[actor.username] = "409"
+        finally:
+            session.rollback()
+            session.close()
+
+    threads = [threading.Thread(target=claim_now, args=(actor,)) for actor in claimants]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes.values()) == ["409", "409", "won"]
+    [winner] = [name for name, outcome in outcomes.items() if outcome == "won"]
+    with unit(deployed) as session:
+        assert session.get(TaskRow, task.id).assignee == winner
+        claims = [e for e in audit_trail(session, instance_id) if e.action == "claim"]
+        assert [e.actor for e in claims] == [winner]
