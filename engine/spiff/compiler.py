@@ -20,6 +20,7 @@ from engine.forms import expand_shared, shared_field_problems
 from engine.limits import MAX_DEPTH, json_text_depth
 from engine.spiff.bundle import Bundle
 from engine.spiff.bundle_rules import bundle_rule_problems
+from engine.spiff.code_check import code_problems
 from engine.spiff.dmn import DecisionInfo, read_decision
 from engine.spiff.elements import BundleElements, read_elements
 
@@ -130,6 +131,7 @@ def compile_bundle(bundle: Bundle, max_bytes: int = 2_000_000) -> CompiledBundle
         except SpiffWorkflowException as exc:
             checker.problems.append(checker.from_spiff(exc, item.path))
     checker.problems += bundle_rule_problems(bundle, elements)
+    checker.problems += code_problems(elements)
     if checker.problems:
         raise DeploymentError(checker.problems)
     for process_id in parser.get_process_ids():
