@@ -105,15 +105,15 @@ def migrate(process_id: str) -> str:
 
 def _versions_page(process_id: str, report: migration.MigrationReport | None = None) -> str:
     session, actor = get_session(), current_actor()
-    history = deployments.version_history(session, process_id)
+    history = deployments.version_history(session, actor, process_id)
     newest = history[0].version
     to_version = whole_number(request.args, "to", newest)
     from_version = whole_number(request.args, "from", max(1, to_version - 1))
     same = from_version == to_version
-    diff = None if same else versiondiff.diff_versions(session, process_id, from_version, to_version)
+    diff = None if same else versiondiff.diff_versions(session, actor, process_id, from_version, to_version)
     return render_template(
         "versions.html", process_id=process_id, history=history, diff=diff, from_version=from_version,
         to_version=to_version, report=report,
         may_choose=actor.owns(history[0].bundle), may_migrate=actor.is_admin,
-        changes=deployments.process_changes(session, process_id),
+        changes=deployments.process_changes(session, actor, process_id),
         xml=oversight.diagram(session, process_id, to_version))
