@@ -28,6 +28,7 @@ from engine.errors import (
     Problem,
     ProcessError,
     StateFormatError,
+    TooManyAttempts,
 )
 from engine.settings import Settings
 from engine.spiff.bundle import Bundle
@@ -42,6 +43,7 @@ from engine.usecases import (
     instances,
     migration,
     oversight,
+    signin,
     tasks,
     timers,
     users,
@@ -90,6 +92,7 @@ __all__ = [
     "StateFormatError",
     "SystemClock",
     "TaskInfo",
+    "TooManyAttempts",
     "UserInfo",
     "VersionInfo",
     "conventions",
@@ -107,6 +110,7 @@ __all__ = [
     "make_session_factory",
     "migration",
     "oversight",
+    "signin",
     "tasks",
     "timers",
     "unit_of_work",

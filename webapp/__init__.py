@@ -18,6 +18,7 @@ DEFAULTS: dict[str, Any] = {
     "SCHEDULER_ENABLED": True,
     "TIMER_INTERVAL_SECONDS": 5,
     "TOKEN_MAX_AGE_SECONDS": 8 * 3600,
+    "SESSION_MAX_AGE_SECONDS": 12 * 3600,  # a browser sign-in ends on the server after a working day
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
     # A whole bundle deployed in one request stays far below this; larger bodies are refused with 413.

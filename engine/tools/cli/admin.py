@@ -13,7 +13,7 @@ from engine.errors import InvalidInput
 from engine.spiff.bundle import Bundle
 from engine.tools.obligations import ObligationError, load_obligations
 from engine.tools.trace import trace_markdown
-from engine.usecases import decisions, instances, timers
+from engine.usecases import decisions, instances, signin, timers
 from engine.usecases import users as user_service
 
 from .base import SYSTEM_ADMIN, CliContext, domain_errors_as_json, emit, main
@@ -126,6 +126,17 @@ def users_demo(obj: CliContext, password: str) -> None:
     with obj.session() as session:
         created = user_service.create_demo_users(obj.engine, session, password)
         emit({"created": created})
+
+
+@users.command("sign-out")
+@click.argument("username")
+@click.pass_obj
+@domain_errors_as_json
+def users_sign_out(obj: CliContext, username: str) -> None:
+    """End every browser sign-in and API token of a user (after a lost laptop or a leaked token)."""
+    with obj.session() as session:
+        ended = signin.end_all_sessions(session, SYSTEM_ADMIN, username, obj.engine.now())
+        emit({"username": username, "ended": ended})
 
 
 @main.group()

@@ -38,6 +38,15 @@ class TokenSchema(ma.Schema):
     expires_in = Whole(metadata={"description": "seconds"})
 
 
+class SignOutArgs(ma.Schema):
+    username = fields.String(metadata={"description": "whose sign-ins to end; yourself when left out"})
+
+
+class SignedOutSchema(ma.Schema):
+    username = fields.String()
+    ended = Whole(metadata={"description": "how many sign-ins and tokens were ended"})
+
+
 class UserSchema(ma.Schema):
     username = fields.String()
     display_name = fields.String()
