@@ -38,6 +38,9 @@ PUBLIC_ENDPOINTS: frozenset[str] = frozenset({
     "static",                       # styles, scripts and Swagger UI's assets
     "auth-api.token",               # where an API client gets its token
     "reference-api.health",         # probes of load balancers and monitors
+    "ops.healthz",                  # liveness probe
+    "ops.readyz",                   # readiness probe: says only whether the database is ready
+    "ops.metrics",                  # the scraper's: a token of its own, or loopback only
     "api-docs.openapi_json",        # the OpenAPI document
     "api-docs.openapi_swagger_ui",  # Swagger UI over it
 })

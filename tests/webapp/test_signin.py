@@ -25,6 +25,9 @@ EXPECTED_PUBLIC = {
     "static",
     "auth-api.token",
     "reference-api.health",
+    "ops.healthz",
+    "ops.readyz",
+    "ops.metrics",
     "api-docs.openapi_json",
     "api-docs.openapi_swagger_ui",
 }
