@@ -11,6 +11,7 @@ import click
 from engine.calendar import CalendarError
 from engine.errors import InvalidInput
 from engine.spiff.bundle import Bundle
+from engine.tools.consistency import check_consistency
 from engine.tools.obligations import ObligationError, load_obligations
 from engine.tools.trace import trace_markdown
 from engine.usecases import decisions, instances, signin, timers
@@ -137,6 +138,19 @@ def users_sign_out(obj: CliContext, username: str) -> None:
     with obj.session() as session:
         ended = signin.end_all_sessions(session, SYSTEM_ADMIN, username, obj.engine.now())
         emit({"username": username, "ended": ended})
+
+
+@main.command("check-consistency")
+@click.pass_obj
+@domain_errors_as_json
+def check_consistency_command(obj: CliContext) -> None:
+    """Check every instance's task index and next timer against its state (after a crash or a restore)."""
+    with obj.session() as session:
+        report = check_consistency(obj.engine, session, timers_fire_once=False)
+    emit({"instances": report.instances, "tasks": report.tasks, "consistent": report.consistent,
+          "problems": report.problems})
+    if not report.consistent:
+        raise SystemExit(1)
 
 
 @main.group()
