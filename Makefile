@@ -4,8 +4,10 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
+WORKERS ?= 4
+METRICS_DIR ?= instance/prometheus
 
-.PHONY: setup frontend run lint test test-sqlite test-postgres bench lock golden-states
+.PHONY: setup frontend run serve lint test test-sqlite test-postgres bench lock golden-states
 
 ASSETS := webapp/static/build/.built
 
@@ -38,10 +40,17 @@ frontend: $(ASSETS)
 setup: $(BIN)/govflow $(ASSETS)
 
 run: setup
-	$(BIN)/govflow init-db
+	$(BIN)/govflow db upgrade
 	$(BIN)/govflow deploy --all
 	$(BIN)/govflow users demo
 	$(BIN)/flask --app webapp run --host $(HOST) --port $(PORT)
+
+# Production: a WSGI server with several workers on the configured database (README, "Running in production").
+serve: setup
+	$(BIN)/govflow db upgrade
+	rm -rf $(METRICS_DIR) && mkdir -p $(METRICS_DIR)
+	PROMETHEUS_MULTIPROC_DIR=$(METRICS_DIR) $(BIN)/gunicorn --workers $(WORKERS) --bind $(HOST):$(PORT) \
+		--timeout 60 --graceful-timeout 30 'webapp:create_app()'
 
 test: lint test-sqlite test-postgres
 

@@ -12,7 +12,7 @@ This module is the engine's public face: the web app imports ``engine`` and noth
     errors, settings, calendar, clock, forms, typerefs, conventions    primitives every layer may use
 """
 
-from engine import conventions
+from engine import conventions, limits
 from engine.calendar import BusinessCalendar, CalendarError
 from engine.clock import Clock, FakeClock, SystemClock
 from engine.errors import (
@@ -28,6 +28,7 @@ from engine.errors import (
     Problem,
     ProcessError,
     StateFormatError,
+    TooManyAttempts,
 )
 from engine.settings import Settings
 from engine.spiff.bundle import Bundle
@@ -41,7 +42,9 @@ from engine.usecases import (
     inbox,
     instances,
     migration,
+    operations,
     oversight,
+    signin,
     tasks,
     timers,
     users,
@@ -90,6 +93,7 @@ __all__ = [
     "StateFormatError",
     "SystemClock",
     "TaskInfo",
+    "TooManyAttempts",
     "UserInfo",
     "VersionInfo",
     "conventions",
@@ -101,11 +105,14 @@ __all__ = [
     "install_spiff_patches",
     "instances",
     "json_default",
+    "limits",
     "lost_races_as_conflicts",
     "make_db_engine",
     "make_session_factory",
     "migration",
+    "operations",
     "oversight",
+    "signin",
     "tasks",
     "timers",
     "unit_of_work",

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import calendar as _stdlib_calendar
 import json
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Literal
@@ -17,6 +18,7 @@ from typing import Literal
 import chinese_calendar
 
 from engine.errors import FieldError, InvalidInput
+from engine.limits import MAX_WORKING_DAYS
 
 __all__ = ["BusinessCalendar", "CalendarError", "parse_date"]
 
@@ -44,10 +46,22 @@ def parse_date(value: object, field: str = "date") -> date:
                         [FieldError(field, f"not an ISO date: {value!r}")])
 
 
-def _amount(n: object) -> int:
+
+def _amount(n: object, limit: int | None = None) -> int:
     if isinstance(n, bool) or not isinstance(n, int):
-        raise CalendarError(f"n must be a whole number, got {n!r}", [FieldError("n", f"not a whole number: {n!r}")])
+        raise CalendarError(f"n must be a whole number, got {n!r}", [FieldError("n", f"应为整数：{n!r}")])
+    if limit is not None and abs(n) > limit:
+        raise CalendarError(f"n must be at most {limit} in size, got {n}", [FieldError("n", f"不得超过 {limit}")])
     return n
+
+
+def _in_range(make: Callable[[], date]) -> date:
+    # Python dates stop at years 1 and 9999; past them is a bad input, not a crash.
+    try:
+        return make()
+    except (OverflowError, ValueError):
+        raise CalendarError("the resulting date falls outside the years 1 to 9999",
+                            [FieldError("n", "结果超出公元 1–9999 年的日期范围")]) from None
 
 
 class BusinessCalendar:
@@ -93,24 +107,35 @@ class BusinessCalendar:
     def next_working_day(self, day: object) -> date:
         """Return `day` if it is a working day, else the first working day after it."""
         d = parse_date(day)
-        while not self.is_working_day(d):
-            d += timedelta(days=1)
-        return d
+
+        def walk() -> date:
+            nonlocal d
+            while not self.is_working_day(d):
+                d += timedelta(days=1)
+            return d
+
+        return _in_range(walk)
 
     def add_working_days(self, start: object, n: object) -> date:
         """Return the date n working days after `start`; the start day is not counted."""
-        d, count = parse_date(start), _amount(n)
+        d, count = parse_date(start), _amount(n, MAX_WORKING_DAYS)
         step = 1 if count >= 0 else -1
         remaining = abs(count)
-        while remaining:
-            d += timedelta(days=step)
-            if self.is_working_day(d):
-                remaining -= 1
-        return d
+
+        def walk() -> date:
+            nonlocal d, remaining
+            while remaining:
+                d += timedelta(days=step)
+                if self.is_working_day(d):
+                    remaining -= 1
+            return d
+
+        return _in_range(walk)
 
     def add_days(self, start: object, n: object) -> date:
         """Return the date n natural days after `start`."""
-        d = parse_date(start) + timedelta(days=_amount(n))
+        days = _amount(n)
+        d = _in_range(lambda: parse_date(start) + timedelta(days=days))
         return self.next_working_day(d) if self.shift_natural_days else d
 
     def add_months(self, start: object, n: object, roll_over: bool | None = None) -> date:
@@ -122,6 +147,8 @@ class BusinessCalendar:
         shift = self.shift_month_periods if roll_over is None else roll_over
         index = d.year * 12 + (d.month - 1) + months
         year, month = divmod(index, 12)
+        if not 1 <= year <= 9999:
+            _in_range(lambda: date(year, 1, 1))
         last = _stdlib_calendar.monthrange(year, month + 1)[1]
         end = date(year, month + 1, min(d.day, last))
         return self.next_working_day(end) if shift and months > 0 else end

@@ -7,6 +7,7 @@ them to its transport in a single place. None of them carries an HTTP code::
      ├── NotFound            a deployment, process, instance, task or decision does not exist
      ├── Conflict            the state changed under the caller (task already completed, stale version)
      ├── NotAuthenticated    no valid credentials were given
+     │    └── TooManyAttempts    sign-in refused for a while after repeated failures
      ├── PermissionDenied    the actor may not act on this task
      ├── InvalidInput        submitted data is wrong; carries one FieldError per field
      ├── DeploymentError     a bundle failed a check; carries one Problem per file/line/element
@@ -32,6 +33,7 @@ __all__ = [
     "Problem",
     "ProcessError",
     "StateFormatError",
+    "TooManyAttempts",
 ]
 
 
@@ -57,6 +59,18 @@ class Conflict(GovflowError):
 
 class NotAuthenticated(GovflowError):
     """The caller is not signed in, or the credentials are wrong."""
+
+
+class TooManyAttempts(NotAuthenticated):
+    """Sign-in is refused for a while: too many failures for this account or from this address."""
+
+    def __init__(self, message: str, retry_after_seconds: int) -> None:
+        super().__init__(message)
+        self.retry_after_seconds = retry_after_seconds
+
+    def to_dict(self) -> dict[str, object]:
+        """Describe the error, with how long to wait."""
+        return {**super().to_dict(), "retry_after": self.retry_after_seconds}
 
 
 class PermissionDenied(GovflowError):

@@ -12,6 +12,7 @@ from jsonschema.protocols import Validator
 
 from engine.conventions import SHARED_FIELDS, SHARED_REF_PREFIX
 from engine.errors import FieldError, InvalidInput
+from engine.limits import check_data_depth
 
 __all__ = ["FormValidator", "declared_properties", "expand_shared", "make_validator", "shared_field_problems",
            "validate_submission"]
@@ -86,6 +87,7 @@ def validate_submission(schema: dict[str, Any] | Validator, data: Any) -> dict[s
     """
     if not isinstance(data, dict):
         raise InvalidInput("the submission must be a JSON object", [FieldError("", "应提交一个对象")])
+    check_data_depth(data, "the submission")
     validator = make_validator(expand_shared(schema)) if isinstance(schema, dict) else schema
     properties = declared_properties(validator.schema)
     errors = [FieldError(key, f"未知字段「{key}」") for key in data if key not in properties]

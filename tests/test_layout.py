@@ -18,7 +18,7 @@ from engine.store.models import Base
 
 ROOT = Path(__file__).resolve().parents[1]
 PRIMITIVES = {"engine.errors", "engine.settings", "engine.calendar", "engine.clock", "engine.forms", "engine.typerefs",
-              "engine.conventions", "engine.regulation"}
+              "engine.conventions", "engine.regulation", "engine.limits"}
 # Each layer may import itself, the layers listed for it, and the primitives.
 ALLOWED = {
     "store": {"store"},

@@ -18,8 +18,12 @@ DEFAULTS: dict[str, Any] = {
     "SCHEDULER_ENABLED": True,
     "TIMER_INTERVAL_SECONDS": 5,
     "TOKEN_MAX_AGE_SECONDS": 8 * 3600,
+    "SESSION_MAX_AGE_SECONDS": 12 * 3600,  # a browser sign-in ends on the server after a working day
+    "METRICS_TOKEN": "",  # empty: /metrics answers loopback clients only
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
+    # A whole bundle deployed in one request stays far below this; larger bodies are refused with 413.
+    "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
 }
 
 
@@ -82,8 +86,10 @@ def _register_engine(app: Flask) -> None:
 
 
 def _register_web(app: Flask) -> None:
-    from . import api, auth, errors, i18n, modeler, pages
+    from . import api, auth, errors, i18n, limits, modeler, operations, pages
 
+    operations.init_app(app)  # first: it times and logs every request, refused ones included
+    limits.init_app(app)
     auth.init_app(app)
     i18n.init_app(app)
     app.register_blueprint(pages.bp)

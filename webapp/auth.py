@@ -8,25 +8,25 @@ from __future__ import annotations
 
 import hmac
 import secrets
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from flask import Blueprint, Flask, current_app, g, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from werkzeug.exceptions import BadRequest
 from werkzeug.wrappers import Response
 
-from engine import Actor, NotAuthenticated, UserInfo, users
+from engine import Actor, NotAuthenticated, TooManyAttempts, signin, unit_of_work
 
-from .db import get_session
+from .db import get_engine, get_session
 
-__all__ = ["PUBLIC_ENDPOINTS", "bp", "csrf_token", "current_actor", "init_app", "issue_token", "stored_secret_key"]
+__all__ = ["PUBLIC_ENDPOINTS", "bearer_token", "bp", "csrf_token", "current_actor", "init_app", "sign_in",
+           "stored_secret_key"]
 
 bp = Blueprint("auth", __name__)
 
 _UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
-_TOKEN_SALT = "govflow-api-token"
 
 
 # Everything else needs a signed-in person (pages) or a bearer token (/api): a view added later is closed
@@ -38,6 +38,9 @@ PUBLIC_ENDPOINTS: frozenset[str] = frozenset({
     "static",                       # styles, scripts and Swagger UI's assets
     "auth-api.token",               # where an API client gets its token
     "reference-api.health",         # probes of load balancers and monitors
+    "ops.healthz",                  # liveness probe
+    "ops.readyz",                   # readiness probe: says only whether the database is ready
+    "ops.metrics",                  # the scraper's: a token of its own, or loopback only
     "api-docs.openapi_json",        # the OpenAPI document
     "api-docs.openapi_swagger_ui",  # Swagger UI over it
 })
@@ -58,49 +61,51 @@ def csrf_token() -> str:
     return str(session["csrf"])
 
 
-def _serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.secret_key or "", salt=_TOKEN_SALT)
-
-
-def issue_token(user: UserInfo) -> str:
-    """Return a signed bearer token for an API client; it dies with the password it was issued under."""
-    return str(_serializer().dumps({"u": user.username, "p": user.credential_stamp}))
-
-
-def _token_user(token: str) -> UserInfo:
+def sign_in(username: str, password: str, kind: str) -> signin.SignIn:
+    """Check credentials under the throttle and open a sign-in session; a failure is counted and re-raised."""
+    engine, address = get_engine(), request.remote_addr
     try:
-        payload = _serializer().loads(token, max_age=current_app.config["TOKEN_MAX_AGE_SECONDS"])
-    except SignatureExpired:
-        raise NotAuthenticated("the token has expired; request a new one") from None
-    except BadSignature:
-        raise NotAuthenticated("the token is not valid") from None
-    try:
-        user = users.active_user(get_session(), payload["u"])
+        return signin.sign_in(get_session(), username, password, kind=kind, address=address, now=engine.now())
+    except TooManyAttempts:
+        raise
     except NotAuthenticated:
-        raise NotAuthenticated("the token is not valid") from None
-    if not hmac.compare_digest(payload.get("p", ""), user.credential_stamp):
-        raise NotAuthenticated("the token is not valid")
-    return user
+        # The request's own unit of work rolls back with the error: the failure is counted in one of its own.
+        with unit_of_work(current_app.extensions["govflow.sessions"]) as own:
+            signin.note_failed_sign_in(own, username, address, engine.now())
+        raise
+
+
+def _signed_in(secret: str, kind: str) -> Actor:
+    user = signin.session_user(get_session(), secret, kind=kind, max_age=timedelta(
+        seconds=current_app.config["TOKEN_MAX_AGE_SECONDS" if kind == signin.TOKEN else "SESSION_MAX_AGE_SECONDS"]),
+        now=get_engine().now())
+    return Actor.of(user)
 
 
 def _credentials_actor() -> Actor | None:
     """Return who the request's credentials name: a bearer token under /api, the session cookie elsewhere."""
     if request.path.startswith("/api/"):
-        header = request.headers.get("Authorization", "")
-        scheme, _, token = header.partition(" ")
-        if header and scheme.lower() == "bearer" and token.strip():
-            return Actor.of(_token_user(token.strip()))
-        if header:
-            raise NotAuthenticated("use the header 'Authorization: Bearer <token>'")
-        return None
-    username = session.get("user")
-    if not username:
+        token = bearer_token()
+        return _signed_in(token, signin.TOKEN) if token else None
+    secret = session.get("sid")
+    if not secret:
         return None
     try:
-        return users.actor_of(get_session(), username)
+        return _signed_in(str(secret), signin.BROWSER)
     except NotAuthenticated:
-        session.pop("user", None)  # deleted or deactivated since signing in
+        session.pop("sid", None)  # signed out elsewhere, expired, or the user was deactivated
         return None
+
+
+def bearer_token() -> str | None:
+    """Return the request's bearer token; refuse any other Authorization scheme."""
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if header and scheme.lower() == "bearer" and token.strip():
+        return token.strip()
+    if header:
+        raise NotAuthenticated("use the header 'Authorization: Bearer <token>'")
+    return None
 
 
 def _require_actor() -> None:
@@ -137,25 +142,33 @@ def _safe_next(target: str | None) -> str:
 @bp.route("/login", methods=["GET", "POST"])
 def login() -> ResponseReturnValue:
     """Show the sign-in form, or sign in."""
-    error = None
+    error, status, username = None, 200, request.form.get("username", "")
     if request.method == "POST":
         try:
-            user = users.authenticate(get_session(), request.form.get("username", ""), request.form.get("password", ""))
+            signed = sign_in(username, request.form.get("password", ""), signin.BROWSER)
+        except TooManyAttempts as exc:
+            error, status = "too_many_attempts", 429
+            wait_minutes = max(1, (exc.retry_after_seconds + 59) // 60)
+            return render_template("login.html", error=error, wait_minutes=wait_minutes, username=username,
+                                   next=request.args.get("next", "")), status, {
+                                       "Retry-After": str(exc.retry_after_seconds)}
         except NotAuthenticated:
-            error = "bad_credentials"
+            error, status = "bad_credentials", 401
         else:
-            session.clear()  # a new session id for the signed-in user, against fixation
-            session["user"] = user.username
+            session.clear()  # a new session for the signed-in user, against fixation
+            session["sid"] = signed.secret
             session["lang"] = request.form.get("lang") or "zh"
             csrf_token()
             return redirect(_safe_next(request.args.get("next")))
-    return render_template("login.html", error=error, next=request.args.get("next", "")), 401 if error else 200
+    return render_template("login.html", error=error, username=username, next=request.args.get("next", "")), status
 
 
 @bp.post("/logout")
 def logout() -> Response:
-    """Sign out."""
-    lang = session.get("lang")
+    """Sign out: the session ends on the server, so a copied cookie stops working too."""
+    secret, lang = session.get("sid"), session.get("lang")
+    if secret:
+        signin.end_session(get_session(), str(secret), get_engine().now())
     session.clear()
     if lang:
         session["lang"] = lang

@@ -19,12 +19,14 @@ from engine import (
     NotFound,
     PermissionDenied,
     ProcessError,
+    TooManyAttempts,
 )
 
 __all__ = ["STATUS", "handle_domain_error", "init_app"]
 
 STATUS: dict[type[GovflowError], int] = {
     NotFound: 404,
+    TooManyAttempts: 429,
     NotAuthenticated: 401,
     Conflict: 409,
     PermissionDenied: 403,
@@ -47,6 +49,8 @@ def handle_domain_error(error: GovflowError) -> ResponseReturnValue:
     status = _status(error)
     if _wants_json():
         headers = {"WWW-Authenticate": 'Bearer realm="govflow"'} if status == 401 else {}
+        if isinstance(error, TooManyAttempts):
+            headers = {"Retry-After": str(error.retry_after_seconds)}
         return error.to_dict(), status, headers
     if isinstance(error, NotAuthenticated):
         # Only a page can be come back to; a refused post would come back as a GET of its action.

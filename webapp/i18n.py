@@ -21,6 +21,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "username": ("用户名", "Username"),
     "password": ("密码", "Password"),
     "bad_credentials": ("用户名或密码错误", "Wrong username or password"),
+    "too_many_attempts": ("登录失败次数过多，请 {minutes} 分钟后再试",
+                          "Too many failed sign-ins; try again in {minutes} minutes"),
     "my_tasks": ("我的任务", "My tasks"),
     "group_tasks": ("本组任务", "My groups' tasks"),
     "jurisdiction": ("辖区", "Jurisdiction"),

@@ -17,6 +17,7 @@ from .api.common import load_arguments
 from .api.schemas import DeployArgs, DraftFileArgs, DraftSchema, ProblemSchema
 from .auth import current_actor
 from .db import get_engine, get_session
+from .limits import whole_number
 
 __all__ = ["bp"]
 
@@ -70,7 +71,7 @@ def deploy(bundle: str) -> dict[str, Any]:
 @bp.post("/modeler/<bundle>/discard")
 def discard(bundle: str) -> Response:
     """Throw the draft away and return to the bundle list."""
-    drafts.discard_draft(get_session(), current_actor(), bundle, request.form.get("revision", -1, type=int))
+    drafts.discard_draft(get_session(), current_actor(), bundle, whole_number(request.form, "revision", -1))
     return redirect(url_for(".index"))
 
 
@@ -84,7 +85,7 @@ def versions(process_id: str) -> str:
 def make_current(process_id: str) -> Response:
     """Make a version the one new instances start on."""
     drafts.choose_current(get_engine(), get_session(), current_actor(), process_id,
-                          request.form.get("version", 0, type=int))
+                          whole_number(request.form, "version", 0))
     return redirect(url_for(".versions", process_id=process_id))
 
 
@@ -92,7 +93,7 @@ def make_current(process_id: str) -> Response:
 def migrate(process_id: str) -> str:
     """Dry-run, or migrate the instances ticked after a dry run; show the report."""
     form = request.form
-    target = form.get("to_version", 0, type=int)
+    target = whole_number(form, "to_version", 0)
     dry_run = form.get("action") != "migrate"
     chosen = form.getlist("instance") or None
     if not dry_run and not chosen:
@@ -104,15 +105,15 @@ def migrate(process_id: str) -> str:
 
 def _versions_page(process_id: str, report: migration.MigrationReport | None = None) -> str:
     session, actor = get_session(), current_actor()
-    history = deployments.version_history(session, process_id)
+    history = deployments.version_history(session, actor, process_id)
     newest = history[0].version
-    to_version = request.args.get("to", newest, type=int)
-    from_version = request.args.get("from", max(1, to_version - 1), type=int)
+    to_version = whole_number(request.args, "to", newest)
+    from_version = whole_number(request.args, "from", max(1, to_version - 1))
     same = from_version == to_version
-    diff = None if same else versiondiff.diff_versions(session, process_id, from_version, to_version)
+    diff = None if same else versiondiff.diff_versions(session, actor, process_id, from_version, to_version)
     return render_template(
         "versions.html", process_id=process_id, history=history, diff=diff, from_version=from_version,
         to_version=to_version, report=report,
         may_choose=actor.owns(history[0].bundle), may_migrate=actor.is_admin,
-        changes=deployments.process_changes(session, process_id),
+        changes=deployments.process_changes(session, actor, process_id),
         xml=oversight.diagram(session, process_id, to_version))

@@ -13,6 +13,7 @@ from engine import InvalidInput, inbox, instances, oversight, tasks
 
 from .auth import current_actor
 from .db import get_engine, get_session
+from .limits import whole_number
 
 __all__ = ["bp"]
 
@@ -35,7 +36,7 @@ def _inbox_query() -> inbox.InboxQuery:
         bundle=args.get("bundle") or None, process_id=args.get("process") or None, task=args.get("task") or None,
         due=due if due in inbox.DUE_STATES else None,
         search=args.get("q") or None, sort="newest" if args.get("sort") == "newest" else "due",
-        page=args.get("page", 1, type=int) or 1, per_page=args.get("per_page", 25, type=int) or 25)
+        page=whole_number(args, "page", 1) or 1, per_page=whole_number(args, "per_page", 25) or 25)
 
 
 @bp.get("/", endpoint="inbox")

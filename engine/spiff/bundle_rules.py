@@ -20,6 +20,7 @@ from typing import Any
 
 from engine.conventions import DUE_DATE, FORM_SCHEMA, REVISES
 from engine.errors import Problem
+from engine.limits import MAX_DEPTH, json_text_depth
 from engine.regulation import Regulation, RegulationDeclarationError
 from engine.spiff.bundle import Bundle
 from engine.spiff.elements import BundleElements, Process
@@ -56,6 +57,8 @@ def _form_fields(bundle: Bundle) -> dict[str, dict[str, tuple[str, ...]]]:
     """Return {form file: {field: ids of the steps whose value it declares it revises}}."""
     found: dict[str, dict[str, tuple[str, ...]]] = {}
     for item in bundle.of_kind("form"):
+        if json_text_depth(item.content) > MAX_DEPTH:
+            continue  # the compiler reports it
         try:
             document = json.loads(item.content)
         except ValueError:

@@ -17,8 +17,10 @@ from SpiffWorkflow.spiff.parser import VALIDATOR, SpiffBpmnParser
 from engine.conventions import CANDIDATE_GROUP, DUE_DATE, FORM_SCHEMA, FORM_SCHEMA_SUFFIX, FORM_UI_SCHEMA, PROPERTIES
 from engine.errors import DeploymentError, Problem
 from engine.forms import expand_shared, shared_field_problems
+from engine.limits import MAX_DEPTH, json_text_depth
 from engine.spiff.bundle import Bundle
 from engine.spiff.bundle_rules import bundle_rule_problems
+from engine.spiff.code_check import code_problems
 from engine.spiff.dmn import DecisionInfo, read_decision
 from engine.spiff.elements import BundleElements, read_elements
 
@@ -129,6 +131,7 @@ def compile_bundle(bundle: Bundle, max_bytes: int = 2_000_000) -> CompiledBundle
         except SpiffWorkflowException as exc:
             checker.problems.append(checker.from_spiff(exc, item.path))
     checker.problems += bundle_rule_problems(bundle, elements)
+    checker.problems += code_problems(elements)
     if checker.problems:
         raise DeploymentError(checker.problems)
     for process_id in parser.get_process_ids():
@@ -191,6 +194,9 @@ def _check_expression(expression: str | None, element: str, what: str, checker: 
 
 def _check_forms(bundle: Bundle, checker: _Checker) -> None:
     for item in bundle.of_kind("form"):
+        if json_text_depth(item.content) > MAX_DEPTH:
+            checker.problems.append(Problem(item.path, f"nests deeper than {MAX_DEPTH} levels"))
+            continue
         try:
             document = json.loads(item.content)
         except (ValueError, UnicodeDecodeError) as exc:

@@ -27,12 +27,12 @@ from engine.errors import Problem
 from engine.spiff.dmn_elements import DecisionFile
 from engine.spiff.internals import dmn_engine_of, retype_dmn_engine
 from engine.spiff.run_context import DecisionTaken
-from engine.spiff.sandbox import SandboxScriptEngine
+from engine.spiff.sandbox import SandboxScriptEngine, compile_checked
 from engine.typerefs import to_type_ref
 
 __all__ = [
-    "TYPE_REFS", "DecisionInfo", "DecisionInput", "NeededInput", "TypedDMNEngine", "decision_engine", "read_decision",
-    "typed", "use_typed_engines",
+    "TYPE_REFS", "DecisionInfo", "DecisionInput", "NeededInput", "TypedDMNEngine", "cell_expression", "decision_engine",
+    "read_decision", "typed", "use_typed_engines",
 ]
 
 TYPE_REFS = frozenset({"number", "integer", "long", "double", "boolean", "string", "date"})
@@ -109,6 +109,22 @@ def read_decision(document: DecisionFile) -> tuple[DecisionInfo | None, list[Pro
 _VALUE = "dmninputvalue"
 # A `?` outside quotes stands for the input value (SpiffWorkflow's syntax).
 _QUESTION = re.compile(r"(\?)(?=(?:[^'\"]|['\"][^'\"]*['\"])*$)")
+
+
+def cell_expression(cell: str) -> str:
+    """Return the expression an input entry is evaluated as, with the input value named `dmninputvalue`.
+
+    `?` stands for the value; a cell that is an expression on its own is compared for equality
+    (`"A"`, `True`), and one that is not is completed by the value on its left (`>= 500`, `in (1, 2)`).
+    """
+    expression = _QUESTION.sub(_VALUE, cell)
+    if _VALUE in expression:
+        return expression
+    try:
+        compile_checked(cell, "eval")
+    except SyntaxError:
+        return f"{_VALUE} {cell}"
+    return f"({_VALUE}) == ({cell})"
 
 
 class NeededInput(Exception):
@@ -213,11 +229,7 @@ class TypedDMNEngine(DMNEngine):  # type: ignore[misc]  # SpiffWorkflow ships no
                         continue
                     if value is None:
                         return False
-                    cell_expr = _QUESTION.sub(_VALUE, cell)
-                    if _VALUE not in cell_expr:
-                        cell_expr = f"({_VALUE}) == ({cell})" if self.needs_eq(script_engine, cell) \
-                            else f"{_VALUE} {cell}"
-                    if not script_engine.evaluate(task, cell_expr, external_context={_VALUE: value}):
+                    if not script_engine.evaluate(task, cell_expression(cell), external_context={_VALUE: value}):
                         return False
                 except SpiffWorkflowException as exc:
                     exc.add_note(f"Rule failed on row {rule.row_number}")

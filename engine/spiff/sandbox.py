@@ -35,7 +35,7 @@ from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine, TaskDataEnviron
 from engine.spiff.internals import SCRIPT_FILENAME, remove_script_globals
 from engine.spiff.run_context import RunContext
 
-__all__ = ["RestrictedEnvironment", "SandboxScriptEngine", "make_script_engine"]
+__all__ = ["RestrictedEnvironment", "SandboxScriptEngine", "compile_checked", "make_script_engine"]
 
 _LINE = re.compile(r"Line (\d+):")
 
@@ -88,6 +88,11 @@ def _compile(source: str, mode: str) -> CodeType:
         lines = source.splitlines() or [""]
         raise SyntaxError("; ".join(result.errors), (SCRIPT_FILENAME, line, 0, lines[min(line, len(lines)) - 1]))
     return cast(CodeType, result.code)  # set whenever there are no errors
+
+
+def compile_checked(source: str, mode: str) -> CodeType:
+    """Compile diagram code as the sandbox runs it ("eval" or "exec"); raise SyntaxError for what it refuses."""
+    return _compile(source, mode)
 
 
 class RestrictedEnvironment(TaskDataEnvironment):  # type: ignore[misc]  # SpiffWorkflow ships no types

@@ -8,13 +8,13 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine as SqlEngine
-from sqlalchemy import create_engine, event, inspect
+from sqlalchemy import create_engine, event
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
-from engine.errors import Conflict, GovflowError
-from engine.store.models import Base
+from engine.errors import Conflict
+from engine.store.schema import upgrade_schema
 
 __all__ = ["init_db", "lost_races_as_conflicts", "make_db_engine", "make_session_factory", "unit_of_work"]
 
@@ -47,16 +47,8 @@ def make_session_factory(engine: SqlEngine) -> sessionmaker[Session]:
 
 
 def init_db(engine: SqlEngine) -> None:
-    """Create every table that does not exist yet; refuse a database whose tables lack columns."""
-    Base.metadata.create_all(engine)
-    inspector = inspect(engine)
-    missing = [f"{table.name}.{column.name}" for table in Base.metadata.sorted_tables
-               for column in table.columns
-               if column.name not in {c["name"] for c in inspector.get_columns(table.name)}]
-    if missing:
-        # No migrations yet: say so now rather than fail on the first query that needs the column.
-        raise GovflowError(f"the database was created by an older Govflow and lacks {', '.join(missing)}; "
-                           f"recreate it (for SQLite, delete the file) and deploy again")
+    """Create the schema at the newest migration; refuse a database at an older one (`govflow db upgrade`)."""
+    upgrade_schema(engine, allow_upgrade=False)
 
 
 @contextmanager

@@ -234,6 +234,29 @@ class UserRow(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
+class SignInFailure(Base):
+    """One failed sign-in, counted against the account and against the client address for a while."""
+
+    __tablename__ = "sign_in_failure"
+    __table_args__ = (Index("ix_sign_in_failure_subject_at", "subject", "at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    subject: Mapped[str] = mapped_column(String(200))  # "user:<name>" or "address:<ip>"
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class SignInSession(Base):
+    """A browser sign-in or an API token, held on the server so that signing out ends every copy of it."""
+
+    __tablename__ = "sign_in_session"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)  # SHA-256 of the secret the client holds
+    username: Mapped[str] = mapped_column(String(64), index=True)
+    kind: Mapped[str] = mapped_column(String(16))  # browser | token
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
 class IdempotentResponse(Base):
     """The stored result of a completion sent with an Idempotency-Key, replayed on a retry.
 

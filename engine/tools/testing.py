@@ -28,6 +28,7 @@ from engine.spiff.internals import install
 from engine.spiff.runtime import Engine
 from engine.store.db import init_db, make_db_engine, make_session_factory, unit_of_work
 from engine.store.models import Base
+from engine.store.schema import upgrade_schema
 from engine.tools.coverage import CoverageRecorder
 from engine.usecases import decisions, deployments, instances, migration, oversight, state, tasks, timers
 from engine.usecases.access import Actor
@@ -240,7 +241,7 @@ def _reset(db: Any) -> None:
                 connection.execute(text("DROP SCHEMA public CASCADE"))
                 connection.execute(text("CREATE SCHEMA public"))
             _RECREATED.add(url)
-        Base.metadata.create_all(db)
+        upgrade_schema(db)
         names = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
         with db.begin() as connection:
             connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))

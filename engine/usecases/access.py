@@ -20,8 +20,8 @@ from engine.errors import NotFound, PermissionDenied
 from engine.store.models import InstanceRow, ProcessVersion, TaskRow
 from engine.usecases.snapshots import TaskInfo, UserInfo
 
-__all__ = ["Actor", "check_instance", "check_task", "is_applicant_group", "require_owner", "require_role",
-           "visible_instances", "visible_tasks"]
+__all__ = ["Actor", "check_instance", "check_jurisdiction", "check_task", "is_applicant_group", "require_owner",
+           "require_role", "visible_instances", "visible_tasks"]
 
 
 def is_applicant_group(group: str | None) -> bool:
@@ -129,6 +129,16 @@ def require_role(actor: Actor, roles: Iterable[str], action: str) -> None:
     if actor.role not in allowed:
         raise PermissionDenied(f"{action} needs the role {' or '.join(sorted(allowed))}; {actor.username} is "
                                f"{actor.role}")
+
+
+def check_jurisdiction(actor: Actor, bundle: str, what: str) -> None:
+    """Raise NotFound unless the actor works in this jurisdiction (a group or unit of it) or administers all.
+
+    A version history names instances and people: to anyone else the process is simply not there.
+    """
+    in_it = bundle in actor.jurisdictions or (actor.unit is not None and actor.unit.split(":", 1)[0] == bundle)
+    if not (actor.is_admin or in_it):
+        raise NotFound(f"{what} is not deployed")
 
 
 def require_owner(actor: Actor, bundle: str) -> None:

@@ -22,7 +22,7 @@ from engine.spiff.runtime import Engine
 from engine.store.audit import process_changes as _process_changes
 from engine.store.audit import record
 from engine.store.models import CurrentVersion, DecisionVersion, Deployment, InstanceRow, ProcessVersion
-from engine.usecases.access import Actor, require_owner
+from engine.usecases.access import Actor, check_jurisdiction, require_owner
 from engine.usecases.snapshots import AuditEntry, DecisionVersionInfo, DeploymentInfo, VersionInfo
 
 __all__ = [
@@ -128,11 +128,12 @@ class VersionEntry:
     open_instances: int
 
 
-def version_history(session: Session, process_id: str) -> list[VersionEntry]:
+def version_history(session: Session, actor: Actor, process_id: str) -> list[VersionEntry]:
     """Return the versions of a process, newest first, with their deployment notes and open instances."""
     rows = list_versions(session, process_id)
     if not rows:
         raise NotFound(f"process {process_id} is not deployed")
+    check_jurisdiction(actor, rows[0].bundle, f"process {process_id}")
     current = current_versions(session).get(process_id)
     counts = dict(session.execute(
         # Completed and cancelled instances carry an end time; every other status is still open.
@@ -159,9 +160,9 @@ def deployed_version(session: Session, process_id: str, version: int | None = No
     return VersionInfo.of(get_version(session, process_id, version))
 
 
-def process_changes(session: Session, process_id: str, limit: int = 50) -> list[AuditEntry]:
+def process_changes(session: Session, actor: Actor, process_id: str, limit: int = 50) -> list[AuditEntry]:
     """Return the deploys, current-version changes and migrations of a deployed process, newest first."""
-    get_version(session, process_id)  # NotFound names an unknown process
+    check_jurisdiction(actor, get_version(session, process_id).bundle, f"process {process_id}")
     return [AuditEntry.of(event) for event in _process_changes(session, process_id, limit)]
 
 

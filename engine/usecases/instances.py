@@ -12,8 +12,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine.conventions import APPLICANT_ROLE, group_name
+from engine.conventions import APPLICANT_ROLE, FORM_SCHEMA, group_name
 from engine.errors import FieldError, InvalidInput, PermissionDenied
+from engine.forms import validate_submission
 from engine.spiff.runtime import Engine
 from engine.spiff.serialization import STATE_FORMAT
 from engine.store.audit import record
@@ -77,7 +78,8 @@ def start_project(engine: Engine, session: Session, actor: Actor, process_id: st
     if session.scalar(taken) is not None:
         raise InvalidInput(f"business key {key} is already used",
                            [FieldError("business_key", f"项目编号「{key}」已被使用")])
-    row = _start_instance(engine, session, process_version, data or {}, actor=actor.username, business_key=key,
+    start_data = _start_data(engine, process_version, data or {})
+    row = _start_instance(engine, session, process_version, start_data, actor=actor.username, business_key=key,
                           unit=owner)
     if outside_validity:
         record(session, engine.now(), actor.username, "start-outside-validity", instance_id=row.id,
@@ -141,6 +143,20 @@ def _start_instance(engine: Engine, session: Session, process_version: ProcessVe
            data={"process": process_version.process_id, "version": process_version.version, "data": data})
     run_and_persist(engine, session, row, instance, actor)
     return row
+
+
+def _start_data(engine: Engine, version: ProcessVersion, data: dict[str, Any]) -> dict[str, Any]:
+    # Start data is a submission like any other: checked against the start event's form, and refused
+    # outright by a process that asks for none (its first task collects what it needs).
+    process = engine.process_elements(version)
+    form = next((element.properties.get(FORM_SCHEMA) for element in (process.elements if process else ())
+                 if element.kind == "startEvent" and element.properties.get(FORM_SCHEMA)), None)
+    if form:
+        return validate_submission(engine.form(version, form), data)
+    if data:
+        raise InvalidInput(f"process {version.process_id} takes no start data; its first task asks for it",
+                           [FieldError(str(key), f"未知字段「{key}」：此流程立项时不填写数据") for key in data])
+    return {}
 
 
 def _may_apply(actor: Actor, bundle: str) -> bool:

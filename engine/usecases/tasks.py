@@ -5,11 +5,13 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, replace
+from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select
+from sqlalchemy import CursorResult, or_, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from engine.conventions import REVISES
 from engine.errors import Conflict, FieldError, InvalidInput, NotFound
@@ -88,12 +90,12 @@ def instance_tasks(session: Session, actor: Actor, instance_id: str, status: str
 
 
 def claim(engine: Engine, session: Session, actor: Actor, task_id: str) -> TaskInfo:
-    """Make the actor the assignee of a visible, unclaimed ready task."""
+    """Make the actor the assignee of a visible, unclaimed ready task; of racing claims exactly one wins."""
     row = _open_task(session, actor, task_id)
     if row.assignee and row.assignee != actor.username:
         raise Conflict(f"task {task_id} is already claimed by {row.assignee}")
     now = engine.now()
-    row.assignee, row.claimed_by, row.claimed_at = actor.username, actor.username, now
+    _set_assignee(session, row, actor.username, now, seen=(None, actor.username))
     record(session, now, actor.username, "claim", instance_id=row.instance_id, task_id=row.id, element=row.spec_id)
     return TaskInfo.of(row)
 
@@ -103,7 +105,7 @@ def unclaim(engine: Engine, session: Session, actor: Actor, task_id: str) -> Tas
     row = _open_task(session, actor, task_id)
     if row.assignee != actor.username:
         raise Conflict(f"task {task_id} is not claimed by {actor.username}")
-    row.assignee = row.claimed_by = row.claimed_at = None
+    _set_assignee(session, row, None, None, seen=(actor.username,))
     record(session, engine.now(), actor.username, "unclaim", instance_id=row.instance_id, task_id=row.id,
            element=row.spec_id)
     return TaskInfo.of(row)
@@ -114,11 +116,27 @@ def assign(engine: Engine, session: Session, actor: Actor, task_id: str, assigne
     require_role(actor, ("admin",), "assigning a task")
     row = _open_task(session, actor, task_id)
     now = engine.now()
-    row.assignee, row.claimed_by = assignee, assignee
-    row.claimed_at = now if assignee else None
+    _set_assignee(session, row, assignee, now if assignee else None, seen=(row.assignee,))
     record(session, now, actor.username, "assign", instance_id=row.instance_id, task_id=row.id, element=row.spec_id,
            data={"assignee": assignee})
     return TaskInfo.of(row)
+
+
+def _set_assignee(session: Session, row: TaskRow, assignee: str | None, at: datetime | None,
+                  seen: tuple[str | None, ...]) -> None:
+    # One conditional UPDATE: it changes the row only if it is still ready and held by whom we saw, so of
+    # several requests racing on one task exactly one changes it and the others are told (409).
+    held = [TaskRow.assignee.is_(None) if who is None else TaskRow.assignee == who for who in seen]
+    changed = cast(CursorResult[Any], session.execute(
+        update(TaskRow).where(TaskRow.id == row.id, TaskRow.status == "ready", or_(*held))
+        .values(assignee=assignee, claimed_by=assignee, claimed_at=at)
+        .execution_options(synchronize_session=False))).rowcount
+    if changed != 1:
+        session.expire(row)
+        raise Conflict(f"task {row.id} changed while this request ran; it is now "
+                       f"{row.status}{f', claimed by {row.assignee}' if row.assignee else ''}")
+    for name, value in (("assignee", assignee), ("claimed_by", assignee), ("claimed_at", at)):
+        set_committed_value(row, name, value)  # what the UPDATE wrote; nothing left to flush
 
 
 def complete(engine: Engine, session: Session, actor: Actor, task_id: str, data: Any, *,

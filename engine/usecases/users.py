@@ -101,10 +101,16 @@ def list_users(session: Session) -> list[UserInfo]:
     return [UserInfo.of(user) for user in session.scalars(select(UserRow).order_by(UserRow.username))]
 
 
+# Checked when the username is unknown, so a stranger's name costs the same scrypt work as a real one and
+# the answer's timing does not tell which names exist.
+_DECOY_HASH = hash_password(secrets.token_urlsafe(16))
+
+
 def authenticate(session: Session, username: str, password: str) -> UserInfo:
-    """Return the active user with these credentials, or raise NotAuthenticated (same error either way)."""
+    """Return the active user with these credentials, or raise NotAuthenticated (same error, same work)."""
     user = session.scalar(select(UserRow).where(UserRow.username == username))
-    if user is None or not user.active or not verify_password(password, user.password_hash):
+    matches = verify_password(password, user.password_hash if user is not None else _DECOY_HASH)
+    if user is None or not user.active or not matches:
         raise NotAuthenticated("wrong username or password")
     return UserInfo.of(user)
 

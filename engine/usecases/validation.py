@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from engine.errors import DeploymentError, Problem
 from engine.forms import declared_properties
+from engine.limits import MAX_DEPTH, json_text_depth
 from engine.spiff.bundle import Bundle
 from engine.spiff.compiler import CompiledBundle, compile_bundle
 from engine.spiff.expressions import element_expressions, is_timer_value, script_texts
@@ -111,6 +112,8 @@ def _data_names(bundle: Bundle, compiled: CompiledBundle) -> set[str]:
     """Return every data name some form, decision or script of the bundle can set."""
     names: set[str] = set()
     for item in bundle.of_kind("form"):
+        if json_text_depth(item.content) > MAX_DEPTH:
+            continue  # the compiler reports it
         try:
             document = json.loads(item.content)
         except ValueError:

@@ -13,6 +13,7 @@ from engine.spiff.bundle import Bundle
 from engine.spiff.dmn_elements import Decision
 from engine.spiff.elements import Process, read_elements
 from engine.store.models import ProcessVersion
+from engine.usecases.access import Actor, check_jurisdiction
 from engine.usecases.deployments import get_version
 
 __all__ = ["Change", "VersionDiff", "diff_versions"]
@@ -50,8 +51,10 @@ class VersionDiff:
         return [c for c in self.changes if c.kind == kind]
 
 
-def diff_versions(session: Session, process_id: str, from_version: int, to_version: int) -> VersionDiff:
+def diff_versions(session: Session, actor: Actor, process_id: str, from_version: int,
+                  to_version: int) -> VersionDiff:
     """Compare two deployed versions of a process."""
+    check_jurisdiction(actor, get_version(session, process_id).bundle, f"process {process_id}")
     old = _Model.of(get_version(session, process_id, from_version))
     new = _Model.of(get_version(session, process_id, to_version))
     return VersionDiff(process_id, from_version, to_version, (

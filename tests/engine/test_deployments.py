@@ -42,7 +42,7 @@ def test_deploy_stores_one_version_per_process_with_lanes(engine: Engine, sessio
     assert sorted(result.deployment.files) == [
         "bpmn/acceptance.bpmn", "bpmn/failing.bpmn", "bpmn/smoke.bpmn", "dmn/DT_S_01.dmn", "dmn/DT_S_02.dmn", "dmn/DT_S_03.dmn",
         "forms/accept.schema.json", "forms/apply.schema.json", "forms/check.schema.json",
-        "forms/rectify.schema.json"]
+        "forms/divide.schema.json", "forms/rectify.schema.json"]
     assert [d.decision_id for d in result.new_decisions] == ["DT_S_01", "DT_S_02", "DT_S_03"]
 
 
@@ -142,6 +142,28 @@ def test_invalid_json_schema_names_the_file(engine: Engine, session: Session, bu
     problem = _rejected(engine, session, bundle_dir).problems[0]
     assert problem.file == "forms/check.schema.json"
     assert "properties/a/type" in problem.message
+
+
+def test_a_form_nested_too_deep_is_named_not_a_crash(engine: Engine, session: Session, bundle_dir: Path) -> None:
+    (bundle_dir / "check.schema.json").write_text('{"type": "object", "x": ' + "[" * 50_000 + "]" * 50_000 + "}")
+    problem = _rejected(engine, session, bundle_dir).problems[0]
+    assert (problem.file, problem.message) == ("forms/check.schema.json", "nests deeper than 32 levels")
+
+
+@pytest.mark.parametrize(("file_name", "old", "new", "element", "line", "what"), [
+    ("failing.bpmn", "ratio = 100 / divisor", "ratio = __import__('os').getcwd()", "Task_Divide", 13, "script"),
+    ("failing.bpmn", "ratio = 100 / divisor", "ratio = 100 /", "Task_Divide", 13, "script"),
+    ("DT_S_01.dmn", '"FULL"', "__import__('os').system('id')", "R1", 7, "rule 1 output"),
+    ("DT_S_01.dmn", "&gt;= 500", "&gt;= ().__class__", "R1", 7, "rule 1 input entry"),
+])
+def test_code_the_sandbox_would_refuse_is_refused_at_deploy_at_its_element_and_line(
+        engine: Engine, session: Session, bundle_dir: Path, file_name: str, old: str, new: str, element: str,
+        line: int, what: str) -> None:
+    path = bundle_dir / file_name
+    path.write_text(path.read_text(encoding="utf-8").replace(old, new, 1), encoding="utf-8")
+    [problem] = _rejected(engine, session, bundle_dir).problems
+    assert (problem.element, problem.line) == (element, line)
+    assert problem.message.startswith(f"{what} cannot run: ")
 
 
 def test_decision_without_catch_all_rule_is_rejected(engine: Engine, session: Session, bundle_dir: Path) -> None:

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from engine import Bundle, Conflict, Engine, FakeClock, InvalidInput, NotFound, PermissionDenied
 from engine.store.audit import audit_trail
 from engine.store.db import lost_races_as_conflicts
-from engine.store.models import TaskRow
+from engine.store.models import InstanceRow, TaskRow
 from engine.tools.testing import TESTER
 from engine.usecases.access import Actor
 from engine.usecases.deployments import deploy_bundle
@@ -257,3 +257,65 @@ def test_task_form_returns_schema_and_ui_schema(engine: Engine, deployed: sessio
     schema, ui_schema = view.schema, view.ui_schema
     assert schema["properties"]["investmentWan"]["title"] == "投资额（万元）"
     assert ui_schema == {}  # the smoke form has no uiSchema
+
+
+def _refused_start(engine: Engine, sessions: sessionmaker[Session], process: str,
+                   data: dict[str, object]) -> list[tuple[str, str]]:
+    with pytest.raises(InvalidInput) as caught, unit(sessions) as session:
+        start_project(engine, session, TESTER, process, data=data, business_key="QY-BAD")
+    with unit(sessions) as session:  # refused: nothing was stored
+        assert session.query(InstanceRow).filter_by(business_key="QY-BAD").count() == 0
+    return [(e.field, e.message) for e in caught.value.errors]
+
+
+def test_a_process_without_a_start_form_takes_no_start_data(engine: Engine,
+                                                            deployed: sessionmaker[Session]) -> None:
+    assert _refused_start(engine, deployed, "smoke", {"investmentWan": 10}) == [
+        ("investmentWan", "未知字段「investmentWan」：此流程立项时不填写数据")]
+
+
+def test_start_data_is_checked_against_the_start_form(engine: Engine, deployed: sessionmaker[Session]) -> None:
+    assert _refused_start(engine, deployed, "smoke_failing", {"divisor": "x", "extra": 1}) == [
+        ("extra", "未知字段「extra」"), ("divisor", "「除数」应填写整数")]
+    deep: object = 1
+    for _ in range(500):
+        deep = [deep]
+    assert _refused_start(engine, deployed, "smoke_failing", {"divisor": deep}) == [
+        ("divisor", "嵌套层级超过 32 层")]
+
+
+def test_of_three_claims_at_once_exactly_one_wins_and_one_claim_is_audited(
+        engine: Engine, deployed: sessionmaker[Session]) -> None:
+    instance_id = _start(engine, deployed)
+    with unit(deployed) as session:
+        [task] = instance_tasks(session, TESTER, instance_id)
+    claimants = [Actor(name, groups=frozenset({"smoke:applicant"})) for name in ("alice", "bob", "carol")]
+    ready = threading.Barrier(len(claimants))
+    outcomes: dict[str, str] = {}
+
+    def claim_now(actor: Actor) -> None:
+        session = deployed()
+        try:
+            with lost_races_as_conflicts():
+                session.get(TaskRow, task.id)  # each request has read the unclaimed task
+                ready.wait()
+                claim(engine, session, actor, task.id)
+                session.commit()
+            outcomes[actor.username] = "won"
+        except Conflict:
+            outcomes[actor.username] = "409"
+        finally:
+            session.rollback()
+            session.close()
+
+    threads = [threading.Thread(target=claim_now, args=(actor,)) for actor in claimants]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes.values()) == ["409", "409", "won"]
+    [winner] = [name for name, outcome in outcomes.items() if outcome == "won"]
+    with unit(deployed) as session:
+        assert session.get(TaskRow, task.id).assignee == winner
+        claims = [e for e in audit_trail(session, instance_id) if e.action == "claim"]
+        assert [e.actor for e in claims] == [winner]

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from engine import Bundle, Engine, GovflowError, Settings, init_db, make_db_engine
 from engine.settings import PROJECT_ROOT
 from engine.spiff.sandbox import RestrictedEnvironment
+from engine.store.schema import current_revision, upgrade_schema
 from engine.tools.testing import TESTER
 from engine.usecases.deployments import deploy_bundle
 from engine.usecases.instances import start_project
@@ -82,6 +83,9 @@ def test_init_db_refuses_tables_of_an_older_schema(tmp_path: Path) -> None:
     db = make_db_engine(f"sqlite:///{tmp_path / 'old.sqlite'}")
     with db.begin() as connection:
         connection.execute(text("CREATE TABLE task (id VARCHAR(36) PRIMARY KEY)"))
-    with pytest.raises(GovflowError, match="task.instance_id"):
+    with pytest.raises(GovflowError, match="govflow db upgrade"):
         init_db(db)
+    with pytest.raises(GovflowError, match="task.instance_id"):
+        upgrade_schema(db)
+    assert current_revision(db) is None  # refused in one transaction: not even stamped
     db.dispose()

@@ -17,9 +17,17 @@ from engine.tools.cli import main
 from engine.tools.testing import TESTER, ProcessHarness
 from engine.usecases import drafts
 from engine.usecases.access import Actor
-from engine.usecases.deployments import deploy_bundle, get_version, list_versions, make_current
+from engine.usecases.deployments import (
+    deploy_bundle,
+    get_version,
+    list_versions,
+    make_current,
+    process_changes,
+    version_history,
+)
 from engine.usecases.instances import start_project
 from engine.usecases.state import load
+from engine.usecases.versiondiff import diff_versions
 
 from .helpers import SMOKE, deploy_smoke, unit
 
@@ -212,3 +220,24 @@ def test_migration_is_blocked_when_a_passed_step_now_requires_a_field_the_instan
         assert [c.instance_id for c in harness.migrate("smoke", 2, [fresh.id]).movable] == [fresh.id]
     finally:
         harness.close()
+
+
+def test_version_history_changes_and_diffs_are_for_the_jurisdiction_and_administrators_only(
+        engine: Engine, sessions: sessionmaker[Session]) -> None:
+    deploy_smoke(engine, sessions)
+    texts = Bundle.from_directory(SMOKE, "smoke").as_texts()
+    texts["bpmn/smoke.bpmn"] = texts["bpmn/smoke.bpmn"].replace('name="申报"', 'name="申报（修订）"')
+    with unit(sessions) as session:
+        deploy_bundle(engine, session, Bundle.from_texts("smoke", texts), "owner")
+    own = Actor("smoke_clerk", groups=frozenset({"smoke:applicant"}), unit="smoke:unit")
+    other = Actor("qy_clerk", groups=frozenset({"qingyang:applicant_unit"}), unit="qingyang:unit")
+    with unit(sessions) as session:
+        for actor in (own, TESTER):
+            assert [v.version for v in version_history(session, actor, "smoke")] == [2, 1]
+            assert process_changes(session, actor, "smoke")
+            assert diff_versions(session, actor, "smoke", 1, 2).changes
+        for reader in (lambda: version_history(session, other, "smoke"),
+                       lambda: process_changes(session, other, "smoke"),
+                       lambda: diff_versions(session, other, "smoke", 1, 2)):
+            with pytest.raises(NotFound, match="process smoke is not deployed"):
+                reader()

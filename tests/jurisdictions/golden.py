@@ -26,6 +26,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine import Bundle, FakeClock, unit_of_work
@@ -184,13 +185,18 @@ def restore(harness: ProcessHarness, path: Path) -> ProcessRun:
     process = versions["processes"][process_id]
     harness.clock.set(saved_at)
     with unit_of_work(harness.sessions) as session:
-        files = {name: json.dumps(form, ensure_ascii=False) for name, form in versions["forms"].items()}
-        deployment = Deployment(bundle=process["bundle"], content_hash=hashlib.sha256(spec_json.encode()).hexdigest(),
-                                files=files, deployed_by="golden", deployed_at=saved_at)
-        version = ProcessVersion(process_id=process_id, version=1, name=process["name"], bundle=process["bundle"],
-                                 deployment=deployment, spec_json=spec_json,
-                                 spec_hash=hashlib.sha256(spec_json.encode()).hexdigest(), lanes=process["lanes"],
-                                 created_at=saved_at, created_by="golden")
+        spec_hash = hashlib.sha256(spec_json.encode()).hexdigest()
+        # Stages of one process stored from one version share it, as instances of one deployment do.
+        version = session.scalars(select(ProcessVersion).where(
+            ProcessVersion.process_id == process_id, ProcessVersion.spec_hash == spec_hash)).first()
+        if version is None:
+            files = {name: json.dumps(form, ensure_ascii=False) for name, form in versions["forms"].items()}
+            deployment = Deployment(bundle=process["bundle"], content_hash=spec_hash, files=files,
+                                    deployed_by="golden", deployed_at=saved_at)
+            version = ProcessVersion(process_id=process_id, version=1, name=process["name"],
+                                     bundle=process["bundle"], deployment=deployment, spec_json=spec_json,
+                                     spec_hash=spec_hash, lanes=process["lanes"], created_at=saved_at,
+                                     created_by="golden")
         instance = stage["instance"]
         session.add(InstanceRow(
             id=instance["id"], process_version=version, process_id=process_id,

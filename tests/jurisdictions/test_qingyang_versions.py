@@ -11,7 +11,7 @@ from engine import Bundle
 from engine.settings import PROJECT_ROOT
 from engine.store.audit import audit_trail
 from engine.store.models import AuditEvent
-from engine.tools.testing import ProcessHarness
+from engine.tools.testing import TESTER, ProcessHarness
 from engine.usecases import state
 from engine.usecases.versiondiff import diff_versions
 
@@ -106,7 +106,7 @@ def test_moving_the_500_wan_threshold_migrates_projects_that_have_not_decided_th
         assert batch.data["migrated"] == [undecided.id] and list(batch.data["blocked"]) == [decided.id]
         trail = [e.action for e in audit_trail(session, undecided.id)]
         assert "migrate" in trail and "migrate" not in [e.action for e in audit_trail(session, decided.id)]
-        diff = diff_versions(session, P, 1, 2)
+        diff = diff_versions(session, TESTER, P, 1, 2)
     rules = {c.where: c for c in diff.of_kind("rule")}
     assert set(rules) == {f"DT_QY_03/Rule_DT_QY_03_{n}" for n in (2, 3, 4, 5)}
     assert rules["DT_QY_03/Rule_DT_QY_03_2"].change == "changed"
@@ -139,7 +139,7 @@ def test_a_step_added_after_acceptance_reaches_projects_still_before_it(h: Proce
     assert task_before.id  # the open task kept its id through the migration and was completed normally
 
     with h._unit() as session:
-        diff = diff_versions(session, P, 1, 2)
+        diff = diff_versions(session, TESTER, P, 1, 2)
     added = [c for c in diff.changes if c.change == "added"]
     assert {(c.kind, c.where) for c in added} == {
         ("element", "Task_ArchiveHandover"), ("flow", "Flow_Task_ArchiveHandover_Timer_PostEvalOpens")}
@@ -161,7 +161,7 @@ def test_a_changed_form_field_applies_to_open_tasks_and_keeps_their_data(h: Proc
     assert run.task("Task_Register").id == task_id
     assert run.data["projectName"] == "青阳县智慧水务"
     with h._unit() as session:
-        [field] = diff_versions(session, P, 1, 2).of_kind("field")
+        [field] = diff_versions(session, TESTER, P, 1, 2).of_kind("field")
         version = state.get_instance(session, run.id).process_version
         served = h.engine.form(version, "register.schema.json")
     assert field.where == "register.schema.json#investmentWan" and field.change == "changed"
@@ -188,7 +188,7 @@ def test_removing_the_task_an_instance_waits_on_blocks_it(h: ProcessHarness, v1:
     assert "the instance stands at 主管部门汇总审核 (Task_DeptReview), which the new version removes" in blocked.reasons
     assert run.instance().version == 1 and run.waiting() == ["Task_DeptReview"]
     with h._unit() as session:
-        removed = [c.where for c in diff_versions(session, P, 1, 2).changes if c.change == "removed"]
+        removed = [c.where for c in diff_versions(session, TESTER, P, 1, 2).changes if c.change == "removed"]
     # The review form is no longer used by the process, so its fields leave the version too.
     assert removed == ["Task_DeptReview", "Flow_Task_DeptReview_Gateway_DeptReview",
                        "dept_review.schema.json#deptApproved", "dept_review.schema.json#deptOpinion"]

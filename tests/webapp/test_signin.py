@@ -1,4 +1,5 @@
-"""Sign-in is required by default: every endpoint off one short public list refuses strangers."""
+"""Sign-in is required by default, throttled, and ends everywhere: every endpoint off one short public list
+refuses strangers, a signed-out cookie or revoked token stops working, guessing locks the account a while."""
 
 from __future__ import annotations
 
@@ -11,10 +12,10 @@ from werkzeug.routing import Rule
 
 from engine import unit_of_work
 from engine.store.models import UserRow
-from engine.usecases.users import hash_password
+from engine.usecases.users import DEMO_PASSWORD, hash_password
 from webapp.auth import PUBLIC_ENDPOINTS
 
-from .conftest import Login, Tokens
+from .conftest import Login, Tokens, csrf_of
 
 # Widening this list opens an endpoint to anyone: it should show up in review as a change to this test.
 EXPECTED_PUBLIC = {
@@ -24,6 +25,9 @@ EXPECTED_PUBLIC = {
     "static",
     "auth-api.token",
     "reference-api.health",
+    "ops.healthz",
+    "ops.readyz",
+    "ops.metrics",
     "api-docs.openapi_json",
     "api-docs.openapi_swagger_ui",
 }
@@ -119,3 +123,45 @@ def test_a_signed_in_browser_is_not_an_api_client(login: Login) -> None:
 
 def test_a_refused_post_returns_to_sign_in_without_coming_back_to_its_action(client: FlaskClient) -> None:
     assert client.post("/tasks/x/claim").headers["Location"] == "/login"
+
+
+def test_signing_out_ends_a_copied_session_cookie(app: Flask, login: Login) -> None:
+    browser = login("qingyang_applicant_unit")
+    stolen = app.test_client()
+    cookie = browser.get_cookie("session")
+    assert cookie is not None
+    stolen.set_cookie("session", cookie.value)
+    assert stolen.get("/").status_code == 200  # the copy works while the sign-in lasts
+    browser.post("/logout", data={"csrf_token": csrf_of(browser)})
+    assert stolen.get("/").status_code == 302  # and not after signing out
+
+
+def test_repeated_wrong_passwords_lock_the_account_for_a_while(client: FlaskClient) -> None:
+    client.get("/login")
+    for _ in range(5):
+        wrong = client.post("/login", data={"username": "admin", "password": "guess",
+                                            "csrf_token": csrf_of(client)})
+        assert wrong.status_code == 401
+    locked = client.post("/login", data={"username": "admin", "password": DEMO_PASSWORD,
+                                         "csrf_token": csrf_of(client)})
+    assert locked.status_code == 429 and int(locked.headers["Retry-After"]) > 0
+    page = locked.get_data(as_text=True)
+    assert "登录失败次数过多" in page and 'value="admin"' in page  # the name stays in the field
+    api = client.post("/api/v1/auth/token", json={"username": "admin", "password": DEMO_PASSWORD})
+    assert api.status_code == 429 and api.json["error"] == "TooManyAttempts"
+
+
+def test_a_revoked_token_and_every_token_after_sign_out_everywhere_stop_working(
+        client: FlaskClient, token_for: Tokens) -> None:
+    first, second = token_for("qingyang_data_bureau"), token_for("qingyang_data_bureau")
+    assert client.delete("/api/v1/auth/token", headers=first).status_code == 204
+    assert client.get("/api/v1/me", headers=first).status_code == 401
+    assert client.get("/api/v1/me", headers=second).status_code == 200
+    admin = token_for("admin")
+    ended = client.post("/api/v1/auth/sign-out-everywhere", json={"username": "qingyang_data_bureau"},
+                        headers=admin)
+    assert ended.status_code == 200 and ended.json == {"username": "qingyang_data_bureau", "ended": 1}
+    assert client.get("/api/v1/me", headers=second).status_code == 401
+    refused = client.post("/api/v1/auth/sign-out-everywhere", json={"username": "admin"},
+                          headers=token_for("qingyang_applicant_unit"))
+    assert refused.status_code == 403

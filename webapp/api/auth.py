@@ -6,12 +6,12 @@ from typing import Any
 
 from flask import current_app
 
-from engine import users
+from engine import signin, users
 
-from ..auth import current_actor, issue_token
-from ..db import get_session
+from ..auth import bearer_token, current_actor, sign_in
+from ..db import get_engine, get_session
 from .common import Blueprint
-from .schemas import TokenRequestSchema, TokenSchema, UserSchema
+from .schemas import SignedOutSchema, SignOutArgs, TokenRequestSchema, TokenSchema, UserSchema
 
 blp = Blueprint("auth-api", __name__, url_prefix="/api/v1", description="Authentication")
 
@@ -21,10 +21,30 @@ blp = Blueprint("auth-api", __name__, url_prefix="/api/v1", description="Authent
 @blp.response(200, TokenSchema)
 @blp.doc(security=[])
 def token(credentials: dict[str, str]) -> dict[str, Any]:
-    """Exchange a username and password for a bearer token."""
-    user = users.authenticate(get_session(), credentials["username"], credentials["password"])
-    return {"token": issue_token(user), "token_type": "Bearer",
+    """Exchange a username and password for a bearer token (refused for a while after repeated failures)."""
+    signed = sign_in(credentials["username"], credentials["password"], signin.TOKEN)
+    return {"token": signed.secret, "token_type": "Bearer",
             "expires_in": current_app.config["TOKEN_MAX_AGE_SECONDS"]}
+
+
+@blp.delete("/auth/token")
+@blp.response(204)
+def revoke_token() -> None:
+    """End the token this request is sent with: every copy of it stops working."""
+    token = bearer_token()
+    assert token is not None  # the sign-in check let only a token holder through
+    signin.end_session(get_session(), token, get_engine().now())
+
+
+@blp.post("/auth/sign-out-everywhere")
+@blp.arguments(SignOutArgs)
+@blp.response(200, SignedOutSchema)
+def sign_out_everywhere(args: dict[str, str]) -> dict[str, Any]:
+    """End every browser sign-in and token of a user (yourself, or anyone for administrators)."""
+    actor = current_actor()
+    username = args.get("username") or actor.username
+    return {"username": username,
+            "ended": signin.end_all_sessions(get_session(), actor, username, get_engine().now())}
 
 
 @blp.get("/me")

@@ -10,8 +10,20 @@ from flask_smorest import Blueprint as SmorestBlueprint
 from webargs.flaskparser import FlaskParser
 
 from engine import FieldError, InvalidInput
+from engine.limits import MAX_INTEGER
 
-__all__ = ["Blueprint", "PageArgs", "load_arguments"]
+__all__ = ["Blueprint", "PageArgs", "Whole", "load_arguments"]
+
+
+class Whole(ma.fields.Integer):
+    """A whole number within the range every JSON reader and both databases hold exactly."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        bound = ma.validate.Range(min=-MAX_INTEGER, max=MAX_INTEGER,
+                                  error=f"应为 -{MAX_INTEGER} 到 {MAX_INTEGER} 之间的整数")
+        given = kwargs.pop("validate", None)
+        extra = [] if given is None else list(given) if isinstance(given, (list, tuple)) else [given]
+        super().__init__(strict=True, validate=[bound, *extra], **kwargs)
 
 
 def _flatten(messages: Any, prefix: str = "") -> list[FieldError]:
@@ -62,5 +74,5 @@ class Blueprint(SmorestBlueprint):
 class PageArgs(ma.Schema):
     """Paging of list endpoints."""
 
-    page = ma.fields.Integer(load_default=1, validate=ma.validate.Range(min=1))
-    per_page = ma.fields.Integer(load_default=25, validate=ma.validate.Range(min=1, max=200))
+    page = Whole(load_default=1, validate=ma.validate.Range(min=1))
+    per_page = Whole(load_default=25, validate=ma.validate.Range(min=1, max=200))

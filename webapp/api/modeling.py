@@ -81,14 +81,14 @@ def deploy(args: dict[str, Any], bundle: str) -> tuple[object, int]:
 @blp.response(200, VersionEntrySchema(many=True))
 def history(process_id: str) -> object:
     """List versions with who deployed them, when, the change note and how many instances still run on each."""
-    return deployments.version_history(get_session(), process_id)
+    return deployments.version_history(get_session(), current_actor(), process_id)
 
 
 @blp.get("/processes/<process_id>/changes")
 @blp.response(200, AuditSchema(many=True))
 def changes(process_id: str) -> object:
     """List the deploys, current-version changes and migrations of a process, newest first."""
-    return deployments.process_changes(get_session(), process_id)
+    return deployments.process_changes(get_session(), current_actor(), process_id)
 
 
 @blp.get("/processes/<process_id>/diff")
@@ -96,7 +96,8 @@ def changes(process_id: str) -> object:
 @blp.response(200, DiffSchema)
 def diff(args: dict[str, Any], process_id: str) -> object:
     """Describe what changed between two versions: elements, flows, lanes, DMN rules and form fields."""
-    return versiondiff.diff_versions(get_session(), process_id, args["from_version"], args["to_version"])
+    return versiondiff.diff_versions(get_session(), current_actor(), process_id, args["from_version"],
+                                     args["to_version"])
 
 
 @blp.put("/processes/<process_id>/current")

@@ -11,9 +11,10 @@ import click
 from engine.calendar import CalendarError
 from engine.errors import InvalidInput
 from engine.spiff.bundle import Bundle
+from engine.tools.consistency import check_consistency
 from engine.tools.obligations import ObligationError, load_obligations
 from engine.tools.trace import trace_markdown
-from engine.usecases import decisions, instances, timers
+from engine.usecases import decisions, instances, signin, timers
 from engine.usecases import users as user_service
 
 from .base import SYSTEM_ADMIN, CliContext, domain_errors_as_json, emit, main
@@ -126,6 +127,30 @@ def users_demo(obj: CliContext, password: str) -> None:
     with obj.session() as session:
         created = user_service.create_demo_users(obj.engine, session, password)
         emit({"created": created})
+
+
+@users.command("sign-out")
+@click.argument("username")
+@click.pass_obj
+@domain_errors_as_json
+def users_sign_out(obj: CliContext, username: str) -> None:
+    """End every browser sign-in and API token of a user (after a lost laptop or a leaked token)."""
+    with obj.session() as session:
+        ended = signin.end_all_sessions(session, SYSTEM_ADMIN, username, obj.engine.now())
+        emit({"username": username, "ended": ended})
+
+
+@main.command("check-consistency")
+@click.pass_obj
+@domain_errors_as_json
+def check_consistency_command(obj: CliContext) -> None:
+    """Check every instance's task index and next timer against its state (after a crash or a restore)."""
+    with obj.session() as session:
+        report = check_consistency(obj.engine, session, timers_fire_once=False)
+    emit({"instances": report.instances, "tasks": report.tasks, "consistent": report.consistent,
+          "problems": report.problems})
+    if not report.consistent:
+        raise SystemExit(1)
 
 
 @main.group()

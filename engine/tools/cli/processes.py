@@ -9,6 +9,7 @@ import click
 from engine.errors import InvalidInput
 from engine.spiff.bundle import Bundle
 from engine.store.db import init_db
+from engine.store.schema import current_revision, head_revision, upgrade_schema
 from engine.usecases import deployments, inbox, instances, oversight, tasks
 from engine.usecases.describe import to_json
 
@@ -19,9 +20,33 @@ from .base import CliContext, actor_option, domain_errors_as_json, emit, json_op
 @click.pass_obj
 @domain_errors_as_json
 def init_db_command(obj: CliContext) -> None:
-    """Create the database tables."""
+    """Create the database tables at the newest schema; an older database needs `db upgrade`."""
     init_db(obj.db)
-    emit({"database": obj.settings.database_url.split("@")[-1], "initialised": True})
+    emit({"database": obj.settings.database_url.split("@")[-1], "initialised": True,
+          "revision": current_revision(obj.db)})
+
+
+@main.group("db")
+def db_group() -> None:
+    """Database schema commands."""
+
+
+@db_group.command("upgrade")
+@click.pass_obj
+@domain_errors_as_json
+def db_upgrade(obj: CliContext) -> None:
+    """Upgrade the database schema to the newest migration, keeping every row (back it up first)."""
+    before = upgrade_schema(obj.db)
+    emit({"database": obj.settings.database_url.split("@")[-1], "from": before or None,
+          "to": current_revision(obj.db)})
+
+
+@db_group.command("current")
+@click.pass_obj
+@domain_errors_as_json
+def db_current(obj: CliContext) -> None:
+    """Show the database's schema revision and the newest one."""
+    emit({"revision": current_revision(obj.db), "head": head_revision()})
 
 
 @main.command()

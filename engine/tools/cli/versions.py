@@ -14,12 +14,13 @@ from .base import CliContext, actor_option, domain_errors_as_json, emit, main
 @click.argument("process_id")
 @click.argument("from_version", type=int)
 @click.argument("to_version", type=int)
+@actor_option()
 @click.pass_obj
 @domain_errors_as_json
-def diff(obj: CliContext, process_id: str, from_version: int, to_version: int) -> None:
+def diff(obj: CliContext, process_id: str, from_version: int, to_version: int, actor_name: str | None) -> None:
     """Show what changed between two versions: elements, flows, lanes, DMN rules, form fields."""
     with obj.session() as session:
-        emit(diff_versions(session, process_id, from_version, to_version))
+        emit(diff_versions(session, obj.actor(session, actor_name), process_id, from_version, to_version))
 
 
 @main.command("make-current")

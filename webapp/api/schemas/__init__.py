@@ -35,6 +35,8 @@ from .work import (
     InstanceListArgs,
     InstanceSchema,
     OverdueSchema,
+    SignedOutSchema,
+    SignOutArgs,
     StartArgs,
     TaskDetailSchema,
     TaskListArgs,
@@ -54,6 +56,7 @@ __all__ = [
     "DiffSchema", "DraftFileArgs", "DraftSchema", "ErrorSchema", "FieldMessageSchema", "HealthSchema",
     "HeatMapSchema", "InstanceDetailSchema", "InstanceListArgs", "InstanceSchema", "MigrationArgs",
     "MigrationCheckSchema", "MigrationReportSchema", "OverdueSchema", "ProblemSchema", "ProblemsSchema",
-    "RevisionArgs", "StartArgs", "TaskDetailSchema", "TaskListArgs", "TaskPageSchema", "TaskSchema", "TimerSchema",
+    "RevisionArgs", "SignOutArgs", "SignedOutSchema", "StartArgs", "TaskDetailSchema", "TaskListArgs",
+    "TaskPageSchema", "TaskSchema", "TimerSchema",
     "TokenRequestSchema", "TokenSchema", "UserSchema", "VersionEntrySchema", "VersionLoadSchema", "VersionSchema",
 ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import fields
 
+from ..common import Whole
 from .work import VersionSchema
 
 __all__ = [
@@ -16,8 +17,8 @@ __all__ = [
 
 class DraftSchema(ma.Schema):
     bundle = fields.String()
-    revision = fields.Integer(allow_none=True, metadata={"description": "null until the first save"})
-    base_deployment_id = fields.Integer(allow_none=True)
+    revision = Whole(allow_none=True, metadata={"description": "null until the first save"})
+    base_deployment_id = Whole(allow_none=True)
     changed = fields.List(fields.String(), metadata={"description": "paths that differ from the deployment"})
     files = fields.Dict(keys=fields.String(), values=fields.String())
     updated_by = fields.String(allow_none=True)
@@ -28,17 +29,17 @@ class DraftFileArgs(ma.Schema):
     path = fields.String(required=True, metadata={"description": "bpmn/<name>.bpmn, dmn/<name>.dmn or "
                                                                   "forms/<name>.json"})
     text = fields.String(required=True)
-    revision = fields.Integer(required=True, allow_none=True)
+    revision = Whole(required=True, allow_none=True)
 
 
 class RevisionArgs(ma.Schema):
     path = fields.String(required=True)
-    revision = fields.Integer(required=True)
+    revision = Whole(required=True)
 
 
 class ProblemSchema(ma.Schema):
     file = fields.String()
-    line = fields.Integer(allow_none=True)
+    line = Whole(allow_none=True)
     element = fields.String(allow_none=True)
     message = fields.String()
 
@@ -49,13 +50,13 @@ class ProblemsSchema(ma.Schema):
 
 
 class DeployArgs(ma.Schema):
-    revision = fields.Integer(required=True)
+    revision = Whole(required=True)
     tag = fields.String(load_default="", validate=ma.validate.Length(max=64))
     note = fields.String(required=True)
 
 
 class DeployResultSchema(ma.Schema):
-    deployment = fields.Integer(attribute="deployment.id")
+    deployment = Whole(attribute="deployment.id")
     tag = fields.String(attribute="deployment.tag")
     versions = fields.List(fields.Nested(VersionSchema), attribute="new_versions",
                            metadata={"description": "the versions this deployment created"})
@@ -63,7 +64,7 @@ class DeployResultSchema(ma.Schema):
 
 class VersionEntrySchema(ma.Schema):
     process_id = fields.String()
-    version = fields.Integer()
+    version = Whole()
     name = fields.String()
     bundle = fields.String()
     created_at = fields.DateTime()
@@ -71,12 +72,12 @@ class VersionEntrySchema(ma.Schema):
     tag = fields.String()
     note = fields.String()
     current = fields.Boolean(metadata={"description": "new instances start on this version"})
-    open_instances = fields.Integer()
+    open_instances = Whole()
 
 
 class DiffArgs(ma.Schema):
-    from_version = fields.Integer(required=True, data_key="from")
-    to_version = fields.Integer(required=True, data_key="to")
+    from_version = Whole(required=True, data_key="from")
+    to_version = Whole(required=True, data_key="to")
 
 
 class ChangeSchema(ma.Schema):
@@ -89,17 +90,17 @@ class ChangeSchema(ma.Schema):
 
 class DiffSchema(ma.Schema):
     process_id = fields.String()
-    from_version = fields.Integer()
-    to_version = fields.Integer()
+    from_version = Whole()
+    to_version = Whole()
     changes = fields.List(fields.Nested(ChangeSchema))
 
 
 class CurrentArgs(ma.Schema):
-    version = fields.Integer(required=True)
+    version = Whole(required=True)
 
 
 class MigrationArgs(ma.Schema):
-    to_version = fields.Integer(required=True)
+    to_version = Whole(required=True)
     instance_ids = fields.List(fields.String(), load_default=list)
     dry_run = fields.Boolean(load_default=True)
 
@@ -108,7 +109,7 @@ class MigrationCheckSchema(ma.Schema):
     instance_id = fields.String()
     business_key = fields.String(allow_none=True)
     project_name = fields.String(allow_none=True)
-    from_version = fields.Integer()
+    from_version = Whole()
     can_migrate = fields.Boolean()
     reasons = fields.List(fields.String())
     position = fields.List(fields.String())
@@ -117,6 +118,6 @@ class MigrationCheckSchema(ma.Schema):
 class MigrationReportSchema(ma.Schema):
     operation = fields.String()
     process_id = fields.String()
-    to_version = fields.Integer()
+    to_version = Whole()
     dry_run = fields.Boolean()
     checks = fields.List(fields.Nested(MigrationCheckSchema))

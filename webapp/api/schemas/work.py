@@ -10,8 +10,9 @@ import marshmallow as ma
 from marshmallow import fields
 
 from engine import inbox, instances
+from engine.limits import MAX_WORKING_DAYS
 
-from ..common import PageArgs
+from ..common import PageArgs, Whole
 
 __all__ = [
     "AuditSchema", "CalendarAnswerSchema", "CalendarArgs", "CancelArgs", "CompletionSchema", "DecisionArgs",
@@ -34,7 +35,16 @@ class TokenRequestSchema(ma.Schema):
 class TokenSchema(ma.Schema):
     token = fields.String()
     token_type = fields.String()
-    expires_in = fields.Integer(metadata={"description": "seconds"})
+    expires_in = Whole(metadata={"description": "seconds"})
+
+
+class SignOutArgs(ma.Schema):
+    username = fields.String(metadata={"description": "whose sign-ins to end; yourself when left out"})
+
+
+class SignedOutSchema(ma.Schema):
+    username = fields.String()
+    ended = Whole(metadata={"description": "how many sign-ins and tokens were ended"})
 
 
 class UserSchema(ma.Schema):
@@ -48,10 +58,10 @@ class UserSchema(ma.Schema):
 
 class VersionSchema(ma.Schema):
     process_id = fields.String()
-    version = fields.Integer()
+    version = Whole()
     name = fields.String()
     bundle = fields.String(metadata={"description": "jurisdiction"})
-    deployment_id = fields.Integer()
+    deployment_id = Whole()
     spec_hash = fields.String()
     lanes = fields.Dict(keys=fields.String(), values=fields.Dict(keys=fields.String(), values=fields.String()),
                         metadata={"description": "{process id: {lane: candidate group}}"})
@@ -84,10 +94,10 @@ class TaskSchema(ma.Schema):
 
 class TaskPageSchema(ma.Schema):
     items = fields.List(fields.Nested(TaskSchema), attribute="rows")
-    total = fields.Integer()
-    page = fields.Integer()
-    per_page = fields.Integer()
-    pages = fields.Integer()
+    total = Whole()
+    page = Whole()
+    per_page = Whole()
+    pages = Whole()
 
 
 class TaskDetailSchema(ma.Schema):
@@ -111,7 +121,7 @@ class InstanceSchema(ma.Schema):
     id = fields.String()
     process_id = fields.String()
     process_name = fields.String()
-    version = fields.Integer(metadata={"description": "the process version the instance runs on"})
+    version = Whole(metadata={"description": "the process version the instance runs on"})
     bundle = fields.String(metadata={"description": "jurisdiction"})
     business_key = fields.String(allow_none=True)
     project_name = fields.String(allow_none=True)
@@ -181,16 +191,16 @@ class DecisionArgs(ma.Schema):
 
 class DecisionResultSchema(ma.Schema):
     decision_id = fields.String()
-    version = fields.Integer()
+    version = Whole()
     inputs = fields.Dict()
     outputs = fields.Dict()
 
 
 class CalendarArgs(ma.Schema):
     start = fields.Date(required=True)
-    days = fields.Integer(load_default=0)
-    working_days = fields.Integer(load_default=0)
-    months = fields.Integer(load_default=0)
+    days = Whole(load_default=0, validate=ma.validate.Range(min=-3_650_000, max=3_650_000))
+    working_days = Whole(load_default=0, validate=ma.validate.Range(min=-MAX_WORKING_DAYS, max=MAX_WORKING_DAYS))
+    months = Whole(load_default=0, validate=ma.validate.Range(min=-120_000, max=120_000))
 
 
 class CalendarAnswerSchema(ma.Schema):
@@ -202,15 +212,15 @@ class CalendarAnswerSchema(ma.Schema):
 
 class VersionLoadSchema(ma.Schema):
     version = fields.Nested(VersionSchema)
-    running = fields.Integer()
-    errors = fields.Integer()
+    running = Whole()
+    errors = Whole()
 
 
 class HeatMapSchema(ma.Schema):
     process_id = fields.String(attribute="version.process_id")
-    version = fields.Integer(attribute="version.version")
-    total = fields.Integer()
-    counts = fields.Dict(keys=fields.String(), values=fields.Integer())
+    version = Whole(attribute="version.version")
+    total = Whole()
+    counts = fields.Dict(keys=fields.String(), values=Whole())
     errors = fields.List(fields.Nested(InstanceSchema))
 
 
@@ -218,5 +228,5 @@ class OverdueSchema(ma.Schema):
     bundle = fields.String()
     lane = fields.String(allow_none=True)
     candidate_group = fields.String(allow_none=True)
-    count = fields.Integer()
+    count = Whole()
     oldest_due_at = fields.DateTime()
