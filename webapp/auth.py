@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hmac
 import secrets
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -19,9 +19,9 @@ from werkzeug.wrappers import Response
 
 from engine import Actor, NotAuthenticated, TooManyAttempts, signin, unit_of_work
 
-from .db import get_engine, get_session
+from .db import get_session
 
-__all__ = ["PUBLIC_ENDPOINTS", "bearer_token", "bp", "csrf_token", "current_actor", "init_app", "sign_in",
+__all__ = ["PUBLIC_ENDPOINTS", "bearer_token", "bp", "csrf_token", "current_actor", "init_app", "sign_in", "wall_clock",
            "stored_secret_key"]
 
 bp = Blueprint("auth", __name__)
@@ -61,24 +61,29 @@ def csrf_token() -> str:
     return str(session["csrf"])
 
 
+def wall_clock() -> datetime:
+    """Return the real time: sign-ins expire and lock out by it, whatever business time the engine runs on."""
+    return datetime.now(UTC)
+
+
 def sign_in(username: str, password: str, kind: str) -> signin.SignIn:
     """Check credentials under the throttle and open a sign-in session; a failure is counted and re-raised."""
-    engine, address = get_engine(), request.remote_addr
+    address = request.remote_addr
     try:
-        return signin.sign_in(get_session(), username, password, kind=kind, address=address, now=engine.now())
+        return signin.sign_in(get_session(), username, password, kind=kind, address=address, now=wall_clock())
     except TooManyAttempts:
         raise
     except NotAuthenticated:
         # The request's own unit of work rolls back with the error: the failure is counted in one of its own.
         with unit_of_work(current_app.extensions["govflow.sessions"]) as own:
-            signin.note_failed_sign_in(own, username, address, engine.now())
+            signin.note_failed_sign_in(own, username, address, wall_clock())
         raise
 
 
 def _signed_in(secret: str, kind: str) -> Actor:
     user = signin.session_user(get_session(), secret, kind=kind, max_age=timedelta(
         seconds=current_app.config["TOKEN_MAX_AGE_SECONDS" if kind == signin.TOKEN else "SESSION_MAX_AGE_SECONDS"]),
-        now=get_engine().now())
+        now=wall_clock())
     return Actor.of(user)
 
 
@@ -168,7 +173,7 @@ def logout() -> Response:
     """Sign out: the session ends on the server, so a copied cookie stops working too."""
     secret, lang = session.get("sid"), session.get("lang")
     if secret:
-        signin.end_session(get_session(), str(secret), get_engine().now())
+        signin.end_session(get_session(), str(secret), wall_clock())
     session.clear()
     if lang:
         session["lang"] = lang

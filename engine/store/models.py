@@ -253,6 +253,7 @@ class SignInSession(Base):
     id: Mapped[str] = mapped_column(String(64), primary_key=True)  # SHA-256 of the secret the client holds
     username: Mapped[str] = mapped_column(String(64), index=True)
     kind: Mapped[str] = mapped_column(String(16))  # browser | token
+    credential_stamp: Mapped[str] = mapped_column(String(16))  # of the password it was opened with
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 

@@ -1,14 +1,16 @@
 """Signing in and out: throttled password checks and sign-in sessions held on the server.
 
 A browser session or an API token is a random secret the client holds; the server keeps only its
-SHA-256 in `sign_in_session`, so signing out, a new password or an administrator's "sign out
-everywhere" ends every copy of it. Failed sign-ins are counted per account and per client address
-in the database, so the limit holds across every app process sharing it.
+SHA-256 in `sign_in_session`, so signing out, a new password (the session keeps a stamp of the one
+it was opened with) or an administrator's "sign out everywhere" ends every copy of it. Failed
+sign-ins are counted per account and per client address in the database, so the limit holds across
+every app process sharing it.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -74,7 +76,8 @@ def sign_in(session: Session, username: str, password: str, *, kind: str, addres
     _check_throttle(session, username, address, now, rule)
     user = authenticate(session, username, password)
     secret = secrets.token_urlsafe(32)
-    session.add(SignInSession(id=_digest(secret), username=user.username, kind=kind, created_at=now))
+    session.add(SignInSession(id=_digest(secret), username=user.username, kind=kind, created_at=now,
+                              credential_stamp=user.credential_stamp))
     account, _ = _subjects(username, address)
     session.execute(delete(SignInFailure).where(SignInFailure.subject == account))
     return SignIn(user, secret)
@@ -98,7 +101,10 @@ def session_user(session: Session, secret: str, *, kind: str, max_age: timedelta
     user = session.scalar(select(UserRow).where(UserRow.username == row.username))
     if user is None or not user.active:
         raise NotAuthenticated("the sign-in has ended; sign in again")
-    return UserInfo.of(user)
+    info = UserInfo.of(user)
+    if not hmac.compare_digest(info.credential_stamp, row.credential_stamp):
+        raise NotAuthenticated("the password has changed since this sign-in; sign in again")
+    return info
 
 
 def end_session(session: Session, secret: str, now: datetime) -> None:

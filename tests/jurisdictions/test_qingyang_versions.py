@@ -12,7 +12,7 @@ from engine.settings import PROJECT_ROOT
 from engine.store.audit import audit_trail
 from engine.store.models import AuditEvent
 from engine.tools.testing import TESTER, ProcessHarness
-from engine.usecases import state
+from engine.usecases import state, tasks
 from engine.usecases.versiondiff import diff_versions
 
 from .conftest import HarnessFactory
@@ -148,8 +148,10 @@ def test_a_step_added_after_acceptance_reaches_projects_still_before_it(h: Proce
 
 
 def test_a_changed_form_field_applies_to_open_tasks_and_keeps_their_data(h: ProcessHarness, v1: Bundle) -> None:
-    run = h.start(P, {"projectName": "青阳县智慧水务"}, business_key="QY-FORM")
+    run = h.start(P, business_key="QY-FORM")
     task_id = run.task("Task_Register").id
+    with h._unit() as session:
+        tasks.claim(h.engine, session, TESTER, task_id)
     schema = json.loads(v1.as_texts()["forms/register.schema.json"])
     schema["properties"]["investmentWan"]["title"] = "总投资（万元，含运维）"
     schema["properties"]["investmentWan"]["maximum"] = 100000
@@ -159,7 +161,7 @@ def test_a_changed_form_field_applies_to_open_tasks_and_keeps_their_data(h: Proc
     report = h.migrate(P, 2)
     assert [c.instance_id for c in report.movable] == [run.id]
     assert run.task("Task_Register").id == task_id
-    assert run.data["projectName"] == "青阳县智慧水务"
+    assert run.task("Task_Register").assignee == TESTER.username  # the claim moved with the task
     with h._unit() as session:
         [field] = diff_versions(session, TESTER, P, 1, 2).of_kind("field")
         version = state.get_instance(session, run.id).process_version

@@ -31,7 +31,7 @@ def test_start_data_the_process_does_not_ask_for_is_refused_and_nothing_is_store
     assert response.status_code == 422
     assert response.json["fields"][0]["field"] == "investmentWan"
     listed = client.get("/api/v1/instances", headers=token_for("admin")).json
-    assert all(item["business_key"] != "QY-X" for item in listed["items"])
+    assert all(item["business_key"] != "QY-X" for item in listed)
 
 
 def test_a_body_larger_than_the_limit_is_413(app: Flask, client: FlaskClient, token_for: Tokens) -> None:

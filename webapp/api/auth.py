@@ -8,8 +8,8 @@ from flask import current_app
 
 from engine import signin, users
 
-from ..auth import bearer_token, current_actor, sign_in
-from ..db import get_engine, get_session
+from ..auth import bearer_token, current_actor, sign_in, wall_clock
+from ..db import get_session
 from .common import Blueprint
 from .schemas import SignedOutSchema, SignOutArgs, TokenRequestSchema, TokenSchema, UserSchema
 
@@ -27,13 +27,13 @@ def token(credentials: dict[str, str]) -> dict[str, Any]:
             "expires_in": current_app.config["TOKEN_MAX_AGE_SECONDS"]}
 
 
-@blp.delete("/auth/token")
+@blp.post("/auth/revoke")
 @blp.response(204)
 def revoke_token() -> None:
     """End the token this request is sent with: every copy of it stops working."""
     token = bearer_token()
     assert token is not None  # the sign-in check let only a token holder through
-    signin.end_session(get_session(), token, get_engine().now())
+    signin.end_session(get_session(), token, wall_clock())
 
 
 @blp.post("/auth/sign-out-everywhere")
@@ -44,7 +44,7 @@ def sign_out_everywhere(args: dict[str, str]) -> dict[str, Any]:
     actor = current_actor()
     username = args.get("username") or actor.username
     return {"username": username,
-            "ended": signin.end_all_sessions(get_session(), actor, username, get_engine().now())}
+            "ended": signin.end_all_sessions(get_session(), actor, username, wall_clock())}
 
 
 @blp.get("/me")

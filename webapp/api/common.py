@@ -23,7 +23,7 @@ class Whole(ma.fields.Integer):
                                   error=f"应为 -{MAX_INTEGER} 到 {MAX_INTEGER} 之间的整数")
         given = kwargs.pop("validate", None)
         extra = [] if given is None else list(given) if isinstance(given, (list, tuple)) else [given]
-        super().__init__(strict=True, validate=[bound, *extra], **kwargs)
+        super().__init__(validate=[bound, *extra], **kwargs)
 
 
 def _flatten(messages: Any, prefix: str = "") -> list[FieldError]:
