@@ -187,10 +187,10 @@ def test_professional_project_from_initiation_to_evaluation(h: ProcessHarness) -
     walk(run, {"Task_InitialCheck": [{"initialCheckPassed": False}, {}],
                "Task_ProfReview": [{"costAndExpertReviewDone": False}, {}],
                "Task_PreAcceptance": [{"preAcceptanceReviewPassed": False}, {}],
-               "Task_ProfAccept": [{"passed": False}, {}]})
+               "Task_ProfAccept": [{"passed": False, "acceptanceFindings": "测评问题未整改"}, {}]})
     assert run.status == "completed"
     run.assert_path("Task_ProfPlan", "Task_InitialCheck", "Rule_InitialCheck", "Task_ProfPlan", "Task_InitialCheck",
-                    "Task_ProfReview", "Task_ProfFinance", "Rule_Initiation", "Task_ProfReview", "Task_ProfFinance",
+                    "Task_ProfReview", "Gateway_ProfReviewDone", "Task_ProfReview", "Task_ProfFinance", "Rule_Initiation",
                     "Task_IssueOpinion", "Task_ProfFunds", "Task_CityFunding", "Rule_Obligations", "Task_ProfProcure",
                     "Task_ProfImplement", "Task_PreAcceptance", "Task_ProfRectify", "Task_PreAcceptance",
                     "Task_ProfAccept", "Task_ProfRectify", "Task_PreAcceptance", "Task_ProfAccept",
@@ -201,7 +201,7 @@ def test_public_project_is_owned_by_the_data_bureau(h: ProcessHarness) -> None:
     run = h.start(P)
     walk(run, {"Task_Register": {"serviceType": "PUBLIC_PLATFORM_DEV"},
                "Task_PublicImplement": [{"supervisionContracted": False}, {}],
-               "Task_PublicAccept": [{"dataIncorporated": False}, {}]})
+               "Task_PublicAccept": [{"dataIncorporated": False, "acceptanceFindings": "数据资源未纳入"}, {}]})
     run.assert_path("Task_Aggregate", "Task_PublicReview", "Task_PublicFinance", "Task_PublicFunds",
                     "Task_CityFunding", "Task_PublicProcure", "Task_PublicImplement", "Task_PublicImplement",
                     "Task_PublicAccept", "Task_PublicRectify", "Task_PublicAccept", "Task_Evaluation")
