@@ -297,3 +297,23 @@ def test_a_project_on_the_last_day_of_validity_is_in_scope(at: At) -> None:
     assert run.data["result"] == "NORMAL_ROUTE" and run.data["processStartDate"] == "2025-01-31"
     assert run.waiting() == ["Task_ProfPlan"]
     run.assert_path("Rule_Scope", "Gateway_Scope", "Rule_InYear", "Rule_Category")
+
+
+@pytest.mark.parametrize(("started", "plan_year", "demand"), [
+    ("2024-12-05", "2025", "DEMANDED"),                   # due 2024-11-30, inside the validity
+    ("2024-12-05", "2026", "DUE_AFTER_EXPIRY"),           # due 2025-11-30, after 2025-01-31
+    ("2020-02-01", "2020", "DUE_BEFORE_EFFECTIVE"),       # due 2019-11-30, before 2020-02-01
+    ("2020-02-01", "2021", "DEMANDED"),
+    ("2025-02-01", "2025", "POLICY_EXPIRED"),
+    ("2024-03-01", "2023", "PLAN_YEAR_OVER"),
+    ("2024-03-01", "2024", "DEMANDED"),                   # this year's plan, filed late
+])
+def test_which_plan_years_the_regulation_demands(at: At, started: str, plan_year: str, demand: str) -> None:
+    h = at("2024-03-01T09:00:00+08:00")
+    assert decide(h, "DT_YF_10", processStartDate=started, planYear=plan_year) == {"filingDemand": demand}
+
+
+def test_a_plan_year_already_over_has_nothing_to_file(at: At) -> None:
+    run = open_plan(at("2024-03-01T09:00:00+08:00"), 2023)
+    assert run.data["filingDemand"] == "PLAN_YEAR_OVER" and run.tasks() == []
+    run.assert_path("Rule_PlanDemanded", "End_NotDemanded")
