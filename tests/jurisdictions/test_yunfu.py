@@ -215,15 +215,17 @@ def test_software_testing_obligation_is_enforced(h: ProcessHarness) -> None:
     run.assert_path("Task_ProfImplement", "Gateway_ProfObligations", "Gateway_ProfImplement", "Task_ProfImplement")
 
 
-def test_approval_opinion_expires_after_two_years_and_must_be_renewed(h: ProcessHarness) -> None:
+def test_approval_opinion_lapsing_after_the_regulation_expired_ends_the_project(h: ProcessHarness) -> None:
     run = h.start(P)
     walk(run, until="Task_ProfFunds")
     h.clock.set("2026-04-01T23:00:00+08:00")
     assert h.fire_timers() == []
     h.clock.set("2026-04-02T00:00:01+08:00")                                     # issued 2024-04-01
     assert h.fire_timers() == [run.id]
-    assert run.waiting() == ["Task_ProfPlan"]
-    run.assert_path("Task_IssueOpinion", "Timer_OpinionExpiry")
+    # Art. 28: a re-application after 2025-01-31 cannot be made under this regulation
+    assert run.tasks() == [] and run.status == "completed"
+    run.assert_path("Task_IssueOpinion", "Timer_OpinionExpiry", "Gateway_OpinionLapsed", "End_OpinionLapsed")
+    assert run.path().count("Task_ProfPlan") == 1
 
 
 def test_changes_delays_and_termination(h: ProcessHarness) -> None:

@@ -173,15 +173,18 @@ def test_the_data_bureau_may_approve_although_finance_does_not_support(at: At) -
 
 
 def test_the_approval_opinion_valid_two_years_rolls_over_a_rest_day(at: At) -> None:
-    h = at("2024-03-01T09:00:00+08:00")
+    h = at("2021-09-01T09:00:00+08:00")
     run = h.start(P)
-    walk(run, {"Task_IssueOpinion": {"issueDate": "2024-03-15"}}, until="Task_ProfFunds")
-    h.clock.set("2026-03-16T23:59:00+08:00")     # two years end on Sunday 2026-03-15: valid through Monday
+    walk(run, {"Task_IssueOpinion": {"issueDate": "2021-10-01"}}, until="Task_ProfFunds")
+    # two years end on 2023-10-01, inside the National Day holiday (2023-09-29..10-06); the period runs to the
+    # next working day, the make-up working Saturday 2023-10-07
+    h.clock.set("2023-10-07T23:59:00+08:00")
     assert h.fire_timers() == []
-    h.clock.set("2026-03-17T00:00:01+08:00")
+    h.clock.set("2023-10-08T00:00:01+08:00")
     assert h.fire_timers() == [run.id]
-    assert run.waiting() == ["Task_ProfPlan"]
-    run.assert_path("Task_IssueOpinion", "Timer_OpinionExpiry", "Gateway_ProfPlan")
+    assert run.waiting() == ["Task_ProfPlan"]                 # re-application while the regulation applies
+    run.assert_path("Task_IssueOpinion", "Timer_OpinionExpiry", "Gateway_OpinionLapsed", "Gateway_ProfPlan")
+    run.assert_not_visited("End_OpinionLapsed")
 
 
 # --- Art. 13: mandatory supervision and third-party software testing ------------------------------------------------
