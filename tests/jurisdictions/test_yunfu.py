@@ -32,7 +32,8 @@ ANSWERS: dict[str, dict[str, Any]] = {
     "Task_InitialCheck": {"initialCheckPassed": True, "initialCheckOpinion": "符合要求"},
     "Task_ProfReview": {"costReviewRef": "造价.pdf", "expertOpinionRef": "专家.pdf", "costAndExpertReviewDone": True},
     "Task_ProfFinance": {"financeOpinion": "SUPPORT", "preliminaryFundingWan": 240.0, "financeNote": "同意"},
-    "Task_IssueOpinion": {"opinionNumber": "云数立〔2024〕5号", "issueDate": "2024-04-01"},
+    "Task_IssueOpinion": {"opinionDecision": "APPROVE", "financeWeighing": "财政局支持，同意立项",
+                          "opinionNumber": "云数立〔2024〕5号", "issueDate": "2024-04-01"},
     "Task_ProfFunds": {"fundApplicationRef": "资金申请.pdf"},
     "Task_CityFunding": {"fundsApproved": True, "fundedWan": 240.0},
     "Task_PublicProcure": {"providerName": "服务商甲", "contractAmountWan": 238.0, "signingDate": "2024-05-10"},
@@ -41,7 +42,8 @@ ANSWERS: dict[str, dict[str, Any]] = {
     "Task_ProfImplement": {**IMPL, "event": "NONE"},
     "Task_FileChange": {"changeFilingRef": "备案.pdf"},
     "Task_Coordinate": {"coordinationNote": "已协调"},
-    "Task_FileTermination": {"terminationRef": "终止.pdf"},
+    "Task_FileTerminationData": {"terminationRef": "终止.pdf", "terminationFiledOn": "2024-09-02"},
+    "Task_FileTerminationFinance": {"financeTerminationRef": "终止.pdf", "financeTerminationFiledOn": "2024-09-03"},
     "Task_PreAcceptance": {"preAcceptanceReviewPassed": True, "preAcceptanceOpinion": "符合标准"},
     "Task_ProfRectify": {"rectificationNote": "已整改"},
     "Task_PublicRectify": {"rectificationNote": "已整改"},
@@ -49,7 +51,9 @@ ANSWERS: dict[str, dict[str, Any]] = {
     "Task_ProfAccept": ACCEPT,
     "Task_FileAcceptance": {"archivedOn": "2024-11-25"},
     "Task_Evaluation": {"evaluationScore": 90, "evaluationNote": "应用效果良好"},
-    "Task_FilePlan": {"planYear": 2025, "filingDate": "2024-11-30", "planRef": "2025年计划.pdf"},
+    "Task_FinanceEvaluation": {"fundUseCompliant": True, "performanceScore": 88, "financeEvaluationNote": "资金使用规范"},
+    "Task_ChoosePlanYear": {"planYear": 2025},
+    "Task_FilePlan": {"planRef": "2025年计划.pdf"},
     "Task_RemindPlan": {"reminderNote": "已督促"},
 }
 
@@ -83,10 +87,11 @@ def test_category_and_owner(h: ProcessHarness, service: str, related: str, categ
 
 
 @pytest.mark.parametrize(("total", "software", "obligations"), [
-    ("200.00", "0", ["SUPERVISION_REQUIRED", "CHECKED"]),                                       # T08
-    ("199.99", "99.99", ["NONE_MANDATED", "CHECKED"]),                                          # T09, T11
-    ("50", "100.00", ["THIRD_PARTY_SOFTWARE_TEST_REQUIRED", "CHECKED"]),                        # T10
-    ("250", "80", ["SUPERVISION_REQUIRED", "CHECKED"]),                                         # T12
+    ("200.00", "0", ["SUPERVISION_REQUIRED"]),                                                  # T08
+    ("199.99", "99.99", []),                                                                    # T09, T11
+    ("50", "100.00", ["THIRD_PARTY_SOFTWARE_TEST_REQUIRED"]),                                   # T10
+    ("250", "80", ["SUPERVISION_REQUIRED"]),                                                    # T12
+    ("200", "100", ["SUPERVISION_REQUIRED", "THIRD_PARTY_SOFTWARE_TEST_REQUIRED"]),
 ])
 def test_mandatory_supervision_and_testing(h: ProcessHarness, total: str, software: str, obligations: list[str]) -> None:
     assert decide(h, "DT_YF_05", totalInvestmentWan=total, appSoftwareDevWan=software) == {"obligation": obligations}
@@ -161,16 +166,19 @@ def test_applicability_and_validity_period(h: ProcessHarness, start: str, classi
 
 def test_annual_plan_filed_on_time_and_overdue_reminder(h: ProcessHarness) -> None:
     run = h.start("yunfu_annual_plan")
+    run.complete("Task_ChoosePlanYear", ANSWERS["Task_ChoosePlanYear"])
     [task] = run.tasks()
     assert task.due_at.isoformat() == "2024-11-30T16:00:00+00:00"
     run.complete("Task_FilePlan", ANSWERS["Task_FilePlan"])
     assert run.data["result"] == "ON_TIME" and run.status == "completed"
     late = h.start("yunfu_annual_plan")
+    late.complete("Task_ChoosePlanYear", ANSWERS["Task_ChoosePlanYear"])
     h.clock.set("2024-12-01T00:00:01+08:00")
     assert h.fire_timers() == [late.id]
     late.complete("Task_RemindPlan", ANSWERS["Task_RemindPlan"])
-    late.complete("Task_FilePlan", {**ANSWERS["Task_FilePlan"], "filingDate": "2024-12-02"})
-    assert late.data["result"] == "LATE"
+    h.clock.set("2024-12-02T10:00:00+08:00")
+    late.complete("Task_FilePlan", ANSWERS["Task_FilePlan"])
+    assert late.data["filingDate"] == "2024-12-02" and late.data["result"] == "LATE"
     late.assert_path("Timer_PlanDeadline", "Task_RemindPlan", "End_Reminded")
 
 
@@ -179,10 +187,10 @@ def test_professional_project_from_initiation_to_evaluation(h: ProcessHarness) -
     walk(run, {"Task_InitialCheck": [{"initialCheckPassed": False}, {}],
                "Task_ProfReview": [{"costAndExpertReviewDone": False}, {}],
                "Task_PreAcceptance": [{"preAcceptanceReviewPassed": False}, {}],
-               "Task_ProfAccept": [{"passed": False}, {}]})
+               "Task_ProfAccept": [{"passed": False, "acceptanceFindings": "测评问题未整改"}, {}]})
     assert run.status == "completed"
     run.assert_path("Task_ProfPlan", "Task_InitialCheck", "Rule_InitialCheck", "Task_ProfPlan", "Task_InitialCheck",
-                    "Task_ProfReview", "Task_ProfFinance", "Rule_Initiation", "Task_ProfReview", "Task_ProfFinance",
+                    "Task_ProfReview", "Gateway_ProfReviewDone", "Task_ProfReview", "Task_ProfFinance", "Rule_Initiation",
                     "Task_IssueOpinion", "Task_ProfFunds", "Task_CityFunding", "Rule_Obligations", "Task_ProfProcure",
                     "Task_ProfImplement", "Task_PreAcceptance", "Task_ProfRectify", "Task_PreAcceptance",
                     "Task_ProfAccept", "Task_ProfRectify", "Task_PreAcceptance", "Task_ProfAccept",
@@ -193,7 +201,7 @@ def test_public_project_is_owned_by_the_data_bureau(h: ProcessHarness) -> None:
     run = h.start(P)
     walk(run, {"Task_Register": {"serviceType": "PUBLIC_PLATFORM_DEV"},
                "Task_PublicImplement": [{"supervisionContracted": False}, {}],
-               "Task_PublicAccept": [{"dataIncorporated": False}, {}]})
+               "Task_PublicAccept": [{"dataIncorporated": False, "acceptanceFindings": "数据资源未纳入"}, {}]})
     run.assert_path("Task_Aggregate", "Task_PublicReview", "Task_PublicFinance", "Task_PublicFunds",
                     "Task_CityFunding", "Task_PublicProcure", "Task_PublicImplement", "Task_PublicImplement",
                     "Task_PublicAccept", "Task_PublicRectify", "Task_PublicAccept", "Task_Evaluation")
@@ -207,15 +215,17 @@ def test_software_testing_obligation_is_enforced(h: ProcessHarness) -> None:
     run.assert_path("Task_ProfImplement", "Gateway_ProfObligations", "Gateway_ProfImplement", "Task_ProfImplement")
 
 
-def test_approval_opinion_expires_after_two_years_and_must_be_renewed(h: ProcessHarness) -> None:
+def test_approval_opinion_lapsing_after_the_regulation_expired_ends_the_project(h: ProcessHarness) -> None:
     run = h.start(P)
     walk(run, until="Task_ProfFunds")
     h.clock.set("2026-04-01T23:00:00+08:00")
     assert h.fire_timers() == []
     h.clock.set("2026-04-02T00:00:01+08:00")                                     # issued 2024-04-01
     assert h.fire_timers() == [run.id]
-    assert run.waiting() == ["Task_ProfPlan"]
-    run.assert_path("Task_IssueOpinion", "Timer_OpinionExpiry")
+    # Art. 28: a re-application after 2025-01-31 cannot be made under this regulation
+    assert run.tasks() == [] and run.status == "completed"
+    run.assert_path("Task_IssueOpinion", "Timer_OpinionExpiry", "Gateway_OpinionLapsed", "End_OpinionLapsed")
+    assert run.path().count("Task_ProfPlan") == 1
 
 
 def test_changes_delays_and_termination(h: ProcessHarness) -> None:
@@ -224,7 +234,9 @@ def test_changes_delays_and_termination(h: ProcessHarness) -> None:
               {"event": "TERMINATION", "cause": "OTHER"}]
     walk(run, {"Task_ProfImplement": events})
     run.assert_path("Task_ProfImplement", "Task_FileChange", "Task_ProfImplement", "Task_Coordinate",
-                    "Task_ProfImplement", "Task_FileTermination", "End_Terminated")
+                    "Task_ProfImplement", "Gateway_TerminationSplit", "Gateway_TerminationJoin", "End_Terminated")
+    run.assert_path("Task_FileTerminationData", "End_Terminated")
+    run.assert_path("Task_FileTerminationFinance", "End_Terminated")
 
 
 @pytest.mark.parametrize(("answers", "end"), [
