@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import hashlib
+import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from engine.errors import DeploymentError, Problem
+from engine.limits import MAX_DEPTH, json_text_depth
 
 __all__ = ["Bundle", "BundleFile"]
 
@@ -58,6 +61,20 @@ class Bundle:
     def form(self, name: str) -> BundleFile | None:
         """Return the form file called `name`, if the bundle has it."""
         return next((f for f in self.of_kind("form") if f.name == name), None)
+
+    def form_documents(self) -> dict[str, dict[str, Any]]:
+        """Return each readable form file as a JSON object by name; the compiler reports the others."""
+        found: dict[str, dict[str, Any]] = {}
+        for item in self.of_kind("form"):
+            if json_text_depth(item.content) > MAX_DEPTH:
+                continue
+            try:
+                document = json.loads(item.content)
+            except ValueError:
+                continue
+            if isinstance(document, dict):
+                found[item.name] = document
+        return found
 
     def as_texts(self) -> dict[str, str]:
         """Return {path: text} for storage."""

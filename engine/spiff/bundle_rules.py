@@ -13,14 +13,12 @@
 from __future__ import annotations
 
 import ast
-import json
 import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
 from engine.conventions import DUE_DATE, FORM_SCHEMA, REVISES
 from engine.errors import Problem
-from engine.limits import MAX_DEPTH, json_text_depth
 from engine.regulation import Regulation, RegulationDeclarationError
 from engine.spiff.bundle import Bundle
 from engine.spiff.elements import BundleElements, Process
@@ -55,17 +53,7 @@ def _regulation_problems(process: Process) -> list[Problem]:
 
 def _form_fields(bundle: Bundle) -> dict[str, dict[str, tuple[str, ...]]]:
     """Return {form file: {field: ids of the steps whose value it declares it revises}}."""
-    found: dict[str, dict[str, tuple[str, ...]]] = {}
-    for item in bundle.of_kind("form"):
-        if json_text_depth(item.content) > MAX_DEPTH:
-            continue  # the compiler reports it
-        try:
-            document = json.loads(item.content)
-        except ValueError:
-            continue  # the compiler reports unreadable forms
-        if isinstance(document, dict):
-            found[item.name] = dict(_fields(document))
-    return found
+    return {name: dict(_fields(document)) for name, document in bundle.form_documents().items()}
 
 
 def _fields(schema: Mapping[str, Any]) -> Iterator[tuple[str, tuple[str, ...]]]:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import ast
 import builtins
-import json
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
@@ -17,7 +16,6 @@ from sqlalchemy.orm import Session
 
 from engine.errors import DeploymentError, Problem
 from engine.forms import declared_properties
-from engine.limits import MAX_DEPTH, json_text_depth
 from engine.spiff.bundle import Bundle
 from engine.spiff.compiler import CompiledBundle, compile_bundle
 from engine.spiff.expressions import element_expressions, is_timer_value, script_texts
@@ -111,13 +109,7 @@ def _check_expression(engine: Engine, compiled: CompiledBundle, element: str, wh
 def _data_names(bundle: Bundle, compiled: CompiledBundle) -> set[str]:
     """Return every data name some form, decision or script of the bundle can set."""
     names: set[str] = set()
-    for item in bundle.of_kind("form"):
-        if json_text_depth(item.content) > MAX_DEPTH:
-            continue  # the compiler reports it
-        try:
-            document = json.loads(item.content)
-        except ValueError:
-            continue
+    for document in bundle.form_documents().values():
         names.update(declared_properties(document))
     for decision in compiled.decisions.values():
         names.update(output.split(".", 1)[0] for output in decision.outputs)
