@@ -319,3 +319,40 @@ def test_of_three_claims_at_once_exactly_one_wins_and_one_claim_is_audited(
         assert session.get(TaskRow, task.id).assignee == winner
         claims = [e for e in audit_trail(session, instance_id) if e.action == "claim"]
         assert [e.actor for e in claims] == [winner]
+
+
+def test_a_completion_racing_a_cancel_is_a_conflict_never_a_crash(engine: Engine,
+                                                                  deployed: sessionmaker[Session]) -> None:
+    outcomes: list[str] = []
+    for n in range(5):
+        with unit(deployed) as session:
+            instance_id = start_project(engine, session, TESTER, "smoke", business_key=f"QY-RACE-{n}").id
+            [task] = instance_tasks(session, TESTER, instance_id)
+        both_loaded = threading.Barrier(2)
+
+        def completing(task_id: str = task.id, barrier: threading.Barrier = both_loaded) -> None:
+            try:
+                with unit(deployed) as session:
+                    barrier.wait()
+                    complete(engine, session, TESTER, task_id, {"investmentWan": 10, "signedOn": "2025-09-30"})
+                outcomes.append("completed")
+            except Conflict:
+                outcomes.append("409")
+
+        def cancelling(target: str = instance_id, barrier: threading.Barrier = both_loaded) -> None:
+            try:
+                with unit(deployed) as session:
+                    barrier.wait()
+                    cancel(engine, session, TESTER, target, "撤回")
+                outcomes.append("cancelled")
+            except Conflict:
+                outcomes.append("409")
+
+        threads = [threading.Thread(target=completing), threading.Thread(target=cancelling)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    # Each race has one winner and one 409; any other exception would have escaped the threads' handlers
+    # and left fewer than two outcomes per race.
+    assert len(outcomes) == 10 and outcomes.count("409") == 5
