@@ -91,8 +91,9 @@ def test_t15_unfiled_report_blocks_funds(datong: ProcessHarness) -> None:
 def test_t16_deferral_and_rectification(datong: ProcessHarness) -> None:
     assert decide(datong, "DT_DT_08", canApplyOnTime="false", hasReasonableCause="true") == {
         "result": "DEFERRAL_APPLICATION"}
+    # Art. 26 ¶1: the center, not the department, judges whether a delay has a reasonable cause.
     assert decide(datong, "DT_DT_08", canApplyOnTime="false", hasReasonableCause="false") == {
-        "result": "ORDER_RECTIFICATION_WITH_DEADLINE"}
+        "result": "DEFERRAL_APPLICATION"}
     assert decide(datong, "DT_DT_08", canApplyOnTime="true", hasReasonableCause="false") == {"result": "PROCEED"}
 
 

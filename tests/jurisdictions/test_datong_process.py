@@ -125,9 +125,11 @@ def test_changes_during_construction(h: ProcessHarness) -> None:
 def test_late_acceptance_is_deferred_or_rectified(h: ProcessHarness) -> None:
     run = h.start(P)
     late = {"canApplyOnTime": False, "delayReason": "硬件到货延迟"}
-    walk(run, {"Task_AcceptanceTiming": [{**late, "hasReasonableCause": True}, late, {}]}, until="Task_Acceptance")
-    run.assert_path("Task_AcceptanceTiming", "Task_Deferral", "Task_AcceptanceTiming", "Task_RectifyDelay",
-                    "Task_AcceptanceTiming", "Rule_Timing")
+    refused = {"deferralApproved": False, "refusalReason": "无合理原因拖延验收"}
+    walk(run, {"Task_AcceptanceTiming": [{**late, "hasReasonableCause": True}, late, {}],
+               "Task_Deferral": [{}, refused]}, until="Task_Acceptance")
+    run.assert_path("Task_AcceptanceTiming", "Task_Deferral", "Task_AcceptanceTiming", "Task_Deferral",
+                    "Gateway_Deferral", "Task_RectifyDelay", "Task_AcceptanceTiming", "Rule_Timing")
     assert run.waiting() == ["Task_Acceptance"]
 
 
