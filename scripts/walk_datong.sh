@@ -38,6 +38,7 @@ step Task_Construction "$applicant" '{"progressReport": "建设完成", "changeT
 step Task_AcceptanceTiming "$applicant" '{"canApplyOnTime": true, "hasReasonableCause": false}'
 step Task_Acceptance "$applicant" '{"acceptanceDate": "2025-12-01", "passed": true, "catalogueIncorporated": true, "securityControllable": true, "acceptanceReportRef": "验收报告.pdf"}'
 step Task_FileReport "$applicant" '{"reportFiled": true, "reportFiledOn": "2025-12-20"}'
+# The self-evaluation waits for the 2025 budget year to end (Art. 27); that day has passed, so it is open.
 step Task_SelfEvaluation "$applicant" '{"evaluationYear": 2026, "selfEvaluationReport": "绩效目标完成"}'
 step Task_Appraisal "$center" '{"sharingInOperation": true, "appraisalScore": 92, "problemsFound": false, "refusesRectification": false}'
 step Task_Operation "$applicant" '{"decommission": true, "operationNote": "系统被新平台替代"}'

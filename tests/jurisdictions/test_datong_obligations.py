@@ -384,3 +384,13 @@ def test_no_confirmation_is_pre_ticked() -> None:
         assert walk_schema(form) == [], path.name
         confirmations += json.dumps(form).count('"const": true')
     assert confirmations >= 1  # the Art. 25 confirmation exists and is not pre-ticked
+
+
+# DT-26 Art. 9 ¶1
+def test_a_cross_department_project_names_its_lead_department(h: ProcessHarness) -> None:
+    run = h.start(P)
+    walk(run, until="Task_Apply")
+    shared = {**ANSWERS["Task_Apply"], "crossDepartment": True}
+    assert refused_fields(run, "Task_Apply", shared) == ["leadDepartment"]
+    run.complete("Task_Apply", {**shared, "leadDepartment": "市数据局（牵头）、市公安局（共建）"})
+    assert run.waiting() == ["Task_Review"]
