@@ -32,14 +32,15 @@ step Task_Publicity "$center" '{"publicityStart": "2025-09-15", "publicityEnd": 
 step Task_Funding "$finance" '{"fundedWan": 455.0, "budgetYear": 2025}'
 step Task_Contract "$applicant" '{"contractorName": "承建公司", "contractAmountWan": 449.8, "signingDate": "2025-09-30", "procurementMethod": "OPEN_TENDER", "keyProductsControllable": true}'
 echo "contract filing due: $($GOVFLOW tasks --actor "$applicant" | json "[t['due_at'] for t in d if t['spec_id'] == 'Task_FileContract'][0]")"
-step Task_FileContract "$applicant" '{"filingDate": "2025-10-14", "contractRef": "合同.pdf"}'
+step Task_FileContract "$applicant" '{"contractFiledOn": "2025-10-14", "contractRef": "合同.pdf"}'
 step Task_Supervisor "$applicant" '{"supervisorName": "监理公司", "supervisorFiledOn": "2025-10-20"}'
 step Task_Construction "$applicant" '{"progressReport": "建设完成", "changeType": "NONE"}'
 step Task_AcceptanceTiming "$applicant" '{"canApplyOnTime": true, "hasReasonableCause": false}'
 step Task_Acceptance "$applicant" '{"acceptanceDate": "2025-12-01", "passed": true, "catalogueIncorporated": true, "securityControllable": true, "acceptanceReportRef": "验收报告.pdf"}'
-step Task_FileReport "$applicant" '{"reportFiled": true, "filingDate": "2025-12-20"}'
+step Task_FileReport "$applicant" '{"reportFiled": true, "reportFiledOn": "2025-12-20"}'
+# The self-evaluation waits for the 2025 budget year to end (Art. 27); that day has passed, so it is open.
 step Task_SelfEvaluation "$applicant" '{"evaluationYear": 2026, "selfEvaluationReport": "绩效目标完成"}'
-step Task_Appraisal "$center" '{"registeredInPlatform": true, "sharingAsRequired": true, "acceptanceReportFiled": true, "refusesRectification": false, "appraisalScore": 92}'
+step Task_Appraisal "$center" '{"sharingInOperation": true, "appraisalScore": 92, "problemsFound": false, "refusesRectification": false}'
 step Task_Operation "$applicant" '{"decommission": true, "operationNote": "系统被新平台替代"}'
 step Task_Decommission "$center" '{"decommissionPlanRef": "停用方案.pdf", "dataDisposition": "数据迁移"}'
 # The dates above lie in the past, so the statutory deadlines have already passed and escalated.

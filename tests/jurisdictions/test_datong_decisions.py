@@ -47,13 +47,15 @@ def test_t06_t07_special_situations(datong: ProcessHarness, situation: str, nece
 def test_t08_t09_t23_interoperability_effects_are_collected(datong: ProcessHarness) -> None:
     base = {"canInterconnect": "true", "sharingAsRequired": "true", "newPrivateNetwork": "false",
             "privateNetworkRequiredByLaw": "false"}
-    assert decide(datong, "DT_DT_05", **base) == {"effect": ["CHECKED"]}
-    assert decide(datong, "DT_DT_05", **{**base, "canInterconnect": "false"}) == {"effect": ["NOT_APPROVED", "CHECKED"]}
-    assert decide(datong, "DT_DT_05", **{**base, "newPrivateNetwork": "true"}) == {"effect": ["PROHIBITED", "CHECKED"]}
-    assert decide(datong, "DT_DT_05", **{**base, "newPrivateNetwork": "true", "privateNetworkRequiredByLaw": "true"}) \
-        == {"effect": ["CENTER_CONSENT_REQUIRED", "CHECKED"]}
+    assert decide(datong, "DT_DT_05", **base) == {"effect": []}
+    assert decide(datong, "DT_DT_05", **{**base, "canInterconnect": "false"}) == {"effect": ["NOT_APPROVED"]}
+    assert decide(datong, "DT_DT_05", **{**base, "newPrivateNetwork": "true"}) == {"effect": ["PROHIBITED"]}
+    assert decide(datong, "DT_DT_05", **{**base, "newPrivateNetwork": "true", "privateNetworkRequiredByLaw": "true",
+                                    "privateNetworkConsented": "false"}) == {"effect": ["NO_CENTER_CONSENT"]}
+    assert decide(datong, "DT_DT_05", **{**base, "newPrivateNetwork": "true", "privateNetworkRequiredByLaw": "true",
+                                    "privateNetworkConsented": "true"}) == {"effect": []}
     assert decide(datong, "DT_DT_05", **{**base, "sharingAsRequired": "false"}) == {
-        "effect": ["OM_FUNDS_WITHHELD", "CHECKED"]}
+        "effect": ["OM_FUNDS_WITHHELD"]}
 
 
 @pytest.mark.parametrize(("signed", "filed", "result"), [
@@ -64,7 +66,7 @@ def test_t08_t09_t23_interoperability_effects_are_collected(datong: ProcessHarne
 ])
 def test_t10_t11_contract_filing_in_working_days(datong: ProcessHarness, signed: str, filed: str,
                                                  result: str) -> None:
-    assert decide(datong, "DT_DT_06", signingDate=signed, filingDate=filed) == {"result": result}
+    assert decide(datong, "DT_DT_06", signingDate=signed, contractFiledOn=filed) == {"result": result}
 
 
 @pytest.mark.parametrize(("accepted", "filed", "result"), [
@@ -77,20 +79,21 @@ def test_t10_t11_contract_filing_in_working_days(datong: ProcessHarness, signed:
 ])
 def test_t12_to_t14_acceptance_report_within_one_month(datong: ProcessHarness, accepted: str, filed: str,
                                                        result: str) -> None:
-    assert decide(datong, "DT_DT_09", reportFiled="true", acceptanceDate=accepted, filingDate=filed) == {
+    assert decide(datong, "DT_DT_09", reportFiled="true", acceptanceDate=accepted, reportFiledOn=filed) == {
         "result": result}
 
 
 def test_t15_unfiled_report_blocks_funds(datong: ProcessHarness) -> None:
-    assert decide(datong, "DT_DT_09", reportFiled="false", acceptanceDate="2025-03-15", filingDate="") == {
+    assert decide(datong, "DT_DT_09", reportFiled="false", acceptanceDate="2025-03-15", reportFiledOn="") == {
         "result": "FUNDS_BLOCKED"}
 
 
 def test_t16_deferral_and_rectification(datong: ProcessHarness) -> None:
     assert decide(datong, "DT_DT_08", canApplyOnTime="false", hasReasonableCause="true") == {
         "result": "DEFERRAL_APPLICATION"}
+    # Art. 26 ¶1: the center, not the department, judges whether a delay has a reasonable cause.
     assert decide(datong, "DT_DT_08", canApplyOnTime="false", hasReasonableCause="false") == {
-        "result": "ORDER_RECTIFICATION_WITH_DEADLINE"}
+        "result": "DEFERRAL_APPLICATION"}
     assert decide(datong, "DT_DT_08", canApplyOnTime="true", hasReasonableCause="false") == {"result": "PROCEED"}
 
 
@@ -102,13 +105,13 @@ def test_t17_t18_change_requests(datong: ProcessHarness, change: str, route: str
 
 
 def test_t19_refusing_rectification_suspends_funds(datong: ProcessHarness) -> None:
-    outputs = decide(datong, "DT_DT_10", registeredInPlatform="true", sharingAsRequired="true",
-                   acceptanceReportFiled="true", refusesRectification="true")
-    assert outputs == {"effect": ["SUSPEND_FUNDS_MAY_TERMINATE", "CHECKED"]}
-    everything = decide(datong, "DT_DT_10", registeredInPlatform="false", sharingAsRequired="false",
-                      acceptanceReportFiled="false", refusesRectification="false")
+    outputs = decide(datong, "DT_DT_10", registeredInPlatform="true", sharingInOperation="true",
+                   reportFiled="true", refusesRectification="true")
+    assert outputs == {"effect": ["SUSPEND_FUNDS_MAY_TERMINATE"]}
+    everything = decide(datong, "DT_DT_10", registeredInPlatform="false", sharingInOperation="false",
+                      reportFiled="false", refusesRectification="false")
     assert everything == {"effect": ["NO_APPROVAL_NO_INVESTMENT_NO_OM_FUNDS", "NO_OM_FUNDS",
-                                     "NO_FURTHER_CONSTRUCTION_OR_OM_FUNDS", "CHECKED"]}
+                                     "NO_FURTHER_CONSTRUCTION_OR_OM_FUNDS"]}
 
 
 @pytest.mark.parametrize(("owner", "funding", "result"), [
@@ -125,11 +128,11 @@ def test_applicability(datong: ProcessHarness, owner: str, funding: str, result:
     ("DT_DT_02", {"registeredInPlatform": ""}, {"result": "BLOCKED"}),
     ("DT_DT_03", {"applicationFormAndProposalComplete": "true", "dataAttributesStated": "true",
                   "reviewPassed": ""}, {"result": "INCOMPLETE"}),
-    ("DT_DT_06", {"signingDate": "2025-09-30", "filingDate": ""}, {"result": "LATE"}),
+    ("DT_DT_06", {"signingDate": "2025-09-30", "contractFiledOn": ""}, {"result": "LATE"}),
     ("DT_DT_07", {"changeType": "OTHER"}, {"route": "NOT_REGULATED"}),
     ("DT_DT_08", {"canApplyOnTime": "", "hasReasonableCause": "true"},
      {"result": "ORDER_RECTIFICATION_WITH_DEADLINE"}),
-    ("DT_DT_09", {"reportFiled": "true", "acceptanceDate": "2025-03-15", "filingDate": ""},
+    ("DT_DT_09", {"reportFiled": "true", "acceptanceDate": "2025-03-15", "reportFiledOn": ""},
      {"result": "FUNDS_BLOCKED"}),
 ])
 def test_unanswered_inputs_fall_to_the_catch_all_rule(datong: ProcessHarness, decision: str,

@@ -21,6 +21,11 @@ def h(jurisdiction: HarnessFactory) -> ProcessHarness:
 def test_full_lifecycle_to_decommissioning_over_two_years(h: ProcessHarness) -> None:
     run = h.start(P, business_key="DT-2025-017")
     walk(run, {"Task_Operation": [{"decommission": False}, {}]}, until="Task_SelfEvaluation")
+    assert run.waiting() == []  # Art. 27: the self-evaluation waits for the 2025 budget year to end
+    h.clock.set("2025-12-31T23:59:00+08:00")
+    assert h.fire_timers() == []
+    h.clock.set("2026-01-01T00:00:01+08:00")
+    assert h.fire_timers() == [run.id]
     walk(run, until="Task_Operation")
     run.complete("Task_Operation", {**ANSWERS["Task_Operation"], "decommission": False})
     assert run.status == "waiting"  # the next year's appraisal waits on a one-year timer
@@ -31,7 +36,7 @@ def test_full_lifecycle_to_decommissioning_over_two_years(h: ProcessHarness) -> 
                     "Rule_Review", "Rule_Interop", "Task_Certificate", "Task_Approve", "Task_BudgetReview",
                     "Task_Publicity", "Task_Funding", "Task_Contract", "Task_FileContract", "Rule_ContractTimely",
                     "Task_Supervisor", "Task_Construction", "Task_AcceptanceTiming", "Rule_Timing",
-                    "Task_Acceptance", "Task_FileReport", "Rule_ReportFiling", "Task_SelfEvaluation",
+                    "Task_Acceptance", "Task_FileReport", "Rule_ReportFiling", "Timer_BudgetYearEnd", "Task_SelfEvaluation",
                     "Task_Appraisal", "Rule_Sanctions", "Task_Operation", "Timer_NextYear", "Task_SelfEvaluation",
                     "Task_Operation", "Task_Decommission", "End_Decommissioned")
     data = run.data
@@ -49,7 +54,7 @@ def test_contract_filing_deadline_is_five_working_days_with_the_national_day_hol
     assert h.fire_timers() == [run.id]
     assert run.waiting() == ["Task_ChaseContract", "Task_FileContract"]  # overdue is visible, not dropped
     run.complete("Task_ChaseContract", ANSWERS["Task_ChaseContract"])
-    run.complete("Task_FileContract", {**ANSWERS["Task_FileContract"], "filingDate": "2025-10-16"})
+    run.complete("Task_FileContract", {**ANSWERS["Task_FileContract"], "contractFiledOn": "2025-10-16"})
     assert run.data["result"] == "LATE"
     run.assert_path("Timer_ContractOverdue", "Task_ChaseContract", "End_Chased")
 
@@ -85,7 +90,7 @@ def test_an_upper_level_system_that_is_really_necessary_goes_the_normal_way(h: P
 
 def test_incomplete_application_is_returned_then_filed(h: ProcessHarness) -> None:
     run = h.start(P)
-    walk(run, {"Task_Review": [{"dataAttributesStated": False}, {}]}, until="Task_Certificate")
+    walk(run, {"Task_Review": [{"dataAttributesStated": False, "returnReason": "未注明开放属性"}, {}]}, until="Task_Certificate")
     run.assert_path("Task_Apply", "Task_Review", "Rule_Review", "Task_Apply", "Task_Review", "Rule_Interop")
 
 
@@ -120,15 +125,18 @@ def test_changes_during_construction(h: ProcessHarness) -> None:
 def test_late_acceptance_is_deferred_or_rectified(h: ProcessHarness) -> None:
     run = h.start(P)
     late = {"canApplyOnTime": False, "delayReason": "硬件到货延迟"}
-    walk(run, {"Task_AcceptanceTiming": [{**late, "hasReasonableCause": True}, late, {}]}, until="Task_Acceptance")
-    run.assert_path("Task_AcceptanceTiming", "Task_Deferral", "Task_AcceptanceTiming", "Task_RectifyDelay",
-                    "Task_AcceptanceTiming", "Rule_Timing")
+    refused = {"deferralApproved": False, "refusalReason": "无合理原因拖延验收"}
+    walk(run, {"Task_AcceptanceTiming": [{**late, "hasReasonableCause": True}, late, {}],
+               "Task_Deferral": [{}, refused]}, until="Task_Acceptance")
+    run.assert_path("Task_AcceptanceTiming", "Task_Deferral", "Task_AcceptanceTiming", "Task_Deferral",
+                    "Gateway_Deferral", "Task_RectifyDelay", "Task_AcceptanceTiming", "Rule_Timing")
     assert run.waiting() == ["Task_Acceptance"]
 
 
 def test_failed_acceptance_is_rectified_and_repeated(h: ProcessHarness) -> None:
     run = h.start(P)
-    walk(run, {"Task_Acceptance": [{"catalogueIncorporated": False}, {}]}, until="Task_FileReport")
+    walk(run, {"Task_Acceptance": [{"catalogueIncorporated": False, "failureReason": "目录未纳入共享交换平台"}, {}]},
+         until="Task_FileReport")
     run.assert_path("Task_Acceptance", "Task_RectifyAcceptance", "Task_Acceptance", "Gateway_Accepted")
     assert run.waiting() == ["Task_FileReport"]
 
@@ -154,7 +162,10 @@ def test_unfiled_acceptance_report_blocks_funds_and_overdue_is_escalated(h: Proc
 
 def test_refusing_rectification_terminates_the_project(h: ProcessHarness) -> None:
     run = h.start(P)
-    walk(run, {"Task_Appraisal": {"refusesRectification": True}})
+    walk(run)
+    h.clock.set("2026-01-01T00:00:01+08:00")  # Art. 27: after the budget year
+    h.fire_timers()
+    walk(run, {"Task_Appraisal": {"refusesRectification": True, "rectificationOpinion": "数据共享接口未整改"}})
     run.assert_path("Task_Appraisal", "Rule_Sanctions", "Task_Suspend", "End_Terminated")
 
 
