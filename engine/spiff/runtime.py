@@ -50,7 +50,7 @@ class Engine:
         self._specs: OrderedDict[int, tuple[Any, dict[str, Any]]] = OrderedDict()
         self._forms: dict[tuple[int, str], dict[str, Any]] = {}
         self._validators: dict[tuple[int, str], Validator] = {}
-        self._elements: dict[int, Process | None] = {}
+        self._elements: dict[int, dict[str, Process]] = {}
 
     def now(self) -> datetime:
         """Return the engine clock's time (aware, UTC)."""
@@ -127,10 +127,13 @@ class Engine:
 
     def process_elements(self, version: ProcessVersion) -> Process | None:
         """Return the parsed element model of a process version's own process, read once per version."""
+        return self.deployment_processes(version).get(version.process_id)
+
+    def deployment_processes(self, version: ProcessVersion) -> dict[str, Process]:
+        """Return the element model of every process deployed with a version (its called processes too)."""
         if version.id not in self._elements:
             bundle = Bundle.from_texts(version.bundle, dict(version.deployment.files))
-            found = read_elements(bundle).checked().processes
-            self._elements[version.id] = next((p for p in found if p.id == version.process_id), None)
+            self._elements[version.id] = {p.id: p for p in read_elements(bundle).checked().processes}
         return self._elements[version.id]
 
     def regulation(self, version: ProcessVersion) -> Regulation | None:

@@ -140,6 +140,7 @@ def _try(engine: Engine, target: ProcessVersion, row: InstanceRow | str) -> tupl
     moving = WorkflowMigration(instance, spec, subprocess_specs, engine.serializer.spec_registry)
     reasons = [reason for changes in moving.workflows for reason in _blocking(changes)]
     reasons += _uncollected(engine, target, instance)
+    reasons += _no_longer_human(engine, target, instance)
     if reasons:
         return blocked(*reasons)
     try:
@@ -198,6 +199,23 @@ def _uncollected(engine: Engine, target: ProcessVersion, instance: Instance) -> 
             reasons.append(f"{element} already ran, and its form in version {target.version} requires "
                            f"{', '.join(missing)}, which this instance never collected")
     return reasons
+
+
+_HUMAN_KINDS = frozenset({"userTask", "manualTask"})
+
+
+def _no_longer_human(engine: Engine, target: ProcessVersion, instance: Instance) -> list[str]:
+    # A clerk's open task that the new version turns into, say, a script would run unattended at migration,
+    # dropping the task and its claim: the instance must wait for the clerk (or stay on its version).
+    processes = engine.deployment_processes(target)
+    reasons = []
+    for task in instance.ready_human_tasks():
+        process = processes.get(task.process_id)
+        element = next((e for e in process.elements if e.id == task.spec_id), None) if process else None
+        if element is not None and element.kind not in _HUMAN_KINDS:
+            reasons.append(f"{task.spec_id}「{task.name}」 waits for a clerk, and in version {target.version} it is a "
+                           f"{element.kind}, which would run at once and drop the open task and its claim")
+    return sorted(reasons)
 
 
 def _refresh_open_tasks(session: Session, row: InstanceRow, instance: Instance) -> None:

@@ -27,6 +27,7 @@ from engine.usecases.deployments import (
 )
 from engine.usecases.instances import start_project
 from engine.usecases.state import load
+from engine.usecases.tasks import claim
 from engine.usecases.versiondiff import diff_versions
 
 from .helpers import SMOKE, deploy_smoke, unit
@@ -241,3 +242,27 @@ def test_version_history_changes_and_diffs_are_for_the_jurisdiction_and_administ
                        lambda: diff_versions(session, other, "smoke", 1, 2)):
             with pytest.raises(NotFound, match="process smoke is not deployed"):
                 reader()
+
+
+def test_an_open_clerk_task_that_becomes_a_script_blocks_migration_and_keeps_its_claim(
+        database_url: str) -> None:
+    harness = ProcessHarness([Bundle.from_directory(SMOKE, "smoke")], database_url=database_url)
+    try:
+        run = harness.start("smoke_acceptance")
+        with unit(harness.sessions) as session:
+            claim(harness.engine, session, TESTER, run.task("Task_Submit").id)
+        texts = Bundle.from_directory(SMOKE, "smoke").as_texts()
+        texts[ACCEPTANCE] = texts[ACCEPTANCE].replace(
+            '<bpmn:userTask id="Task_Submit" name="提交验收申请">', '<bpmn:scriptTask id="Task_Submit" name="提交验收申请">'
+        ).replace(
+            '<bpmn:incoming>FA1</bpmn:incoming><bpmn:outgoing>FA2</bpmn:outgoing></bpmn:userTask>',
+            '<bpmn:incoming>FA1</bpmn:incoming><bpmn:outgoing>FA2</bpmn:outgoing>'
+            '<bpmn:script>confirmed = True</bpmn:script></bpmn:scriptTask>')
+        assert harness.deploy(Bundle.from_texts("smoke", texts)) == {"smoke_acceptance": 2}
+        [blocked] = harness.migrate("smoke_acceptance", 2, dry_run=True).blocked
+        assert blocked.reasons == ("Task_Submit「提交验收申请」 waits for a clerk, and in version 2 it is a scriptTask, "
+                                   "which would run at once and drop the open task and its claim",)
+        assert not harness.migrate("smoke_acceptance", 2).movable
+        assert run.instance().version == 1 and run.task("Task_Submit").assignee == TESTER.username
+    finally:
+        harness.close()
