@@ -201,6 +201,11 @@ class TaskRow(Base):
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     completed_by: Mapped[str | None] = mapped_column(String(64))
     data: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # The version whose forms the task was worked with: an instance migrated later still shows its passed
+    # steps with the forms that ran them. Empty for rows indexed before the column existed.
+    process_version_id: Mapped[int | None] = mapped_column(
+        ForeignKey("process_version.id", name="fk_task_process_version_id"))
+    process_version: Mapped[ProcessVersion | None] = relationship()
 
 
 class AuditEvent(Base):

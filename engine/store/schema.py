@@ -15,6 +15,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine as SqlEngine
 from sqlalchemy import inspect
+from sqlalchemy.exc import SQLAlchemyError
 
 from engine.errors import GovflowError
 from engine.store.models import Base
@@ -64,10 +65,15 @@ def upgrade_schema(engine: SqlEngine, *, allow_upgrade: bool = True) -> str:
                           f"{head_revision()}: run `govflow db upgrade` first (back the database up before)")
     with engine.begin() as connection:
         config = _config(connection)
-        if before is None:
-            # Made by init-db before migrations existed: that schema is the baseline.
-            command.stamp(config, BASELINE)
-        command.upgrade(config, "head")
+        try:
+            if before is None:
+                # Made by init-db before migrations existed: that schema is the baseline.
+                command.stamp(config, BASELINE)
+            command.upgrade(config, "head")
+        except SQLAlchemyError as exc:
+            raise SchemaError(f"upgrading the database from {before or 'the pre-migration schema'} failed: "
+                              f"{getattr(exc, 'orig', exc)}; it was not made by Govflow, or not by a version "
+                              f"older than its migrations; nothing was changed") from None
         # One transaction: a database that was not what its stamp claims is left as it was.
         inspector = inspect(connection)
         present = set(inspector.get_table_names())

@@ -227,3 +227,4 @@ def _refresh_open_tasks(session: Session, row: InstanceRow, instance: Instance) 
             continue
         for column, value in task_index_fields(task, row.process_version).items():
             setattr(task_row, column, value)
+        task_row.process_version_id = row.process_version.id  # the open task is now worked with the new forms

@@ -131,7 +131,8 @@ def _sync_task_index(engine: Engine, session: Session, row: InstanceRow, instanc
         session.add(TaskRow(
             id=task_id, instance_id=row.id, process_id=row.process_id, bundle=row.process_version.bundle,
             business_key=row.business_key, project_name=row.project_name, unit=row.unit,
-            status="ready", created_at=now, due_at=due_at, **task_index_fields(task, row.process_version)))
+            status="ready", created_at=now, due_at=due_at, process_version_id=row.process_version.id,
+            **task_index_fields(task, row.process_version)))
 
 
 def task_index_fields(task: HumanTask, version: ProcessVersion) -> dict[str, str | None]:

@@ -201,7 +201,7 @@ def _complete_task(engine: Engine, session: Session, row: TaskRow, data: Any, us
 
 
 def _task_form(engine: Engine, instance_row: InstanceRow, row: TaskRow) -> tuple[dict[str, Any], dict[str, Any]]:
-    version = instance_row.process_version
+    version = row.process_version or instance_row.process_version
     schema = engine.form(version, row.form) if row.form else {"type": "object", "properties": {}}
     ui_schema = engine.form(version, row.ui_form) if row.ui_form else {}
     return schema, ui_schema
@@ -220,7 +220,8 @@ def _prefilled(schema: dict[str, Any], current: dict[str, Any], earlier: list[Ta
 
 
 def _titled(engine: Engine, instance_row: InstanceRow, row: TaskRow) -> tuple[tuple[str, str], ...]:
-    version = instance_row.process_version
+    # A passed step is shown with the forms of the version that ran it, even after the instance moved on.
+    version = row.process_version or instance_row.process_version
     properties = declared_properties(engine.form(version, row.form)) if row.form else {}
     ui = engine.form(version, row.ui_form) if row.ui_form else {}
     shown = []

@@ -27,7 +27,7 @@ from engine.usecases.deployments import (
 )
 from engine.usecases.instances import start_project
 from engine.usecases.state import load
-from engine.usecases.tasks import claim
+from engine.usecases.tasks import claim, task_view
 from engine.usecases.versiondiff import diff_versions
 
 from .helpers import SMOKE, deploy_smoke, unit
@@ -264,5 +264,27 @@ def test_an_open_clerk_task_that_becomes_a_script_blocks_migration_and_keeps_its
                                    "which would run at once and drop the open task and its claim",)
         assert not harness.migrate("smoke_acceptance", 2).movable
         assert run.instance().version == 1 and run.task("Task_Submit").assignee == TESTER.username
+    finally:
+        harness.close()
+
+
+def test_passed_steps_keep_the_forms_that_ran_them_after_a_form_file_is_renamed(database_url: str) -> None:
+    harness = ProcessHarness([Bundle.from_directory(SMOKE, "smoke")], database_url=database_url)
+    try:
+        run = harness.start("smoke_acceptance")
+        run.complete("Task_Submit", {"confirmed": True})
+        texts = Bundle.from_directory(SMOKE, "smoke").as_texts()
+        # Version 2 gives the submission a form file of its own, its field retitled.
+        texts["forms/submit.schema.json"] = texts["forms/check.schema.json"].replace(
+            '"required":["confirmed"]', '"required":[]').replace("confirmed", "materialsChecked").replace("已核对", "材料已核对")
+        texts[ACCEPTANCE] = texts[ACCEPTANCE].replace('"check.schema.json"', '"submit.schema.json"', 1)
+        texts["forms/check.schema.json"] = texts["forms/check.schema.json"].replace("已核对", "已复核")
+        assert harness.deploy(Bundle.from_texts("smoke", texts)) == {"smoke_acceptance": 2, "smoke_failing": 2}
+        [moved] = harness.migrate("smoke_acceptance", 2).movable
+        assert moved.instance_id == run.id and run.instance().version == 2
+        with unit(harness.sessions) as session:
+            view = task_view(harness.engine, session, TESTER, run.task("Task_Accept").id)
+        [submitted] = [step for step in view.earlier if step.task.spec_id == "Task_Submit"]
+        assert submitted.fields == (("已核对", "是"),)  # the title of the form that ran it
     finally:
         harness.close()
