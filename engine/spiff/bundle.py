@@ -100,7 +100,7 @@ class Bundle:
 
     @classmethod
     def from_directory(cls, directory: Path, name: str | None = None) -> Bundle:
-        """Read one folder holding a bundle's *.bpmn, *.dmn and *.json form files."""
+        """Read one folder holding a bundle's *.bpmn, *.dmn and *.json form files, loose or in bpmn/, dmn/, forms/."""
         if not directory.is_dir():
             raise DeploymentError([Problem(str(directory), "not a directory")])
         files: list[BundleFile] = []
@@ -109,7 +109,11 @@ class Bundle:
             if kind is None or not path.is_file():
                 continue
             folder = "forms" if kind == "form" else kind
-            files.append(BundleFile(f"{folder}/{path.relative_to(directory).as_posix()}", path.read_bytes()))
+            parts = path.relative_to(directory).parts
+            # A folder laid out like the repository (bpmn/, dmn/, forms/) holds each file under its kind already.
+            if len(parts) > 1 and parts[0] == folder:
+                parts = parts[1:]
+            files.append(BundleFile(f"{folder}/{'/'.join(parts)}", path.read_bytes()))
         if not any(f.kind in ("bpmn", "dmn") for f in files):
             raise DeploymentError([Problem(str(directory), "no .bpmn or .dmn files in this directory")])
         return cls(name or directory.name, tuple(sorted(files, key=lambda f: f.path)))

@@ -220,3 +220,12 @@ def test_reserved_element_ids_are_rejected(engine: Engine, session: Session, bun
 def test_unknown_version_is_not_found(engine: Engine, session: Session) -> None:
     with pytest.raises(NotFound):
         get_version(session, "nope")
+
+
+def test_a_folder_laid_out_like_the_repository_deploys_as_the_same_bundle(tmp_path: Path) -> None:
+    for kind, pattern in (("bpmn", "*.bpmn"), ("dmn", "*.dmn"), ("forms", "*.json")):
+        (tmp_path / "laid_out" / kind).mkdir(parents=True)
+        for source in SMOKE.glob(pattern):
+            shutil.copy(source, tmp_path / "laid_out" / kind / source.name)
+    laid_out = Bundle.from_directory(tmp_path / "laid_out", "smoke")
+    assert laid_out.as_texts() == Bundle.from_directory(SMOKE, "smoke").as_texts()
