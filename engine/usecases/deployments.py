@@ -45,6 +45,19 @@ class DeployResult:
     new_versions: tuple[VersionInfo, ...] = ()
     unchanged: tuple[VersionInfo, ...] = ()
     new_decisions: tuple[DecisionVersionInfo, ...] = ()
+    # Identical content deployed before: the versions it made that new instances no longer start on.
+    not_current: tuple[VersionInfo, ...] = ()
+
+    @property
+    def notice(self) -> str:
+        """Say what an unchanged deployment means and what to do, or nothing."""
+        if self.created:
+            return ""
+        if not self.not_current:
+            return "this content was deployed before and is current; nothing changed"
+        listed = ", ".join(f"{v.process_id} version {v.version}" for v in self.not_current)
+        return (f"this content was deployed before as {listed}, which new instances no longer start on; "
+                f"to go back to it, make it current (govflow make-current, or the versions page)")
 
 
 def deploy(engine: Engine, session: Session, actor: Actor, bundle: Bundle, *, note: str = "",
@@ -63,7 +76,11 @@ def deploy_bundle(engine: Engine, session: Session, bundle: Bundle, actor: str, 
     existing = session.scalar(select(Deployment).where(
         Deployment.bundle == bundle.name, Deployment.content_hash == bundle.content_hash))
     if existing is not None:
-        return DeployResult(DeploymentInfo.of(existing), created=False)
+        current = current_versions(session)
+        earlier = session.scalars(select(ProcessVersion).where(ProcessVersion.deployment_id == existing.id)
+                                  .order_by(ProcessVersion.process_id))
+        return DeployResult(DeploymentInfo.of(existing), created=False, not_current=tuple(
+            VersionInfo.of(v) for v in earlier if current.get(v.process_id) != v.version))
     if compiled is None or compiled.bundle is not bundle:
         compiled = compile_bundle(bundle, engine.settings.max_file_bytes)
     _check_ownership(session, bundle.name, compiled.processes, compiled.decisions)

@@ -229,3 +229,20 @@ def test_a_folder_laid_out_like_the_repository_deploys_as_the_same_bundle(tmp_pa
             shutil.copy(source, tmp_path / "laid_out" / kind / source.name)
     laid_out = Bundle.from_directory(tmp_path / "laid_out", "smoke")
     assert laid_out.as_texts() == Bundle.from_directory(SMOKE, "smoke").as_texts()
+
+
+def test_redeploying_older_content_says_it_is_not_current_and_how_to_go_back(engine: Engine, session: Session,
+                                                                              bundle_dir: Path) -> None:
+    first = Bundle.from_directory(bundle_dir, "smoke")
+    deploy_bundle(engine, session, first, "owner")
+    assert deploy_bundle(engine, session, first, "owner").notice == \
+        "this content was deployed before and is current; nothing changed"
+    acceptance = bundle_dir / "acceptance.bpmn"
+    acceptance.write_text(acceptance.read_text(encoding="utf-8").replace('name="提交验收申请"', 'name="提交申请"'),
+                          encoding="utf-8")
+    assert deploy_bundle(engine, session, Bundle.from_directory(bundle_dir, "smoke"), "owner").created
+    again = deploy_bundle(engine, session, first, "owner")
+    assert not again.created
+    assert [(v.process_id, v.version) for v in again.not_current] == [("smoke_acceptance", 1)]
+    assert again.notice.startswith("this content was deployed before as smoke_acceptance version 1, which new "
+                                   "instances no longer start on; to go back to it, make it current")

@@ -60,6 +60,10 @@ class DeployResultSchema(ma.Schema):
     tag = fields.String(attribute="deployment.tag")
     versions = fields.List(fields.Nested(VersionSchema), attribute="new_versions",
                            metadata={"description": "the versions this deployment created"})
+    created = fields.Boolean(metadata={"description": "false when identical content was deployed before"})
+    not_current = fields.List(fields.Nested(VersionSchema), metadata={
+        "description": "identical content deployed before: its versions new instances no longer start on"})
+    notice = fields.String(metadata={"description": "what an unchanged deployment means, empty otherwise"})
 
 
 class VersionEntrySchema(ma.Schema):
