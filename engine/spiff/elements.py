@@ -87,6 +87,8 @@ class FlowElement:
     default_flow: str | None
     line: int | None
     attached_to: str | None = None  # the activity a boundary event sits on
+    # Other XML that changes behaviour: cancelActivity, event definitions, multi-instance markers.
+    behaviour: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def label(self) -> str:
@@ -276,7 +278,25 @@ def _flow_element(node: etree._Element, element_id: str, kind: str, process_id: 
     return FlowElement(
         element_id, kind, node.get("name"), process_id, lane, _citation(node), _properties(extensions),
         _text(extensions.get(CALLED_DECISION)) or None, _timer(node), _text(node.find(_bpmn("script"))) or None,
-        node.get("default"), node.sourceline, node.get("attachedToRef"))
+        node.get("default"), node.sourceline, node.get("attachedToRef"), _behaviour(node, kind))
+
+
+def _behaviour(node: etree._Element, kind: str) -> dict[str, str]:
+    found: dict[str, str] = {}
+    if kind == "boundaryEvent":
+        found["cancelActivity"] = node.get("cancelActivity", "true")
+    events = sorted(local_name(child) for child in node if local_name(child).endswith("EventDefinition"))
+    if events:
+        found["events"] = ", ".join(events)
+    loop = node.find(_bpmn("multiInstanceLoopCharacteristics"))
+    if loop is not None:
+        found["multiInstance"] = "sequential" if loop.get("isSequential") == "true" else "parallel"
+        for part in ("loopCardinality", "completionCondition"):
+            if loop.find(_bpmn(part)) is not None:
+                found[part] = _text(loop.find(_bpmn(part))) or ""
+    if node.find(_bpmn("standardLoopCharacteristics")) is not None:
+        found["loop"] = "standard"
+    return found
 
 
 def _timer(node: etree._Element) -> Timer | None:

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from engine.conventions import DUE_DATE, FORM_SCHEMA, FORM_UI_SCHEMA
+from engine.forms import declared_properties
 from engine.spiff.bundle import Bundle
 from engine.spiff.dmn_elements import Decision
 from engine.spiff.elements import Process, read_elements
@@ -17,9 +18,6 @@ from engine.usecases.access import Actor, check_jurisdiction
 from engine.usecases.deployments import get_version
 
 __all__ = ["Change", "VersionDiff", "diff_versions"]
-
-_FORM_FIELDS = ("title", "type", "format", "enum", "minimum", "maximum", "maxLength", "required")
-
 
 @dataclass(frozen=True)
 class Change:
@@ -140,7 +138,7 @@ class _Model:
                 "form": properties.get(FORM_SCHEMA), "uiForm": properties.get(FORM_UI_SCHEMA),
                 DUE_DATE: properties.get(DUE_DATE), "decision": element.called_decision,
                 "timer": timer.expression.strip() if timer is not None else None,
-                "script": element.script, "default": element.default_flow}
+                "script": element.script, "default": element.default_flow, **element.behaviour}
             if element.called_decision:
                 decisions.add(element.called_decision)
             forms.update(v for k, v in properties.items() if k in (FORM_SCHEMA, FORM_UI_SCHEMA))
@@ -151,6 +149,11 @@ class _Model:
             return
         inputs = [(column.label or column.expression or "?").strip() for column in table.inputs]
         outputs = [column.label or column.name or "?" for column in table.outputs]
+        # The table itself: what it reads (an expression may change under an unchanged label) and how it picks.
+        self.rules[decision.id] = {
+            "label": decision.label, "hitPolicy": table.hit_policy,
+            "inputs": [f"{(c.label or '').strip()}: {(c.expression or '').strip()}" for c in table.inputs],
+            "outputs": [f"{c.label or ''}: {c.name or ''}" for c in table.outputs]}
         for rule in table.rules:
             cells = zip(inputs, rule.inputs, strict=False)
             when = " 且 ".join(f"{name} {cell}" for name, cell in cells if cell not in ("", "-"))
@@ -160,13 +163,21 @@ class _Model:
                 "note": rule.description or None}
 
     def _read_form(self, name: str, document: Any) -> None:
-        if not isinstance(document, dict) or not isinstance(document.get("properties"), dict):
+        if not isinstance(document, dict):
+            return
+        if "properties" not in document and "type" not in document:
+            # A uiSchema: one entry per field it shapes (widget, help, order), and one for the whole form.
+            for key, options in document.items():
+                self.fields[f"{name}#{key}"] = {"label": key, "ui": options}
             return
         required = set(document.get("required") or ())
-        for field_name, spec in document["properties"].items():
+        for field_name, spec in declared_properties(document).items():
             spec = spec if isinstance(spec, dict) else {}
             values: dict[str, Any] = {"label": spec.get("title") or field_name}
-            values.update({key: spec.get(key) for key in _FORM_FIELDS if key != "required"})
+            # Every keyword counts (minLength, pattern, const…): any of them changes what a clerk may enter.
+            values.update({key: value for key, value in sorted(spec.items()) if key != "title"})
             values["required"] = field_name in required
             self.fields[f"{name}#{field_name}"] = values
-
+        rest = {key: value for key, value in document.items() if key not in ("properties", "required", "title")}
+        if rest:
+            self.fields[f"{name}#(form)"] = {"label": document.get("title") or name, **rest}

@@ -288,3 +288,27 @@ def test_passed_steps_keep_the_forms_that_ran_them_after_a_form_file_is_renamed(
         assert submitted.fields == (("已核对", "是"),)  # the title of the form that ran it
     finally:
         harness.close()
+
+
+def test_the_diff_lists_every_change_that_makes_a_new_version_once(database_url: str) -> None:
+    harness = ProcessHarness([Bundle.from_directory(SMOKE, "smoke")], database_url=database_url)
+    try:
+        texts = Bundle.from_directory(SMOKE, "smoke").as_texts()
+        texts["forms/apply.schema.json"] = texts["forms/apply.schema.json"].replace(
+            '"title":"签订日期"', '"title":"签订日期","minLength":10').replace("投资额（万元）", "总投资（万元）")
+        texts["dmn/DT_S_01.dmn"] = texts["dmn/DT_S_01.dmn"].replace(
+            "<text>investmentWan</text>", "<text>investmentWan * 1</text>").replace(
+            'hitPolicy="FIRST"', 'hitPolicy="UNIQUE"')
+        texts[ACCEPTANCE] = texts[ACCEPTANCE].replace('cancelActivity="false"', 'cancelActivity="true"')
+        assert harness.deploy(Bundle.from_texts("smoke", texts)) == {"smoke": 2, "smoke_acceptance": 2}
+        with unit(harness.sessions) as session:
+            smoke = diff_versions(session, TESTER, "smoke", 1, 2)
+            acceptance = diff_versions(session, TESTER, "smoke_acceptance", 1, 2)
+        details = {c.where: c.details for c in smoke.changes}
+        assert details["apply.schema.json#signedOn"] == ("minLength: — → 10",)
+        assert details["apply.schema.json#investmentWan"] == ("label: 投资额（万元） → 总投资（万元）",)  # once
+        assert details["DT_S_01"] == ("hitPolicy: FIRST → UNIQUE",
+                                      'inputs: ["投资: investmentWan"] → ["投资: investmentWan * 1"]')
+        assert {c.where: c.details for c in acceptance.changes}["Timer_Overdue"] == ("cancelActivity: false → true",)
+    finally:
+        harness.close()

@@ -191,6 +191,9 @@ def test_removing_the_task_an_instance_waits_on_blocks_it(h: ProcessHarness, v1:
     assert run.instance().version == 1 and run.waiting() == ["Task_DeptReview"]
     with h._unit() as session:
         removed = [c.where for c in diff_versions(session, TESTER, P, 1, 2).changes if c.change == "removed"]
-    # The review form is no longer used by the process, so its fields leave the version too.
+    # The review form is no longer used by the process, so its fields and their layout leave the version too.
     assert removed == ["Task_DeptReview", "Flow_Task_DeptReview_Gateway_DeptReview",
-                       "dept_review.schema.json#deptApproved", "dept_review.schema.json#deptOpinion"]
+                       "dept_review.schema.json#(form)", "dept_review.schema.json#deptApproved",
+                       "dept_review.schema.json#deptOpinion", "dept_review.uischema.json#deptApproved",
+                       "dept_review.uischema.json#deptOpinion", "dept_review.uischema.json#ui:description",
+                       "dept_review.uischema.json#ui:order"]
