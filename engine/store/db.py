@@ -16,7 +16,8 @@ from sqlalchemy.orm.exc import StaleDataError
 from engine.errors import Conflict
 from engine.store.schema import upgrade_schema
 
-__all__ = ["init_db", "lost_races_as_conflicts", "make_db_engine", "make_session_factory", "unit_of_work"]
+__all__ = ["init_db", "is_lost_race", "lost_races_as_conflicts", "make_db_engine", "make_session_factory",
+           "unit_of_work"]
 
 
 def make_db_engine(url: str, **kwargs: Any) -> SqlEngine:
@@ -62,10 +63,24 @@ def lost_races_as_conflicts() -> Iterator[None]:
         # A unique key another request inserted first (an idempotency key, say): that request won.
         raise Conflict("another request created the same record; reload and try again") from None
     except OperationalError as exc:
-        # SQLite refuses a writer whose WAL snapshot went stale: a lost race, not a crash.
-        if "locked" in str(exc.orig).lower():
+        if is_lost_race(exc):
             raise Conflict("another request changed the same data; reload and try again") from None
         raise
+
+
+# Recognised by code, never by message text: PostgreSQL's serialization failure, deadlock and lock-not-
+# available states, and SQLite's busy family (a writer whose WAL snapshot went stale, a lock held too long).
+_LOST_RACE_SQLSTATES = frozenset({"40001", "40P01", "55P03"})
+_SQLITE_BUSY, _SQLITE_LOCKED = 5, 6
+
+
+def is_lost_race(exc: OperationalError) -> bool:
+    """Tell whether a database error means another transaction won a race for the same rows."""
+    orig = exc.orig
+    if getattr(orig, "sqlstate", None) in _LOST_RACE_SQLSTATES:
+        return True
+    code = getattr(orig, "sqlite_errorcode", None)
+    return isinstance(code, int) and code & 0xFF in (_SQLITE_BUSY, _SQLITE_LOCKED)
 
 
 @contextmanager

@@ -10,10 +10,12 @@ history and do not block.
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
 
 from engine.conventions import FORM_SCHEMA
 from engine.errors import PermissionDenied, ProcessError, StateFormatError
@@ -22,6 +24,7 @@ from engine.spiff.runtime import Engine
 from engine.spiff.serialization import STATE_FORMAT
 from engine.spiff.workflow import Instance
 from engine.store.audit import record
+from engine.store.db import is_lost_race
 from engine.store.models import InstanceRow, ProcessVersion, TaskRow
 from engine.usecases.access import Actor
 from engine.usecases.deployments import get_version
@@ -87,13 +90,25 @@ def migrate_instances(engine: Engine, session: Session, actor: Actor, process_id
         if migrated is None or not isinstance(row_or_id, InstanceRow):
             continue
         row = row_or_id
-        row.process_version_id, row.process_version = target.id, target
-        # Running on under the new version may already take a decision; it belongs in the trail like any other.
-        record_decisions(engine, session, row, migrated.run.decisions, actor.username)
-        persist(engine, session, row, migrated)
-        _refresh_open_tasks(session, row, migrated)
-        record(session, now, actor.username, "migrate", instance_id=row.id, data={
-            "operation": operation, "from_version": check.from_version, "to_version": to_version})
+        # Each instance in a savepoint of its own: one that a clerk changed meanwhile is reported, the rest move.
+        savepoint = session.begin_nested()
+        try:
+            row.process_version_id, row.process_version = target.id, target
+            # Running on under the new version may already take a decision; it belongs in the trail like any other.
+            record_decisions(engine, session, row, migrated.run.decisions, actor.username)
+            persist(engine, session, row, migrated)
+            _refresh_open_tasks(session, row, migrated)
+            record(session, now, actor.username, "migrate", instance_id=row.id, data={
+                "operation": operation, "from_version": check.from_version, "to_version": to_version})
+            session.flush()
+            savepoint.commit()
+        except (StaleDataError, OperationalError) as exc:
+            if isinstance(exc, OperationalError) and not is_lost_race(exc):
+                raise
+            savepoint.rollback()
+            checks[-1] = replace(check, can_migrate=False, reasons=(
+                f"the instance changed while it was being migrated (a step was completed or a timer fired); "
+                f"it stays on version {check.from_version}: migrate it again",))
     report = MigrationReport(operation, process_id, to_version, False, tuple(checks))
     record(session, now, actor.username, "migrate-batch", element=process_id, data={
         "operation": report.operation, "process": process_id, "to_version": to_version,

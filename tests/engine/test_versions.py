@@ -15,7 +15,7 @@ from engine import Bundle, Conflict, DeploymentError, Engine, InvalidInput, NotF
 from engine.store.models import AuditEvent
 from engine.tools.cli import main
 from engine.tools.testing import TESTER, ProcessHarness
-from engine.usecases import drafts
+from engine.usecases import drafts, migration
 from engine.usecases.access import Actor
 from engine.usecases.deployments import (
     deploy_bundle,
@@ -310,5 +310,32 @@ def test_the_diff_lists_every_change_that_makes_a_new_version_once(database_url:
         assert details["DT_S_01"] == ("hitPolicy: FIRST → UNIQUE",
                                       'inputs: ["投资: investmentWan"] → ["投资: investmentWan * 1"]')
         assert {c.where: c.details for c in acceptance.changes}["Timer_Overdue"] == ("cancelActivity: false → true",)
+    finally:
+        harness.close()
+
+
+def test_a_step_completed_during_a_batch_migration_blocks_only_that_instance(
+        database_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    harness = ProcessHarness([Bundle.from_directory(SMOKE, "smoke")], database_url=database_url)
+    try:
+        busy, calm = harness.start("smoke_acceptance"), harness.start("smoke_acceptance")
+        texts = Bundle.from_directory(SMOKE, "smoke").as_texts()
+        texts[ACCEPTANCE] = texts[ACCEPTANCE].replace('name="提交验收申请"', 'name="提交验收申请（修订）"')
+        assert harness.deploy(Bundle.from_texts("smoke", texts)) == {"smoke_acceptance": 2}
+        real_try = migration._try
+
+        def clerk_completes_meanwhile(engine: Engine, target: Any, row: Any) -> Any:
+            outcome = real_try(engine, target, row)
+            if getattr(row, "id", None) == busy.id:
+                busy.complete("Task_Submit", {"confirmed": True})  # committed by another unit of work
+            return outcome
+
+        monkeypatch.setattr(migration, "_try", clerk_completes_meanwhile)
+        report = harness.migrate("smoke_acceptance", 2)
+        assert [c.instance_id for c in report.movable] == [calm.id]
+        [blocked] = report.blocked
+        assert blocked.instance_id == busy.id and "changed while it was being migrated" in blocked.reasons[0]
+        assert calm.instance().version == 2
+        assert busy.instance().version == 1 and "Task_Submit" in busy.path()  # the clerk's work is kept
     finally:
         harness.close()
