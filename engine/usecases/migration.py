@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 from sqlalchemy.orm.exc import StaleDataError
 
 from engine.conventions import FORM_SCHEMA
@@ -46,6 +46,7 @@ class MigrationCheck:
     can_migrate: bool
     reasons: tuple[str, ...] = ()
     position: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()  # what moving does besides moving: claims released, say
 
 
 @dataclass(frozen=True)
@@ -99,7 +100,8 @@ def migrate_instances(engine: Engine, session: Session, actor: Actor, process_id
             persist(engine, session, row, migrated)
             _refresh_open_tasks(session, row, migrated)
             record(session, now, actor.username, "migrate", instance_id=row.id, data={
-                "operation": operation, "from_version": check.from_version, "to_version": to_version})
+                "operation": operation, "from_version": check.from_version, "to_version": to_version,
+                **({"notes": list(check.notes)} if check.notes else {})})
             session.flush()
             savepoint.commit()
         except (StaleDataError, OperationalError) as exc:
@@ -173,7 +175,7 @@ def _try(engine: Engine, target: ProcessVersion, row: InstanceRow | str) -> tupl
     if instance.failed_elements():
         return blocked(f"running on from the new version fails at {', '.join(instance.failed_elements())}")
     check = MigrationCheck(row.id, row.business_key, row.project_name, row.process_version.version, True,
-                           (), tuple(row.active_elements or ()))
+                           (), tuple(row.active_elements or ()), _released_claims(target, row, instance))
     return check, instance
 
 
@@ -233,6 +235,23 @@ def _no_longer_human(engine: Engine, target: ProcessVersion, instance: Instance)
     return sorted(reasons)
 
 
+def _released_claims(target: ProcessVersion, row: InstanceRow, instance: Instance) -> tuple[str, ...]:
+    # A claimed task that moves to another agency's lane must not stay with the old agency's clerk.
+    session = object_session(row)
+    if session is None:
+        return ()
+    claimed = {t.id: t for t in session.scalars(select(TaskRow).where(
+        TaskRow.instance_id == row.id, TaskRow.status == "ready", TaskRow.assignee.is_not(None)))}
+    notes = []
+    for task in instance.ready_human_tasks():
+        task_row = claimed.get(task.id)
+        group = task_index_fields(task, target)["candidate_group"]
+        if task_row is not None and group != task_row.candidate_group:
+            notes.append(f"{task.spec_id}「{task.name}」 moves from {task_row.candidate_group} to {group}; "
+                         f"{task_row.assignee}'s claim is released")
+    return tuple(notes)
+
+
 def _refresh_open_tasks(session: Session, row: InstanceRow, instance: Instance) -> None:
     # Open tasks keep their ids (and claims) across a migration; their lane or form may have changed.
     ready = {task.id: task for task in instance.ready_human_tasks()}
@@ -240,6 +259,9 @@ def _refresh_open_tasks(session: Session, row: InstanceRow, instance: Instance) 
         task = ready.get(task_row.id)
         if task is None:
             continue
-        for column, value in task_index_fields(task, row.process_version).items():
+        fields = task_index_fields(task, row.process_version)
+        if task_row.assignee and fields["candidate_group"] != task_row.candidate_group:
+            task_row.assignee = task_row.claimed_by = task_row.claimed_at = None  # the new agency claims it
+        for column, value in fields.items():
             setattr(task_row, column, value)
         task_row.process_version_id = row.process_version.id  # the open task is now worked with the new forms

@@ -339,3 +339,27 @@ def test_a_step_completed_during_a_batch_migration_blocks_only_that_instance(
         assert busy.instance().version == 1 and "Task_Submit" in busy.path()  # the clerk's work is kept
     finally:
         harness.close()
+
+
+def test_a_claimed_task_moved_to_another_agency_is_flagged_in_the_dry_run_and_released(database_url: str) -> None:
+    harness = ProcessHarness([Bundle.from_directory(SMOKE, "smoke")], database_url=database_url)
+    try:
+        run = harness.start("smoke_acceptance")
+        with unit(harness.sessions) as session:
+            claim(harness.engine, session, TESTER, run.task("Task_Submit").id)
+        texts = Bundle.from_directory(SMOKE, "smoke").as_texts()
+        # Version 2 hands the submission to the data bureau's lane.
+        texts[ACCEPTANCE] = texts[ACCEPTANCE].replace(
+            "<bpmn:flowNodeRef>Task_Submit</bpmn:flowNodeRef>", "").replace(
+            "<bpmn:flowNodeRef>Timer_Overdue</bpmn:flowNodeRef>",
+            "<bpmn:flowNodeRef>Task_Submit</bpmn:flowNodeRef><bpmn:flowNodeRef>Timer_Overdue</bpmn:flowNodeRef>")
+        assert harness.deploy(Bundle.from_texts("smoke", texts)) == {"smoke_acceptance": 2}
+        [check] = harness.migrate("smoke_acceptance", 2, dry_run=True).movable
+        assert check.notes == ("Task_Submit「提交验收申请」 moves from smoke:applicant to smoke:data_bureau; "
+                               "tester's claim is released",)
+        assert run.task("Task_Submit").assignee == TESTER.username  # a dry run changes nothing
+        harness.migrate("smoke_acceptance", 2)
+        moved = run.task("Task_Submit")
+        assert (moved.candidate_group, moved.assignee) == ("smoke:data_bureau", None)
+    finally:
+        harness.close()

@@ -117,6 +117,7 @@ class MigrationCheckSchema(ma.Schema):
     can_migrate = fields.Boolean()
     reasons = fields.List(fields.String())
     position = fields.List(fields.String())
+    notes = fields.List(fields.String(), metadata={"description": "what moving does besides moving"})
 
 
 class MigrationReportSchema(ma.Schema):
