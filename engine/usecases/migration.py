@@ -33,6 +33,13 @@ from engine.usecases.state import CANCELLED, COMPLETED, ERROR, persist, record_d
 __all__ = ["MigrationCheck", "MigrationReport", "migrate_instances", "plan_migration"]
 
 _HISTORY_ONLY = frozenset({"bpmn_name", "description", "documentation", "extensions", "lane"})
+# SpiffWorkflow's attribute names, as the person reading a blocked migration would name the change.
+_ATTRIBUTE_WORDS = {
+    "cond_task_specs": "branch conditions", "default_task_spec": "default flow", "inputs": "incoming flows",
+    "outputs": "outgoing flows", "event_definition": "event (timer, message or error)", "script": "script",
+    "prescript": "script before it", "postscript": "script after it", "cancel_activity": "interrupting setting",
+    "typename": "element type", "manual": "element type", "decision_table": "decision",
+}
 
 
 @dataclass(frozen=True)
@@ -194,7 +201,8 @@ def _blocking(changes: WorkflowChanges) -> list[str]:
         if "decision_table" in attributes:
             reasons.append(f"decision of {change.label} changed after it ran")
         else:
-            reasons.append(f"{change.label} already ran and its {', '.join(sorted(attributes))} changed")
+            changed = sorted({_ATTRIBUTE_WORDS.get(name, name.replace("_", " ")) for name in attributes})
+            reasons.append(f"{change.label} already ran and its {', '.join(changed)} changed")
     return sorted(set(reasons))
 
 

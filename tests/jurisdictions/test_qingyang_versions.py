@@ -130,7 +130,7 @@ def test_a_step_added_after_acceptance_reaches_projects_still_before_it(h: Proce
     assert sorted(c.instance_id for c in report.movable) == sorted([filing.id, early.id])
     [blocked] = report.blocked
     assert blocked.instance_id == later.id
-    assert blocked.reasons == ("验收结果备案 (Task_FileAcceptance) already ran and its outputs changed",)
+    assert blocked.reasons == ("验收结果备案 (Task_FileAcceptance) already ran and its outgoing flows changed",)
 
     task_before = filing.task("Task_FileAcceptance")
     walk(filing, until="Task_ArchiveHandover")
