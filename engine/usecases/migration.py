@@ -29,6 +29,7 @@ from engine.store.models import InstanceRow, ProcessVersion, TaskRow
 from engine.usecases.access import Actor
 from engine.usecases.deployments import get_version
 from engine.usecases.state import CANCELLED, COMPLETED, ERROR, persist, record_decisions, task_index_fields
+from engine.usecases.timers import fire_due_timers
 
 __all__ = ["MigrationCheck", "MigrationReport", "migrate_instances", "plan_migration"]
 
@@ -88,6 +89,11 @@ def plan_migration(engine: Engine, session: Session, actor: Actor, process_id: s
 def migrate_instances(engine: Engine, session: Session, actor: Actor, process_id: str, to_version: int,
                       instance_ids: list[str] | None = None) -> MigrationReport:
     """Move every movable selected instance to `to_version` in this unit of work; report the rest."""
+    _select(session, actor, process_id, to_version, instance_ids)  # refuse a stranger before anything fires
+    # A timer already due fires on the version that set it, through the normal path and into the audit trail,
+    # rather than inside the move.
+    fire_due_timers(engine, session)
+    session.expire_all()
     target, rows = _select(session, actor, process_id, to_version, instance_ids)
     operation = uuid.uuid4().hex
     checks: list[MigrationCheck] = []

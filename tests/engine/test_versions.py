@@ -363,3 +363,22 @@ def test_a_claimed_task_moved_to_another_agency_is_flagged_in_the_dry_run_and_re
         assert (moved.candidate_group, moved.assignee) == ("smoke:data_bureau", None)
     finally:
         harness.close()
+
+
+def test_a_timer_due_before_a_migration_fires_through_the_timer_path_first(database_url: str) -> None:
+    harness = ProcessHarness([Bundle.from_directory(SMOKE, "smoke")], database_url=database_url)
+    try:
+        run = harness.start("smoke_acceptance")
+        harness.clock.advance(days=6)  # the five-day reminder is due, and nobody has fired it yet
+        texts = Bundle.from_directory(SMOKE, "smoke").as_texts()
+        texts[ACCEPTANCE] = texts[ACCEPTANCE].replace('name="提交验收申请"', 'name="提交验收申请（修订）"')
+        assert harness.deploy(Bundle.from_texts("smoke", texts)) == {"smoke_acceptance": 2}
+        [moved] = harness.migrate("smoke_acceptance", 2).movable
+        assert moved.instance_id == run.id
+        with unit(harness.sessions) as session:
+            actions = [e.action for e in session.query(AuditEvent).filter_by(instance_id=run.id).order_by(
+                AuditEvent.id)]
+        assert actions.index("timer") < actions.index("migrate")
+        assert sorted(run.waiting()) == ["Task_Escalate", "Task_Submit"]
+    finally:
+        harness.close()
