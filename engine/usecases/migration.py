@@ -27,6 +27,7 @@ from engine.store.audit import record
 from engine.store.db import is_lost_race
 from engine.store.models import InstanceRow, ProcessVersion, TaskRow
 from engine.usecases.access import Actor
+from engine.usecases.ahead import names_missing_ahead
 from engine.usecases.deployments import get_version
 from engine.usecases.state import CANCELLED, COMPLETED, ERROR, persist, record_decisions, task_index_fields
 from engine.usecases.timers import fire_due_timers
@@ -171,6 +172,8 @@ def _try(engine: Engine, target: ProcessVersion, row: InstanceRow | str) -> tupl
     reasons = [reason for changes in moving.workflows for reason in _blocking(changes)]
     reasons += _uncollected(engine, target, instance)
     reasons += _no_longer_human(engine, target, instance)
+    reasons += names_missing_ahead(engine, row.process_version, target, instance.active_elements(),
+                                   instance.executed_elements(), instance.data.keys())
     if reasons:
         return blocked(*reasons)
     try:

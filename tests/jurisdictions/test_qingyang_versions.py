@@ -197,3 +197,20 @@ def test_removing_the_task_an_instance_waits_on_blocks_it(h: ProcessHarness, v1:
                        "dept_review.schema.json#deptOpinion", "dept_review.uischema.json#deptApproved",
                        "dept_review.uischema.json#deptOpinion", "dept_review.uischema.json#ui:description",
                        "dept_review.uischema.json#ui:order"]
+
+
+def test_a_field_renamed_in_a_passed_form_and_in_the_decisions_ahead_blocks_the_instance(
+        h: ProcessHarness, v1: Bundle) -> None:
+    run = h.start(P, business_key="QY-RENAME")
+    walk(run, until="Task_DeptReview")
+    texts = v1.as_texts()
+    schema = json.loads(texts["forms/register.schema.json"])
+    schema["properties"]["totalInvestmentWan"] = schema["properties"].pop("investmentWan")
+    schema["required"] = [name for name in schema["required"] if name != "investmentWan"]
+    texts["forms/register.schema.json"] = json.dumps(schema, ensure_ascii=False)
+    texts = {path: text.replace("investmentWan", "totalInvestmentWan") if path.startswith(("dmn/", "bpmn/")) else text
+             for path, text in texts.items()}
+    assert P in h.deploy(Bundle.from_texts("qingyang", texts), "投资额字段改名")
+    [blocked] = h.migrate(P, 2, dry_run=True).blocked
+    assert any(reason.startswith("decision ") and "reads totalInvestmentWan, which 填报项目基本情况 fills in version 2 "
+               "but filled under another name when this instance passed it" in reason for reason in blocked.reasons)
