@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +37,14 @@ OWNER = Actor("smoke_owner", role="process_owner", groups=frozenset({"smoke:data
 OTHER_OWNER = Actor("qy_owner", role="process_owner", groups=frozenset({"qingyang:data_bureau"}))
 CLERK = Actor("smoke_clerk", groups=frozenset({"smoke:data_bureau"}))
 ACCEPTANCE = "bpmn/acceptance.bpmn"
+
+
+@pytest.fixture
+def harness(database_url: str) -> Iterator[ProcessHarness]:
+    """Return a harness with the smoke bundle deployed, closed after the test."""
+    h = ProcessHarness([Bundle.from_directory(SMOKE, "smoke")], database_url=database_url)
+    yield h
+    h.close()
 
 
 def _text(sessions: sessionmaker[Session], path: str) -> str:
@@ -133,24 +142,20 @@ def test_rollback_makes_an_older_version_current_and_running_instances_stay(
         assert event.data == {"process": "smoke_acceptance", "from_version": 2, "to_version": 1, "rollback": True}
 
 
-def test_migration_keeps_the_original_timer_deadline(database_url: str) -> None:
-    harness = ProcessHarness([Bundle.from_directory(SMOKE, "smoke")], database_url=database_url)
-    try:
-        run = harness.start("smoke_acceptance")
-        due = run.instance().next_timer_due_at
-        harness.clock.advance(days=3)
-        texts = Bundle.from_directory(SMOKE, "smoke").as_texts()
-        texts[ACCEPTANCE] = texts[ACCEPTANCE].replace('name="提交验收申请"', 'name="提交验收申请（修订）"')
-        assert harness.deploy(Bundle.from_texts("smoke", texts)) == {"smoke_acceptance": 2}
-        [moved] = harness.migrate("smoke_acceptance", 2).movable
-        assert moved.instance_id == run.id
-        moved_instance = run.instance()
-        assert moved_instance.version == 2 and moved_instance.next_timer_due_at == due
-        assert run.task("Task_Submit").name == "提交验收申请（修订）"  # the open task shows the new wording
-        assert harness.advance(days=2, seconds=1) == [run.id]  # fires on the first deadline, not 5 days later
-        assert sorted(run.waiting()) == ["Task_Escalate", "Task_Submit"]
-    finally:
-        harness.close()
+def test_migration_keeps_the_original_timer_deadline(harness: ProcessHarness) -> None:
+    run = harness.start("smoke_acceptance")
+    due = run.instance().next_timer_due_at
+    harness.clock.advance(days=3)
+    texts = Bundle.from_directory(SMOKE, "smoke").as_texts()
+    texts[ACCEPTANCE] = texts[ACCEPTANCE].replace('name="提交验收申请"', 'name="提交验收申请（修订）"')
+    assert harness.deploy(Bundle.from_texts("smoke", texts)) == {"smoke_acceptance": 2}
+    [moved] = harness.migrate("smoke_acceptance", 2).movable
+    assert moved.instance_id == run.id
+    moved_instance = run.instance()
+    assert moved_instance.version == 2 and moved_instance.next_timer_due_at == due
+    assert run.task("Task_Submit").name == "提交验收申请（修订）"  # the open task shows the new wording
+    assert harness.advance(days=2, seconds=1) == [run.id]  # fires on the first deadline, not 5 days later
+    assert sorted(run.waiting()) == ["Task_Escalate", "Task_Submit"]
 
 
 def test_cli_diff_make_current_and_migrate(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -202,25 +207,21 @@ def test_a_draft_opened_before_another_deploy_cannot_overwrite_it(engine: Engine
 
 
 def test_migration_is_blocked_when_a_passed_step_now_requires_a_field_the_instance_never_gave(
-        database_url: str) -> None:
-    harness = ProcessHarness([Bundle.from_directory(SMOKE, "smoke")], database_url=database_url)
-    try:
-        run = harness.start("smoke")
-        run.complete("Task_Apply", {"investmentWan": 120, "signedOn": "2025-01-06"})
-        texts = Bundle.from_directory(SMOKE, "smoke").as_texts()
-        # Version 2 renames the applicant's field; a later decision reading the new name would find nothing.
-        texts["forms/apply.schema.json"] = texts["forms/apply.schema.json"].replace("investmentWan", "totalWan")
-        texts["dmn/DT_S_01.dmn"] = texts["dmn/DT_S_01.dmn"].replace("investmentWan", "totalWan")
-        assert harness.deploy(Bundle.from_texts("smoke", texts)) == {"smoke": 2}
-        report = harness.migrate("smoke", 2, dry_run=True)
-        [blocked] = report.blocked
-        assert blocked.instance_id == run.id
-        assert ("Task_Apply already ran, and its form in version 2 requires totalWan, which this instance never "
-                "collected") in blocked.reasons
-        fresh = harness.start("smoke", version=1)
-        assert [c.instance_id for c in harness.migrate("smoke", 2, [fresh.id]).movable] == [fresh.id]
-    finally:
-        harness.close()
+        harness: ProcessHarness) -> None:
+    run = harness.start("smoke")
+    run.complete("Task_Apply", {"investmentWan": 120, "signedOn": "2025-01-06"})
+    texts = Bundle.from_directory(SMOKE, "smoke").as_texts()
+    # Version 2 renames the applicant's field; a later decision reading the new name would find nothing.
+    texts["forms/apply.schema.json"] = texts["forms/apply.schema.json"].replace("investmentWan", "totalWan")
+    texts["dmn/DT_S_01.dmn"] = texts["dmn/DT_S_01.dmn"].replace("investmentWan", "totalWan")
+    assert harness.deploy(Bundle.from_texts("smoke", texts)) == {"smoke": 2}
+    report = harness.migrate("smoke", 2, dry_run=True)
+    [blocked] = report.blocked
+    assert blocked.instance_id == run.id
+    assert ("Task_Apply already ran, and its form in version 2 requires totalWan, which this instance never "
+            "collected") in blocked.reasons
+    fresh = harness.start("smoke", version=1)
+    assert [c.instance_id for c in harness.migrate("smoke", 2, [fresh.id]).movable] == [fresh.id]
 
 
 def test_version_history_changes_and_diffs_are_for_the_jurisdiction_and_administrators_only(
@@ -245,140 +246,116 @@ def test_version_history_changes_and_diffs_are_for_the_jurisdiction_and_administ
 
 
 def test_an_open_clerk_task_that_becomes_a_script_blocks_migration_and_keeps_its_claim(
-        database_url: str) -> None:
-    harness = ProcessHarness([Bundle.from_directory(SMOKE, "smoke")], database_url=database_url)
-    try:
-        run = harness.start("smoke_acceptance")
-        with unit(harness.sessions) as session:
-            claim(harness.engine, session, TESTER, run.task("Task_Submit").id)
-        texts = Bundle.from_directory(SMOKE, "smoke").as_texts()
-        texts[ACCEPTANCE] = texts[ACCEPTANCE].replace(
-            '<bpmn:userTask id="Task_Submit" name="提交验收申请">', '<bpmn:scriptTask id="Task_Submit" name="提交验收申请">'
-        ).replace(
-            '<bpmn:incoming>FA1</bpmn:incoming><bpmn:outgoing>FA2</bpmn:outgoing></bpmn:userTask>',
-            '<bpmn:incoming>FA1</bpmn:incoming><bpmn:outgoing>FA2</bpmn:outgoing>'
-            '<bpmn:script>confirmed = True</bpmn:script></bpmn:scriptTask>')
-        assert harness.deploy(Bundle.from_texts("smoke", texts)) == {"smoke_acceptance": 2}
-        [blocked] = harness.migrate("smoke_acceptance", 2, dry_run=True).blocked
-        assert blocked.reasons == ("Task_Submit「提交验收申请」 waits for a clerk, and in version 2 it is a scriptTask, "
-                                   "which would run at once and drop the open task and its claim",)
-        assert not harness.migrate("smoke_acceptance", 2).movable
-        assert run.instance().version == 1 and run.task("Task_Submit").assignee == TESTER.username
-    finally:
-        harness.close()
+        harness: ProcessHarness) -> None:
+    run = harness.start("smoke_acceptance")
+    with unit(harness.sessions) as session:
+        claim(harness.engine, session, TESTER, run.task("Task_Submit").id)
+    texts = Bundle.from_directory(SMOKE, "smoke").as_texts()
+    texts[ACCEPTANCE] = texts[ACCEPTANCE].replace(
+        '<bpmn:userTask id="Task_Submit" name="提交验收申请">', '<bpmn:scriptTask id="Task_Submit" name="提交验收申请">'
+    ).replace(
+        '<bpmn:incoming>FA1</bpmn:incoming><bpmn:outgoing>FA2</bpmn:outgoing></bpmn:userTask>',
+        '<bpmn:incoming>FA1</bpmn:incoming><bpmn:outgoing>FA2</bpmn:outgoing>'
+        '<bpmn:script>confirmed = True</bpmn:script></bpmn:scriptTask>')
+    assert harness.deploy(Bundle.from_texts("smoke", texts)) == {"smoke_acceptance": 2}
+    [blocked] = harness.migrate("smoke_acceptance", 2, dry_run=True).blocked
+    assert blocked.reasons == ("Task_Submit「提交验收申请」 waits for a clerk, and in version 2 it is a scriptTask, "
+                               "which would run at once and drop the open task and its claim",)
+    assert not harness.migrate("smoke_acceptance", 2).movable
+    assert run.instance().version == 1 and run.task("Task_Submit").assignee == TESTER.username
 
 
-def test_passed_steps_keep_the_forms_that_ran_them_after_a_form_file_is_renamed(database_url: str) -> None:
-    harness = ProcessHarness([Bundle.from_directory(SMOKE, "smoke")], database_url=database_url)
-    try:
-        run = harness.start("smoke_acceptance")
-        run.complete("Task_Submit", {"confirmed": True})
-        texts = Bundle.from_directory(SMOKE, "smoke").as_texts()
-        # Version 2 gives the submission a form file of its own, its field retitled.
-        texts["forms/submit.schema.json"] = texts["forms/check.schema.json"].replace(
-            '"required":["confirmed"]', '"required":[]').replace("confirmed", "materialsChecked").replace("已核对", "材料已核对")
-        texts[ACCEPTANCE] = texts[ACCEPTANCE].replace('"check.schema.json"', '"submit.schema.json"', 1)
-        texts["forms/check.schema.json"] = texts["forms/check.schema.json"].replace("已核对", "已复核")
-        assert harness.deploy(Bundle.from_texts("smoke", texts)) == {"smoke_acceptance": 2, "smoke_failing": 2}
-        [moved] = harness.migrate("smoke_acceptance", 2).movable
-        assert moved.instance_id == run.id and run.instance().version == 2
-        with unit(harness.sessions) as session:
-            view = task_view(harness.engine, session, TESTER, run.task("Task_Accept").id)
-        [submitted] = [step for step in view.earlier if step.task.spec_id == "Task_Submit"]
-        assert submitted.fields == (("已核对", "是"),)  # the title of the form that ran it
-    finally:
-        harness.close()
+def test_passed_steps_keep_the_forms_that_ran_them_after_a_form_file_is_renamed(harness: ProcessHarness) -> None:
+    run = harness.start("smoke_acceptance")
+    run.complete("Task_Submit", {"confirmed": True})
+    texts = Bundle.from_directory(SMOKE, "smoke").as_texts()
+    # Version 2 gives the submission a form file of its own, its field retitled.
+    texts["forms/submit.schema.json"] = texts["forms/check.schema.json"].replace(
+        '"required":["confirmed"]', '"required":[]').replace("confirmed", "materialsChecked").replace("已核对", "材料已核对")
+    texts[ACCEPTANCE] = texts[ACCEPTANCE].replace('"check.schema.json"', '"submit.schema.json"', 1)
+    texts["forms/check.schema.json"] = texts["forms/check.schema.json"].replace("已核对", "已复核")
+    assert harness.deploy(Bundle.from_texts("smoke", texts)) == {"smoke_acceptance": 2, "smoke_failing": 2}
+    [moved] = harness.migrate("smoke_acceptance", 2).movable
+    assert moved.instance_id == run.id and run.instance().version == 2
+    with unit(harness.sessions) as session:
+        view = task_view(harness.engine, session, TESTER, run.task("Task_Accept").id)
+    [submitted] = [step for step in view.earlier if step.task.spec_id == "Task_Submit"]
+    assert submitted.fields == (("已核对", "是"),)  # the title of the form that ran it
 
 
-def test_the_diff_lists_every_change_that_makes_a_new_version_once(database_url: str) -> None:
-    harness = ProcessHarness([Bundle.from_directory(SMOKE, "smoke")], database_url=database_url)
-    try:
-        texts = Bundle.from_directory(SMOKE, "smoke").as_texts()
-        texts["forms/apply.schema.json"] = texts["forms/apply.schema.json"].replace(
-            '"title":"签订日期"', '"title":"签订日期","minLength":10').replace("投资额（万元）", "总投资（万元）")
-        texts["dmn/DT_S_01.dmn"] = texts["dmn/DT_S_01.dmn"].replace(
-            "<text>investmentWan</text>", "<text>investmentWan * 1</text>").replace(
-            'hitPolicy="FIRST"', 'hitPolicy="UNIQUE"')
-        texts[ACCEPTANCE] = texts[ACCEPTANCE].replace('cancelActivity="false"', 'cancelActivity="true"')
-        assert harness.deploy(Bundle.from_texts("smoke", texts)) == {"smoke": 2, "smoke_acceptance": 2}
-        with unit(harness.sessions) as session:
-            smoke = diff_versions(session, TESTER, "smoke", 1, 2)
-            acceptance = diff_versions(session, TESTER, "smoke_acceptance", 1, 2)
-        details = {c.where: c.details for c in smoke.changes}
-        assert details["apply.schema.json#signedOn"] == ("minLength: — → 10",)
-        assert details["apply.schema.json#investmentWan"] == ("label: 投资额（万元） → 总投资（万元）",)  # once
-        assert details["DT_S_01"] == ("hitPolicy: FIRST → UNIQUE",
-                                      'inputs: ["投资: investmentWan"] → ["投资: investmentWan * 1"]')
-        assert {c.where: c.details for c in acceptance.changes}["Timer_Overdue"] == ("cancelActivity: false → true",)
-    finally:
-        harness.close()
+def test_the_diff_lists_every_change_that_makes_a_new_version_once(harness: ProcessHarness) -> None:
+    texts = Bundle.from_directory(SMOKE, "smoke").as_texts()
+    texts["forms/apply.schema.json"] = texts["forms/apply.schema.json"].replace(
+        '"title":"签订日期"', '"title":"签订日期","minLength":10').replace("投资额（万元）", "总投资（万元）")
+    texts["dmn/DT_S_01.dmn"] = texts["dmn/DT_S_01.dmn"].replace(
+        "<text>investmentWan</text>", "<text>investmentWan * 1</text>").replace(
+        'hitPolicy="FIRST"', 'hitPolicy="UNIQUE"')
+    texts[ACCEPTANCE] = texts[ACCEPTANCE].replace('cancelActivity="false"', 'cancelActivity="true"')
+    assert harness.deploy(Bundle.from_texts("smoke", texts)) == {"smoke": 2, "smoke_acceptance": 2}
+    with unit(harness.sessions) as session:
+        smoke = diff_versions(session, TESTER, "smoke", 1, 2)
+        acceptance = diff_versions(session, TESTER, "smoke_acceptance", 1, 2)
+    details = {c.where: c.details for c in smoke.changes}
+    assert details["apply.schema.json#signedOn"] == ("minLength: — → 10",)
+    assert details["apply.schema.json#investmentWan"] == ("label: 投资额（万元） → 总投资（万元）",)  # once
+    assert details["DT_S_01"] == ("hitPolicy: FIRST → UNIQUE",
+                                  'inputs: ["投资: investmentWan"] → ["投资: investmentWan * 1"]')
+    assert {c.where: c.details for c in acceptance.changes}["Timer_Overdue"] == ("cancelActivity: false → true",)
 
 
 def test_a_step_completed_during_a_batch_migration_blocks_only_that_instance(
-        database_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    harness = ProcessHarness([Bundle.from_directory(SMOKE, "smoke")], database_url=database_url)
-    try:
-        busy, calm = harness.start("smoke_acceptance"), harness.start("smoke_acceptance")
-        texts = Bundle.from_directory(SMOKE, "smoke").as_texts()
-        texts[ACCEPTANCE] = texts[ACCEPTANCE].replace('name="提交验收申请"', 'name="提交验收申请（修订）"')
-        assert harness.deploy(Bundle.from_texts("smoke", texts)) == {"smoke_acceptance": 2}
-        real_try = migration._try
+        harness: ProcessHarness, monkeypatch: pytest.MonkeyPatch) -> None:
+    busy, calm = harness.start("smoke_acceptance"), harness.start("smoke_acceptance")
+    texts = Bundle.from_directory(SMOKE, "smoke").as_texts()
+    texts[ACCEPTANCE] = texts[ACCEPTANCE].replace('name="提交验收申请"', 'name="提交验收申请（修订）"')
+    assert harness.deploy(Bundle.from_texts("smoke", texts)) == {"smoke_acceptance": 2}
+    real_try = migration._try
 
-        def clerk_completes_meanwhile(engine: Engine, target: Any, row: Any) -> Any:
-            outcome = real_try(engine, target, row)
-            if getattr(row, "id", None) == busy.id:
-                busy.complete("Task_Submit", {"confirmed": True})  # committed by another unit of work
-            return outcome
+    def clerk_completes_meanwhile(engine: Engine, target: Any, row: Any) -> Any:
+        outcome = real_try(engine, target, row)
+        if getattr(row, "id", None) == busy.id:
+            busy.complete("Task_Submit", {"confirmed": True})  # committed by another unit of work
+        return outcome
 
-        monkeypatch.setattr(migration, "_try", clerk_completes_meanwhile)
-        report = harness.migrate("smoke_acceptance", 2)
-        assert [c.instance_id for c in report.movable] == [calm.id]
-        [blocked] = report.blocked
-        assert blocked.instance_id == busy.id and "changed while it was being migrated" in blocked.reasons[0]
-        assert calm.instance().version == 2
-        assert busy.instance().version == 1 and "Task_Submit" in busy.path()  # the clerk's work is kept
-    finally:
-        harness.close()
+    monkeypatch.setattr(migration, "_try", clerk_completes_meanwhile)
+    report = harness.migrate("smoke_acceptance", 2)
+    assert [c.instance_id for c in report.movable] == [calm.id]
+    [blocked] = report.blocked
+    assert blocked.instance_id == busy.id and "changed while it was being migrated" in blocked.reasons[0]
+    assert calm.instance().version == 2
+    assert busy.instance().version == 1 and "Task_Submit" in busy.path()  # the clerk's work is kept
 
 
-def test_a_claimed_task_moved_to_another_agency_is_flagged_in_the_dry_run_and_released(database_url: str) -> None:
-    harness = ProcessHarness([Bundle.from_directory(SMOKE, "smoke")], database_url=database_url)
-    try:
-        run = harness.start("smoke_acceptance")
-        with unit(harness.sessions) as session:
-            claim(harness.engine, session, TESTER, run.task("Task_Submit").id)
-        texts = Bundle.from_directory(SMOKE, "smoke").as_texts()
-        # Version 2 hands the submission to the data bureau's lane.
-        texts[ACCEPTANCE] = texts[ACCEPTANCE].replace(
-            "<bpmn:flowNodeRef>Task_Submit</bpmn:flowNodeRef>", "").replace(
-            "<bpmn:flowNodeRef>Timer_Overdue</bpmn:flowNodeRef>",
-            "<bpmn:flowNodeRef>Task_Submit</bpmn:flowNodeRef><bpmn:flowNodeRef>Timer_Overdue</bpmn:flowNodeRef>")
-        assert harness.deploy(Bundle.from_texts("smoke", texts)) == {"smoke_acceptance": 2}
-        [check] = harness.migrate("smoke_acceptance", 2, dry_run=True).movable
-        assert check.notes == ("Task_Submit「提交验收申请」 moves from smoke:applicant to smoke:data_bureau; "
-                               "tester's claim is released",)
-        assert run.task("Task_Submit").assignee == TESTER.username  # a dry run changes nothing
-        harness.migrate("smoke_acceptance", 2)
-        moved = run.task("Task_Submit")
-        assert (moved.candidate_group, moved.assignee) == ("smoke:data_bureau", None)
-    finally:
-        harness.close()
+def test_a_claimed_task_moved_to_another_agency_is_flagged_in_the_dry_run_and_released(harness: ProcessHarness) -> None:
+    run = harness.start("smoke_acceptance")
+    with unit(harness.sessions) as session:
+        claim(harness.engine, session, TESTER, run.task("Task_Submit").id)
+    texts = Bundle.from_directory(SMOKE, "smoke").as_texts()
+    # Version 2 hands the submission to the data bureau's lane.
+    texts[ACCEPTANCE] = texts[ACCEPTANCE].replace(
+        "<bpmn:flowNodeRef>Task_Submit</bpmn:flowNodeRef>", "").replace(
+        "<bpmn:flowNodeRef>Timer_Overdue</bpmn:flowNodeRef>",
+        "<bpmn:flowNodeRef>Task_Submit</bpmn:flowNodeRef><bpmn:flowNodeRef>Timer_Overdue</bpmn:flowNodeRef>")
+    assert harness.deploy(Bundle.from_texts("smoke", texts)) == {"smoke_acceptance": 2}
+    [check] = harness.migrate("smoke_acceptance", 2, dry_run=True).movable
+    assert check.notes == ("Task_Submit「提交验收申请」 moves from smoke:applicant to smoke:data_bureau; "
+                           "tester's claim is released",)
+    assert run.task("Task_Submit").assignee == TESTER.username  # a dry run changes nothing
+    harness.migrate("smoke_acceptance", 2)
+    moved = run.task("Task_Submit")
+    assert (moved.candidate_group, moved.assignee) == ("smoke:data_bureau", None)
 
 
-def test_a_timer_due_before_a_migration_fires_through_the_timer_path_first(database_url: str) -> None:
-    harness = ProcessHarness([Bundle.from_directory(SMOKE, "smoke")], database_url=database_url)
-    try:
-        run = harness.start("smoke_acceptance")
-        harness.clock.advance(days=6)  # the five-day reminder is due, and nobody has fired it yet
-        texts = Bundle.from_directory(SMOKE, "smoke").as_texts()
-        texts[ACCEPTANCE] = texts[ACCEPTANCE].replace('name="提交验收申请"', 'name="提交验收申请（修订）"')
-        assert harness.deploy(Bundle.from_texts("smoke", texts)) == {"smoke_acceptance": 2}
-        [moved] = harness.migrate("smoke_acceptance", 2).movable
-        assert moved.instance_id == run.id
-        with unit(harness.sessions) as session:
-            actions = [e.action for e in session.query(AuditEvent).filter_by(instance_id=run.id).order_by(
-                AuditEvent.id)]
-        assert actions.index("timer") < actions.index("migrate")
-        assert sorted(run.waiting()) == ["Task_Escalate", "Task_Submit"]
-    finally:
-        harness.close()
+def test_a_timer_due_before_a_migration_fires_through_the_timer_path_first(harness: ProcessHarness) -> None:
+    run = harness.start("smoke_acceptance")
+    harness.clock.advance(days=6)  # the five-day reminder is due, and nobody has fired it yet
+    texts = Bundle.from_directory(SMOKE, "smoke").as_texts()
+    texts[ACCEPTANCE] = texts[ACCEPTANCE].replace('name="提交验收申请"', 'name="提交验收申请（修订）"')
+    assert harness.deploy(Bundle.from_texts("smoke", texts)) == {"smoke_acceptance": 2}
+    [moved] = harness.migrate("smoke_acceptance", 2).movable
+    assert moved.instance_id == run.id
+    with unit(harness.sessions) as session:
+        actions = [e.action for e in session.query(AuditEvent).filter_by(instance_id=run.id).order_by(
+            AuditEvent.id)]
+    assert actions.index("timer") < actions.index("migrate")
+    assert sorted(run.waiting()) == ["Task_Escalate", "Task_Submit"]
