@@ -75,7 +75,8 @@ def _fields(schema: Mapping[str, Any]) -> Iterator[tuple[str, tuple[str, ...]]]:
 def _overwrite_problems(process: Process, fields: dict[str, dict[str, tuple[str, ...]]]) -> list[Problem]:
     steps = {element.id: element.properties[FORM_SCHEMA] for element in process.elements
              if element.properties.get(FORM_SCHEMA) in fields}
-    later = _reachable(process)
+    successors = process.successors()
+    later = {element: process.reachable_from(successors[element], successors) for element in successors}
     problems: list[Problem] = []
     for step, form in steps.items():
         for name, revises in fields[form].items():
@@ -91,27 +92,6 @@ def _overwrite_problems(process: Process, fields: dict[str, dict[str, tuple[str,
                 f"field '{name}' declares it revises step {claimed}, which does not fill '{name}' in process "
                 f"{process.id}"), element=step) for claimed in revises if claimed not in writers - {step}]
     return problems
-
-
-def _reachable(process: Process) -> dict[str, set[str]]:
-    """Return, for each element, the elements some path of sequence flows leads to from it."""
-    successors: dict[str, set[str]] = {element.id: set() for element in process.elements}
-    for flow in process.flows:
-        successors.setdefault(flow.source, set()).add(flow.target)
-    for element in process.elements:
-        if element.attached_to:  # a boundary event leaves its activity
-            successors.setdefault(element.attached_to, set()).add(element.id)
-    reached: dict[str, set[str]] = {}
-    for start in successors:
-        seen: set[str] = set()
-        pending = list(successors[start])
-        while pending:
-            node = pending.pop()
-            if node not in seen:
-                seen.add(node)
-                pending += successors.get(node, ())
-        reached[start] = seen
-    return reached
 
 
 # --- dates --------------------------------------------------------------------------------------------------------

@@ -32,7 +32,7 @@ from engine.typerefs import to_type_ref
 
 __all__ = [
     "TYPE_REFS", "DecisionInfo", "DecisionInput", "NeededInput", "TypedDMNEngine", "cell_expression", "decision_engine",
-    "read_decision", "typed", "use_typed_engines",
+    "read_decision", "read_names", "typed", "use_typed_engines",
 ]
 
 TYPE_REFS = frozenset({"number", "integer", "long", "double", "boolean", "string", "date"})
@@ -206,7 +206,7 @@ class TypedDMNEngine(DMNEngine):  # type: ignore[misc]  # SpiffWorkflow ships no
         if key not in values:
             expression = (entry.input.expression or "").strip()
             known = task.workflow.script_engine.environment.globals
-            if any(task.data.get(name) is None and name not in known for name in _names(expression)):
+            if any(task.data.get(name) is None and name not in known for name in read_names(expression)):
                 # A staged decision runs before the process has collected every input: no value yet.
                 values[key] = None
             else:
@@ -223,7 +223,7 @@ class TypedDMNEngine(DMNEngine):  # type: ignore[misc]  # SpiffWorkflow ships no
                     continue
                 try:
                     value = self._input_value(entry, task, values)
-                    left_out = _names((entry.input.expression or "").strip()) & self.omitted
+                    left_out = read_names(entry.input.expression or "") & self.omitted
                     if value is None and left_out:
                         needed |= left_out  # needed only if the rest of the rule matches
                         continue
@@ -244,13 +244,14 @@ class TypedDMNEngine(DMNEngine):  # type: ignore[misc]  # SpiffWorkflow ships no
 
 
 @lru_cache(maxsize=1024)
-def _names(expression: str) -> frozenset[str]:
-    """Return the variable names an input expression reads."""
+def read_names(expression: str) -> frozenset[str]:
+    """Return the variable names an expression reads (nothing for one that does not parse)."""
     try:
-        tree = ast.parse(expression, mode="eval")
+        tree = ast.parse(expression.strip(), mode="eval")
     except SyntaxError:
-        return frozenset()  # let evaluation report the syntax error with its row
-    return frozenset(node.id for node in ast.walk(tree) if isinstance(node, ast.Name))
+        return frozenset()  # let evaluation report the syntax error where it runs
+    return frozenset(node.id for node in ast.walk(tree) if isinstance(node, ast.Name)
+                     and isinstance(node.ctx, ast.Load))
 
 
 def typed(engine: Any) -> TypedDMNEngine:

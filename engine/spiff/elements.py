@@ -10,7 +10,7 @@ kind), so what a report shows is what the engine runs.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
@@ -127,6 +127,28 @@ class Process:
     def lane_groups(self) -> dict[str, str]:
         """Return {lane label: candidate group} of the lanes that name one."""
         return {lane.label: lane.candidate_group for lane in self.lanes if lane.candidate_group}
+
+    def successors(self) -> dict[str, set[str]]:
+        """Return, for each element, where one step leads: its outgoing flows and its boundary events."""
+        found: dict[str, set[str]] = {element.id: set() for element in self.elements}
+        for flow in self.flows:
+            found.setdefault(flow.source, set()).add(flow.target)
+        for element in self.elements:
+            if element.attached_to:
+                found.setdefault(element.attached_to, set()).add(element.id)
+        return found
+
+    def reachable_from(self, start: Iterable[str], successors: Mapping[str, set[str]] | None = None) -> set[str]:
+        """Return `start` and every element some path leads to from it (pass `successors` when asking often)."""
+        step = self.successors() if successors is None else successors
+        seen: set[str] = set()
+        pending = list(start)
+        while pending:
+            node = pending.pop()
+            if node not in seen:
+                seen.add(node)
+                pending += step.get(node, ())
+        return seen
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ast
+import builtins
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -11,9 +13,22 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinitio
 from engine.conventions import DUE_DATE, PROPERTIES
 from engine.spiff.compiler import CompiledBundle, iter_task_specs
 
-__all__ = ["TIMER", "ElementExpression", "element_expressions", "is_timer_value", "script_texts"]
+__all__ = ["BUILTIN_NAMES", "TIMER", "ElementExpression", "assigned_names", "element_expressions", "is_timer_value",
+           "script_texts"]
 
 TIMER = "timer"
+
+# Names diagram code may use without any step setting them (the sandbox's own helpers come from the engine).
+BUILTIN_NAMES = frozenset(dir(builtins)) | {"datetime", "timedelta", "date", "Decimal", "math"}
+
+
+def assigned_names(script: str | None) -> set[str]:
+    """Return the variable names a script sets (nothing for one that does not parse)."""
+    try:
+        tree = ast.parse(script or "")
+    except SyntaxError:
+        return set()
+    return {node.id for node in ast.walk(tree) if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store)}
 
 
 @dataclass(frozen=True)

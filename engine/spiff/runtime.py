@@ -18,7 +18,7 @@ from engine.regulation import Regulation
 from engine.settings import Settings
 from engine.spiff.bundle import Bundle
 from engine.spiff.dmn import use_typed_engines
-from engine.spiff.elements import Process, read_elements
+from engine.spiff.elements import BundleElements, Process, read_elements
 from engine.spiff.internals import require_installed
 from engine.spiff.run_context import DecisionLog, DecisionSubscriber, RunContext
 from engine.spiff.sandbox import SandboxScriptEngine, make_script_engine
@@ -50,7 +50,7 @@ class Engine:
         self._specs: OrderedDict[int, tuple[Any, dict[str, Any]]] = OrderedDict()
         self._forms: dict[tuple[int, str], dict[str, Any]] = {}
         self._validators: dict[tuple[int, str], Validator] = {}
-        self._elements: dict[int, dict[str, Process]] = {}
+        self._elements: dict[int, BundleElements] = {}
 
     def now(self) -> datetime:
         """Return the engine clock's time (aware, UTC)."""
@@ -131,9 +131,13 @@ class Engine:
 
     def deployment_processes(self, version: ProcessVersion) -> dict[str, Process]:
         """Return the element model of every process deployed with a version (its called processes too)."""
+        return {process.id: process for process in self.deployment_elements(version).processes}
+
+    def deployment_elements(self, version: ProcessVersion) -> BundleElements:
+        """Return the diagrams and decisions deployed with a version, parsed once (versions are immutable)."""
         if version.id not in self._elements:
             bundle = Bundle.from_texts(version.bundle, dict(version.deployment.files))
-            self._elements[version.id] = {p.id: p for p in read_elements(bundle).checked().processes}
+            self._elements[version.id] = read_elements(bundle).checked()
         return self._elements[version.id]
 
     def regulation(self, version: ProcessVersion) -> Regulation | None:

@@ -8,7 +8,6 @@ whether each timer and due-date expression can be evaluated with the helpers and
 from __future__ import annotations
 
 import ast
-import builtins
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
@@ -18,14 +17,13 @@ from engine.errors import DeploymentError, Problem
 from engine.forms import declared_properties
 from engine.spiff.bundle import Bundle
 from engine.spiff.compiler import CompiledBundle, compile_bundle
-from engine.spiff.expressions import element_expressions, is_timer_value, script_texts
+from engine.spiff.expressions import BUILTIN_NAMES, assigned_names, element_expressions, is_timer_value, script_texts
 from engine.spiff.runtime import Engine
 from engine.store.models import ProcessVersion, UserRow
 
 __all__ = ["Validation", "validate_bundle"]
 
 # Names every expression may use besides task data: Python's safe builtins and our helpers.
-_BUILTIN_NAMES = frozenset(dir(builtins)) | {"datetime", "timedelta", "date", "Decimal", "math"}
 
 
 @dataclass
@@ -74,7 +72,7 @@ def _check_groups(session: Session, bundle: Bundle, compiled: CompiledBundle) ->
 
 
 def _check_expressions(engine: Engine, bundle: Bundle, compiled: CompiledBundle) -> list[Problem]:
-    known = _data_names(bundle, compiled) | set(engine.helpers) | _BUILTIN_NAMES
+    known = _data_names(bundle, compiled) | set(engine.helpers) | BUILTIN_NAMES
     problems: list[Problem] = []
     for expression in element_expressions(compiled):
         problems += _check_expression(engine, compiled, expression.element, expression.what, expression.text, known,
@@ -94,7 +92,7 @@ def _check_expression(engine: Engine, compiled: CompiledBundle, element: str, wh
     if unknown:
         return [compiled.problem_at(element, f"{what} expression {text!r} uses {', '.join(unknown)}, which no form "
                                      f"field, decision output or script of the bundle sets")]
-    if used - _BUILTIN_NAMES - set(engine.helpers):
+    if used - BUILTIN_NAMES - set(engine.helpers):
         return []  # depends on task data; the names are known, the value is only there at run time
     try:
         value = engine.evaluate(text, {})
@@ -114,15 +112,6 @@ def _data_names(bundle: Bundle, compiled: CompiledBundle) -> set[str]:
     for decision in compiled.decisions.values():
         names.update(output.split(".", 1)[0] for output in decision.outputs)
     for script in script_texts(compiled):
-        names.update(_assigned(script))
+        names.update(assigned_names(script))
     return names
 
-
-def _assigned(script: str | None) -> set[str]:
-    if not script:
-        return set()
-    try:
-        tree = ast.parse(script)
-    except SyntaxError:
-        return set()
-    return {node.id for node in ast.walk(tree) if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store)}
