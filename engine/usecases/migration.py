@@ -90,11 +90,10 @@ def plan_migration(engine: Engine, session: Session, actor: Actor, process_id: s
 def migrate_instances(engine: Engine, session: Session, actor: Actor, process_id: str, to_version: int,
                       instance_ids: list[str] | None = None) -> MigrationReport:
     """Move every movable selected instance to `to_version` in this unit of work; report the rest."""
-    _select(session, actor, process_id, to_version, instance_ids)  # refuse a stranger before anything fires
+    _target(session, actor, process_id, to_version)  # refuse a stranger or a missing version before anything fires
     # A timer already due fires on the version that set it, through the normal path and into the audit trail,
     # rather than inside the move.
     fire_due_timers(engine, session)
-    session.expire_all()
     target, rows = _select(session, actor, process_id, to_version, instance_ids)
     operation = uuid.uuid4().hex
     checks: list[MigrationCheck] = []
@@ -134,11 +133,15 @@ def migrate_instances(engine: Engine, session: Session, actor: Actor, process_id
     return report
 
 
-def _select(session: Session, actor: Actor, process_id: str, to_version: int,
-            instance_ids: list[str] | None) -> tuple[ProcessVersion, list[InstanceRow | str]]:
+def _target(session: Session, actor: Actor, process_id: str, to_version: int) -> ProcessVersion:
     if not actor.is_admin:
         raise PermissionDenied(f"only administrators migrate instances; {actor.username} is {actor.role}")
-    target = get_version(session, process_id, to_version)
+    return get_version(session, process_id, to_version)
+
+
+def _select(session: Session, actor: Actor, process_id: str, to_version: int,
+            instance_ids: list[str] | None) -> tuple[ProcessVersion, list[InstanceRow | str]]:
+    target = _target(session, actor, process_id, to_version)
     query = select(InstanceRow).where(InstanceRow.process_id == process_id).order_by(InstanceRow.created_at)
     if instance_ids is None:
         found = session.scalars(query.where(InstanceRow.status.not_in([COMPLETED, CANCELLED]),
