@@ -13,8 +13,8 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, inspect
 from sqlalchemy import Engine as SqlEngine
-from sqlalchemy import inspect
 from sqlalchemy.exc import SQLAlchemyError
 
 from engine.errors import GovflowError
@@ -44,9 +44,11 @@ def head_revision() -> str:
     return head
 
 
-def current_revision(engine: SqlEngine) -> str | None:
+def current_revision(bind: SqlEngine | Connection) -> str | None:
     """Return the database's migration id; None for an empty database or one made before migrations."""
-    with engine.connect() as connection:
+    if isinstance(bind, Connection):
+        return MigrationContext.configure(bind).get_current_revision()
+    with bind.connect() as connection:
         return MigrationContext.configure(connection).get_current_revision()
 
 

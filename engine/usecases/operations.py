@@ -8,13 +8,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from alembic.runtime.migration import MigrationContext
 from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from engine.store.models import InstanceRow, TaskRow
-from engine.store.schema import head_revision
+from engine.store.schema import current_revision, head_revision
 from engine.usecases.state import RUNNING, WAITING
 
 __all__ = ["Readiness", "WorkFigures", "readiness", "work_figures"]
@@ -42,7 +41,7 @@ class WorkFigures:
 def readiness(session: Session) -> Readiness:
     """Check the database connection and the schema revision."""
     try:
-        revision = MigrationContext.configure(session.connection()).get_current_revision()
+        revision = current_revision(session.connection())
     except SQLAlchemyError as exc:
         return Readiness(False, f"database unreachable: {type(exc).__name__}", None)
     if revision != head_revision():
