@@ -118,6 +118,7 @@ def _check_validity(engine: Engine, actor: Actor, version: ProcessVersion, outsi
 
 
 def _local_today(engine: Engine) -> date:
+    # The clerk's date in the jurisdiction's zone, not UTC's.
     return engine.now().astimezone(ZoneInfo(engine.settings.timezone)).date()
 
 
@@ -164,5 +165,4 @@ def _may_apply(actor: Actor, bundle: str) -> bool:
 
 
 def _new_business_key(engine: Engine, bundle: str) -> str:
-    local = engine.now().astimezone(ZoneInfo(engine.settings.timezone))  # the clerk's date, not UTC's
-    return f"{bundle.upper()}-{local:%Y%m%d}-{secrets.token_hex(3).upper()}"
+    return f"{bundle.upper()}-{_local_today(engine):%Y%m%d}-{secrets.token_hex(3).upper()}"

@@ -14,15 +14,16 @@ import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any, cast
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import CursorResult, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from engine.errors import NotAuthenticated, TooManyAttempts
-from engine.store.models import SignInFailure, SignInSession, UserRow
+from engine.store.models import SignInFailure, SignInSession
 from engine.usecases.access import Actor, require_role
 from engine.usecases.snapshots import UserInfo
-from engine.usecases.users import authenticate
+from engine.usecases.users import active_user, authenticate
 
 __all__ = ["SignIn", "ThrottleRule", "end_all_sessions", "end_session", "note_failed_sign_in", "session_user",
            "sign_in"]
@@ -98,10 +99,10 @@ def session_user(session: Session, secret: str, *, kind: str, max_age: timedelta
         raise NotAuthenticated("the sign-in has ended; sign in again")
     if row.created_at + max_age < now:
         raise NotAuthenticated("the sign-in has expired; sign in again")
-    user = session.scalar(select(UserRow).where(UserRow.username == row.username))
-    if user is None or not user.active:
-        raise NotAuthenticated("the sign-in has ended; sign in again")
-    info = UserInfo.of(user)
+    try:
+        info = active_user(session, row.username)
+    except NotAuthenticated:
+        raise NotAuthenticated("the sign-in has ended; sign in again") from None  # deleted or deactivated
     if not hmac.compare_digest(info.credential_stamp, row.credential_stamp):
         raise NotAuthenticated("the password has changed since this sign-in; sign in again")
     return info
@@ -117,10 +118,10 @@ def end_all_sessions(session: Session, actor: Actor, username: str, now: datetim
     """End every sign-in session of a user (administrators, or the user themself); return how many."""
     if actor.username != username:
         require_role(actor, ("admin",), "signing someone out everywhere")
-    result = session.execute(update(SignInSession)
-                             .where(SignInSession.username == username, SignInSession.ended_at.is_(None))
-                             .values(ended_at=now))
-    return int(getattr(result, "rowcount", 0) or 0)
+    result = cast(CursorResult[Any], session.execute(
+        update(SignInSession).where(SignInSession.username == username, SignInSession.ended_at.is_(None))
+        .values(ended_at=now)))
+    return result.rowcount
 
 
 def _digest(secret: str) -> str:
