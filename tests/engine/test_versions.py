@@ -168,7 +168,7 @@ def test_cli_diff_make_current_and_migrate(database_url: str, tmp_path: Path, mo
         return json.loads(result.stdout)
 
     govflow("init-db")
-    govflow("deploy", "--from", str(SMOKE))
+    govflow("deploy", "--json", "--from", str(SMOKE))
     govflow("users", "create", "ops", "--password", "ops-password", "--role", "admin", "--unit", "smoke:unit")
     started = govflow("start", "smoke_acceptance", "--actor", "ops")["id"]
     changed = tmp_path / "smoke"
@@ -176,7 +176,7 @@ def test_cli_diff_make_current_and_migrate(database_url: str, tmp_path: Path, mo
     path = changed / "acceptance.bpmn"
     path.write_text(path.read_text(encoding="utf-8").replace('name="超期督办"', 'name="超期督办（升级）"'),
                     encoding="utf-8")
-    govflow("deploy", "--from", str(changed))
+    govflow("deploy", "--json", "--from", str(changed))
     [change] = govflow("diff", "smoke_acceptance", "1", "2")["changes"]
     assert (change["where"], change["details"]) == ("Task_Escalate", ["label: 超期督办 → 超期督办（升级）"])
     dry = govflow("migrate", "--process", "smoke_acceptance", "--to-version", "2", "--dry-run")
