@@ -126,6 +126,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "action_cancel": ("撤销", "cancelled"),
     "signed_in_as": ("当前用户", "Signed in as"),
     "diagram": ("流程图", "Diagram"),
+    "diagram_fit": ("显示全图", "Whole diagram"),
+    "diagram_focus": ("回到当前步骤", "Current step"),
     "action_migrate": ("迁移版本", "migrated"),
     "action_deploy": ("部署", "deployed"),
     "action_make-current": ("切换当前版本", "changed the current version"),
