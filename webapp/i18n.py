@@ -198,6 +198,35 @@ MESSAGES: dict[str, tuple[str, str]] = {
 }
 
 
+# What the version diff calls the parts of an element, flow, lane, decision rule or form field it compares.
+DIFF_WORDS: dict[str, tuple[str, str]] = {
+    "label": ("名称", "name"), "type": ("类型", "type"), "lane": ("所在泳道（办理机构）", "lane (agency)"),
+    "documentation": ("条款依据", "article cited"), "formJsonSchemaFilename": ("表单", "form"),
+    "formUiSchemaFilename": ("表单布局", "form layout"), "dueDate": ("办理期限", "due date"),
+    "decision": ("调用的决策", "decision called"), "timer": ("计时器", "timer"), "script": ("脚本", "script"),
+    "default": ("默认流向", "default flow"), "cancelActivity": ("是否中断原环节", "interrupting"),
+    "events": ("事件类型", "event definitions"), "multiInstance": ("多实例", "multi-instance"),
+    "loopCardinality": ("实例数", "number of instances"), "completionCondition": ("完成条件", "completion condition"),
+    "loop": ("循环", "loop"), "from": ("起点", "from"), "to": ("终点", "to"), "condition": ("条件", "condition"),
+    "group": ("候选组", "candidate group"), "hitPolicy": ("命中策略", "hit policy"), "inputs": ("输入列", "inputs"),
+    "outputs": ("输出列", "outputs"), "when": ("条件", "when"), "then": ("结果", "then"), "note": ("说明", "note"),
+    "ui": ("界面设置", "display settings"), "required": ("必填", "required"), "minimum": ("最小值", "minimum"),
+    "maximum": ("最大值", "maximum"), "exclusiveMinimum": ("下限（不含）", "exclusive minimum"),
+    "exclusiveMaximum": ("上限（不含）", "exclusive maximum"), "minLength": ("最短长度", "minimum length"),
+    "maxLength": ("最长长度", "maximum length"), "pattern": ("格式规则", "pattern"), "format": ("格式", "format"),
+    "enum": ("可选值", "choices"), "const": ("固定值", "fixed value"), "description": ("说明", "description"),
+    "multipleOf": ("精度", "multiple of"), "items": ("列表项", "list items"), "minItems": ("最少项数", "minimum items"),
+    "maxItems": ("最多项数", "maximum items"), "if": ("显示条件", "if"),
+    "allOf": ("组合规则", "all of"), "dependentSchemas": ("关联字段", "dependent fields"),
+}
+
+
+def diff_word(keyword: str) -> str:
+    """Name a keyword of the version diff in the request's language; an unknown one is shown as it is."""
+    pair = DIFF_WORDS.get(keyword)
+    return keyword if pair is None else pair[1] if language() == "en" else pair[0]
+
+
 def language() -> str:
     """Return the interface language of this request."""
     # Chinese unless the person chose English: clerks' machines often run English browsers.
@@ -231,3 +260,4 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
     app.jinja_env.globals["_"] = translate
     app.jinja_env.globals["current_language"] = language
+    app.jinja_env.globals["diff_word"] = diff_word
