@@ -19,7 +19,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from engine.conventions import FORM_SCHEMA
 from engine.errors import PermissionDenied, ProcessError, StateFormatError
-from engine.spiff.migrating import WorkflowChanges, WorkflowMigration
+from engine.spiff.migrating import ElementChange, WorkflowChanges, WorkflowMigration
 from engine.spiff.runtime import Engine
 from engine.spiff.serialization import STATE_FORMAT
 from engine.spiff.workflow import Instance
@@ -36,6 +36,8 @@ from engine.usecases.timers import fire_due_timers
 __all__ = ["MigrationCheck", "MigrationReport", "Reason", "migrate_instances", "plan_migration"]
 
 _HISTORY_ONLY = frozenset({"bpmn_name", "description", "documentation", "extensions", "lane"})
+# What changes in an element (a gateway, say) when only the step after it was replaced.
+_FLOWS_OUT = frozenset({"outputs", "cond_task_specs", "default_task_spec"})
 
 
 @dataclass(frozen=True)
@@ -242,20 +244,30 @@ def _blocking(changes: WorkflowChanges) -> list[Reason]:
         if "decision_table" in attributes:
             reasons.append(Reason("decision_changed", f"decision of {change.label} changed after it ran",
                                   f"「{change.name}」已作出决策，新版本修改了这个决策", {"element": change.label}))
-        elif attributes == {"outputs"} and change.next_before != change.next_after:
+        elif attributes <= _FLOWS_OUT and change.next_before != change.next_after:
             # The element itself is unchanged: what changed is the step it leads to. Name that step.
-            before, after = "、".join(change.next_before) or "结束", "、".join(change.next_after) or "结束"
-            reasons.append(Reason(
-                "next_changed", f"{change.label} already ran and its outgoing flows changed: it now leads to "
-                f"{', '.join(change.next_after) or 'nothing'} instead of {', '.join(change.next_before) or 'nothing'}",
-                f"「{change.name}」已经办过，新版本把它的下一步由「{before}」改为「{after}」",
-                {"element": change.label, "before": list(change.next_before), "after": list(change.next_after)}))
+            reasons.append(_next_changed(change))
         else:
             words_en, words_zh = attribute_words(attributes)
             reasons.append(Reason("changed_after_it_ran", f"{change.label} already ran and its {words_en} changed",
                                   f"「{change.name}」已经办过，新版本修改了它的{words_zh}",
                                   {"element": change.label, "changed": sorted(attributes)}))
     return sorted({reason.text: reason for reason in reasons}.values(), key=lambda reason: reason.text)
+
+
+def _next_changed(change: ElementChange) -> Reason:
+    gone = [name for name in change.next_before if name not in change.next_after]
+    new = [name for name in change.next_after if name not in change.next_before]
+    quoted_gone, quoted_new = "「" + "」「".join(gone) + "」", "「" + "」「".join(new) + "」"
+    if gone and new:
+        en, zh = f"{', '.join(gone)} is replaced by {', '.join(new)}", f"把它之后的{quoted_gone}换成了{quoted_new}"
+    elif new:
+        en, zh = f"{', '.join(new)} is added after it", f"在它之后增加了{quoted_new}"
+    else:
+        en, zh = f"{', '.join(gone)} is no longer after it", f"去掉了它之后的{quoted_gone}"
+    return Reason("next_changed", f"{change.label} already ran and its outgoing flows changed: {en}",
+                  f"「{change.name}」已经办过，新版本{zh}",
+                  {"element": change.label, "before": list(change.next_before), "after": list(change.next_after)})
 
 
 def _uncollected(engine: Engine, target: ProcessVersion, instance: Instance) -> list[Reason]:

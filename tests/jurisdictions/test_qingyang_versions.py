@@ -132,9 +132,9 @@ def test_a_step_added_after_acceptance_reaches_projects_still_before_it(h: Proce
     assert blocked.instance_id == later.id
     # Blamed on the step the version inserted, not on the unchanged step before it.
     assert tuple(map(str, blocked.reasons)) == (
-        "验收结果备案 (Task_FileAcceptance) already ran and its outgoing flows changed: it now leads to 档案移交核查 "
-        "instead of 后评价时窗开启",)
-    assert blocked.reasons[0].text_zh == "「验收结果备案」已经办过，新版本把它的下一步由「后评价时窗开启」改为「档案移交核查」"
+        "验收结果备案 (Task_FileAcceptance) already ran and its outgoing flows changed: 后评价时窗开启 is replaced by "
+        "档案移交核查",)
+    assert blocked.reasons[0].text_zh == "「验收结果备案」已经办过，新版本把它之后的「后评价时窗开启」换成了「档案移交核查」"
 
     task_before = filing.task("Task_FileAcceptance")
     walk(filing, until="Task_ArchiveHandover")
@@ -173,6 +173,18 @@ def test_a_changed_form_field_applies_to_open_tasks_and_keeps_their_data(h: Proc
     assert field.where == "register.schema.json#investmentWan" and field.change == "changed"
     assert field.details[0].endswith("→ 总投资（万元，含运维）") and any(d.startswith("maximum") for d in field.details)
     assert served["properties"]["investmentWan"]["title"] == "总投资（万元，含运维）"
+
+
+def test_a_branch_of_a_passed_gateway_that_now_leads_elsewhere_is_blamed_on_the_new_step(h: ProcessHarness,
+                                                                                           v1: Bundle) -> None:
+    run = h.start(P, business_key="QY-BRANCH")
+    walk(run, until="Task_DeptReview")  # Gateway_Scope has run
+    texts = v1.as_texts()
+    xml = texts[BPMN].replace("End_OutOfScope", "End_NotApplicable").replace('name="不适用本方案"', 'name="不适用本办法"')
+    h.deploy(Bundle.from_texts("qingyang", {**texts, BPMN: xml}), "不适用的结束事件改名")
+    [blocked] = h.migrate(P, 2, dry_run=True).blocked
+    [reason] = blocked.reasons
+    assert reason.text_zh == "「是否适用？」已经办过，新版本把它之后的「不适用本方案」换成了「不适用本办法」"
 
 
 def test_removing_the_task_an_instance_waits_on_blocks_it(h: ProcessHarness, v1: Bundle) -> None:
