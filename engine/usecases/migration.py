@@ -19,7 +19,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from engine.conventions import FORM_SCHEMA
 from engine.errors import PermissionDenied, ProcessError, StateFormatError
-from engine.spiff.migrating import ElementChange, WorkflowChanges, WorkflowMigration
+from engine.spiff.migrating import WorkflowMigration
 from engine.spiff.runtime import Engine
 from engine.spiff.serialization import STATE_FORMAT
 from engine.spiff.workflow import Instance
@@ -29,15 +29,11 @@ from engine.store.models import InstanceRow, ProcessVersion, TaskRow
 from engine.usecases.access import Actor
 from engine.usecases.ahead import names_missing_ahead
 from engine.usecases.deployments import get_version
-from engine.usecases.migration_reasons import Reason, attribute_words, element_kind_words
+from engine.usecases.migration_reasons import Reason, blocking_changes, element_kind_words
 from engine.usecases.state import CANCELLED, COMPLETED, ERROR, persist, record_decisions, task_index_fields
 from engine.usecases.timers import fire_due_timers
 
 __all__ = ["MigrationCheck", "MigrationReport", "Reason", "migrate_instances", "plan_migration"]
-
-_HISTORY_ONLY = frozenset({"bpmn_name", "description", "documentation", "extensions", "lane"})
-# What changes in an element (a gateway, say) when only the step after it was replaced.
-_FLOWS_OUT = frozenset({"outputs", "cond_task_specs", "default_task_spec"})
 
 
 @dataclass(frozen=True)
@@ -182,7 +178,7 @@ def _try(engine: Engine, target: ProcessVersion, row: InstanceRow | str) -> tupl
         return blocked(Reason("unreadable", exc.message, "该实例保存的状态无法读取，请联系系统管理员"))
     spec, subprocess_specs = engine.specs_for(target)
     moving = WorkflowMigration(instance, spec, subprocess_specs, engine.serializer.spec_registry)
-    reasons = [reason for changes in moving.workflows for reason in _blocking(changes)]
+    reasons = [reason for changes in moving.workflows for reason in blocking_changes(changes)]
     reasons += _uncollected(engine, target, instance)
     reasons += _no_longer_human(engine, target, instance)
     reasons += names_missing_ahead(engine, source, target, instance.active_elements(),
@@ -224,50 +220,6 @@ def _try(engine: Engine, target: ProcessVersion, row: InstanceRow | str) -> tupl
 def _element_names(engine: Engine, version: ProcessVersion) -> dict[str, str]:
     return {element.id: element.label for process in engine.deployment_processes(version).values()
             for element in process.elements}
-
-
-def _blocking(changes: WorkflowChanges) -> list[Reason]:
-    if changes.missing:
-        return [Reason("called_process_gone", f"called process {changes.process_id} is gone in the new version",
-                       "新版本中已没有该实例调用的子流程", {"process": changes.process_id})]
-    reasons = []
-    for change in changes.changes:
-        if change.removed:
-            where_en, where_zh = ("ran at", "已经过") if change.ran else ("stands at", "正停在")
-            reasons.append(Reason("removed", f"the instance {where_en} {change.label}, which the new version removes",
-                                  f"该实例{where_zh}「{change.name}」，新版本删除了这个环节",
-                                  {"element": change.label}))
-            continue
-        attributes = change.attributes - _HISTORY_ONLY
-        if not attributes:
-            continue
-        if "decision_table" in attributes:
-            reasons.append(Reason("decision_changed", f"decision of {change.label} changed after it ran",
-                                  f"「{change.name}」已作出决策，新版本修改了这个决策", {"element": change.label}))
-        elif attributes <= _FLOWS_OUT and change.next_before != change.next_after:
-            # The element itself is unchanged: what changed is the step it leads to. Name that step.
-            reasons.append(_next_changed(change))
-        else:
-            words_en, words_zh = attribute_words(attributes)
-            reasons.append(Reason("changed_after_it_ran", f"{change.label} already ran and its {words_en} changed",
-                                  f"「{change.name}」已经办过，新版本修改了它的{words_zh}",
-                                  {"element": change.label, "changed": sorted(attributes)}))
-    return sorted({reason.text: reason for reason in reasons}.values(), key=lambda reason: reason.text)
-
-
-def _next_changed(change: ElementChange) -> Reason:
-    gone = [name for name in change.next_before if name not in change.next_after]
-    new = [name for name in change.next_after if name not in change.next_before]
-    quoted_gone, quoted_new = "「" + "」「".join(gone) + "」", "「" + "」「".join(new) + "」"
-    if gone and new:
-        en, zh = f"{', '.join(gone)} is replaced by {', '.join(new)}", f"把它之后的{quoted_gone}换成了{quoted_new}"
-    elif new:
-        en, zh = f"{', '.join(new)} is added after it", f"在它之后增加了{quoted_new}"
-    else:
-        en, zh = f"{', '.join(gone)} is no longer after it", f"去掉了它之后的{quoted_gone}"
-    return Reason("next_changed", f"{change.label} already ran and its outgoing flows changed: {en}",
-                  f"「{change.name}」已经办过，新版本{zh}",
-                  {"element": change.label, "before": list(change.next_before), "after": list(change.next_after)})
 
 
 def _uncollected(engine: Engine, target: ProcessVersion, instance: Instance) -> list[Reason]:
