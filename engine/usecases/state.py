@@ -24,6 +24,7 @@ from engine.spiff.workflow import HumanTask, Instance
 from engine.store.audit import record
 from engine.store.models import InstanceRow, ProcessVersion, TaskRow
 from engine.usecases.describe import json_default
+from engine.usecases.notifications import announce_ready
 
 __all__ = [
     "CANCELLED", "COMPLETED", "ERROR", "FINISHED", "RUNNING", "STATUSES", "WAITING",
@@ -119,6 +120,7 @@ def _sync_task_index(engine: Engine, session: Session, row: InstanceRow, instanc
             task_row.completed_at = now
         elif task_row.status == "ready":
             task_row.project_name = row.project_name
+    arrived: list[TaskRow] = []
     for task_id, task in ready.items():
         if task_id in known:
             continue
@@ -128,11 +130,14 @@ def _sync_task_index(engine: Engine, session: Session, row: InstanceRow, instanc
             if strict:
                 raise
             due_at = None  # the instance is already recorded in error at that element
-        session.add(TaskRow(
+        arrived.append(TaskRow(
             id=task_id, instance_id=row.id, process_id=row.process_id, bundle=row.process_version.bundle,
             business_key=row.business_key, project_name=row.project_name, unit=row.unit,
             status="ready", created_at=now, due_at=due_at, process_version_id=row.process_version.id,
             **task_index_fields(task, row.process_version)))
+        session.add(arrived[-1])
+    # Written with the task rows, so people hear of a task exactly when it exists; mail goes out later.
+    announce_ready(engine, session, arrived, now)
 
 
 def task_index_fields(task: HumanTask, version: ProcessVersion) -> dict[str, str | None]:
