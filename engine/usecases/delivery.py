@@ -60,7 +60,8 @@ class DeliveryReport:
 
 def backoff(attempts: int) -> timedelta:
     """Return how long to wait after the `attempts`-th failed try: one minute, doubling, at most two hours."""
-    return min(_FIRST_RETRY * 2 ** max(attempts - 1, 0), _LONGEST_RETRY)
+    wait: timedelta = _FIRST_RETRY * 2 ** max(attempts - 1, 0)
+    return min(wait, _LONGEST_RETRY)
 
 
 def _claimable(now: datetime) -> Any:

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import ColumnElement, and_, func, select, update
 from sqlalchemy.orm import Session
 
 from engine.errors import FieldError, InvalidInput, NotFound
@@ -153,14 +153,14 @@ def announce_assigned(engine: Engine, session: Session, task: TaskRow, assignee:
         notify(engine, session, task, [user], "assigned", now)
 
 
-def _mine(actor: Actor) -> list[object]:
-    return [Notification.username == actor.username, Notification.in_app.is_(True)]
+def _mine(actor: Actor) -> ColumnElement[bool]:
+    return and_(Notification.username == actor.username, Notification.in_app.is_(True))
 
 
 def list_notices(session: Session, actor: Actor, *, unread_only: bool = False, limit: int = 50,
                  offset: int = 0) -> NoticePage:
     """Return the actor's newest notices (nobody else's), with the unread count."""
-    query = select(Notification).where(*_mine(actor))
+    query = select(Notification).where(_mine(actor))
     if unread_only:
         query = query.where(Notification.read_at.is_(None))
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
@@ -172,7 +172,7 @@ def list_notices(session: Session, actor: Actor, *, unread_only: bool = False, l
 def unread_count(session: Session, actor: Actor) -> int:
     """Return how many of the actor's notices are unread."""
     return session.scalar(select(func.count(Notification.id)).where(
-        *_mine(actor), Notification.read_at.is_(None))) or 0
+        _mine(actor), Notification.read_at.is_(None))) or 0
 
 
 def mark_read(engine: Engine, session: Session, actor: Actor, notice_id: int) -> NoticeInfo:
@@ -188,7 +188,7 @@ def mark_read(engine: Engine, session: Session, actor: Actor, notice_id: int) ->
 
 def mark_all_read(engine: Engine, session: Session, actor: Actor) -> int:
     """Mark every unread notice of the actor read; return how many."""
-    result = session.execute(update(Notification).where(*_mine(actor), Notification.read_at.is_(None))
+    result = session.execute(update(Notification).where(_mine(actor), Notification.read_at.is_(None))
                              .values(read_at=engine.now()).execution_options(synchronize_session=False))
     return int(getattr(result, "rowcount", 0) or 0)
 
@@ -209,7 +209,7 @@ def set_preferences(engine: Engine, session: Session, actor: Actor, preferences:
         address = None
         errors.append(FieldError("address", "not an e-mail address"))
     if preferences.digest and address is None:
-        errors.append(FieldError("address", "a daily digest needs an e-mail address"))
+        errors.append(FieldError("digest", "a daily digest needs an e-mail address"))
     if errors:
         raise InvalidInput("cannot save notification preferences", errors)
     user = _user(session, actor)
