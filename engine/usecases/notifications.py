@@ -24,7 +24,7 @@ from engine.usecases.mailtext import queue_notice_mail
 from engine.usecases.users import email_address
 
 __all__ = ["KINDS", "NoticeInfo", "NoticePage", "Preferences", "announce_assigned", "announce_ready",
-           "get_preferences", "list_notices", "mark_all_read", "mark_read", "notify", "recipients",
+           "get_preferences", "list_notices", "mark_all_read", "mark_read", "notify", "notify_task_people",
            "set_preferences", "unread_count"]
 
 KINDS = ("new_task", "assigned", "returned", "due_soon", "overdue")
@@ -79,7 +79,7 @@ def _preferences(session: Session, user: UserRow) -> Preferences:
                        row.digest, user.email)
 
 
-def recipients(session: Session, task: TaskRow) -> list[UserRow]:
+def _recipients(session: Session, task: TaskRow) -> list[UserRow]:
     """Return the active people a task is for: its assignee, or the clerks of its group."""
     if task.assignee:
         return list(session.scalars(select(UserRow).where(UserRow.username == task.assignee,
@@ -132,10 +132,15 @@ def notify(engine: Engine, session: Session, task: TaskRow, users: Iterable[User
     return told
 
 
+def notify_task_people(engine: Engine, session: Session, task: TaskRow, kind: str, now: datetime) -> int:
+    """Tell everyone a task is for (its assignee, or its group's clerks) about it; return how many were told."""
+    return notify(engine, session, task, _recipients(session, task), kind, now)
+
+
 def announce_ready(engine: Engine, session: Session, tasks: Sequence[TaskRow], now: datetime) -> None:
     """Tell people about tasks that just became ready: returned to whoever did the step before, else new."""
     for task in tasks:
-        people = recipients(session, task)
+        people = _recipients(session, task)
         before = session.scalar(select(TaskRow.completed_by).where(
             TaskRow.instance_id == task.instance_id, TaskRow.spec_id == task.spec_id, TaskRow.status == "completed",
             TaskRow.id != task.id).order_by(TaskRow.completed_at.desc()).limit(1))

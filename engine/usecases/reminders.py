@@ -19,7 +19,7 @@ from engine.store.messaging import MailMessage, Notification, TaskReminder
 from engine.store.models import TaskRow, UserRow
 from engine.usecases.inbox import DUE_SOON
 from engine.usecases.mailtext import digest_key, queue_digest_mail
-from engine.usecases.notifications import notify, recipients
+from engine.usecases.notifications import notify_task_people
 
 __all__ = ["queue_digests", "remind_due_tasks"]
 
@@ -41,7 +41,7 @@ def remind_due_tasks(engine: Engine, session: Session, now: datetime | None = No
             except IntegrityError:
                 savepoint.rollback()  # another process reminded of it first
                 continue
-            notify(engine, session, task, recipients(session, task), kind, moment)
+            notify_task_people(engine, session, task, kind, moment)
             savepoint.commit()
             done.append((task.id, kind))
     return done
