@@ -132,25 +132,32 @@ def send_mail(smtp: SmtpSettings, mail: OutgoingMail, now: datetime) -> None:
             client.close()
 
 
-def deliver_due_mail(engine: Engine, sessions: sessionmaker[Session], *, limit: int = 50,
-                     lease: timedelta = LEASE) -> DeliveryReport:
-    """Claim, send and record due e-mails; a job, so it commits each claim and each outcome on its own."""
+def deliver_due_mail(engine: Engine, sessions: sessionmaker[Session], *, limit: int = 10,
+                     lease: timedelta = LEASE, rounds: int = 10) -> DeliveryReport:
+    """Claim, send and record due e-mails; a job, so it commits each claim and each outcome on its own.
+
+    A batch is small enough to be sent well within the lease even when every try waits out the SMTP timeout,
+    so no other process takes over a row this one is still working through.
+    """
     smtp = engine.settings.smtp
     if not smtp.enabled:
         return DeliveryReport()
-    token = secrets.token_hex(16)
-    with unit_of_work(sessions) as session:
-        batch = claim_mail(session, engine.now(), token, lease=lease, limit=limit)
     sent = retrying = failed = 0
-    for mail in batch:
-        try:
-            send_mail(smtp, mail, engine.now())
-        except (OSError, smtplib.SMTPException) as exc:  # refused, unreachable, timed out: try again later
-            with unit_of_work(sessions) as session:
-                status = record_failure(session, mail, token, engine.now(), f"{type(exc).__name__}: {exc}")
-            failed, retrying = failed + (status == "failed"), retrying + (status == "pending")
-            continue
+    for _ in range(rounds):
+        token = secrets.token_hex(16)  # one per claim: each batch has its own lease
         with unit_of_work(sessions) as session:
-            record_sent(session, mail.id, token, engine.now())
-        sent += 1
+            batch = claim_mail(session, engine.now(), token, lease=lease, limit=limit)
+        if not batch:
+            break
+        for mail in batch:
+            try:
+                send_mail(smtp, mail, engine.now())
+            except (OSError, smtplib.SMTPException) as exc:  # refused, unreachable, timed out: try again later
+                with unit_of_work(sessions) as session:
+                    status = record_failure(session, mail, token, engine.now(), f"{type(exc).__name__}: {exc}")
+                failed, retrying = failed + (status == "failed"), retrying + (status == "pending")
+                continue
+            with unit_of_work(sessions) as session:
+                record_sent(session, mail.id, token, engine.now())
+            sent += 1
     return DeliveryReport(sent, retrying, failed)

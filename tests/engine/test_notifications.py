@@ -285,3 +285,13 @@ def test_smtp_settings_come_from_the_environment_and_are_checked() -> None:
                 {"GOVFLOW_SMTP_HOST": "h", "GOVFLOW_SMTP_FROM": "nobody"}):
         with pytest.raises(ValueError):
             SmtpSettings.from_env(bad)
+
+
+def test_one_run_sends_batch_after_batch(mailer: Engine, smoke: sessionmaker[Session],
+                                         mail_server: MailServer) -> None:  # noqa: F811
+    with unit(smoke) as session:
+        for _ in range(5):
+            start_project(mailer, session, TESTER, "smoke_acceptance")
+    assert delivery.deliver_due_mail(mailer, smoke, limit=2, rounds=2) == delivery.DeliveryReport(sent=4)
+    assert delivery.deliver_due_mail(mailer, smoke, limit=2) == delivery.DeliveryReport(sent=1)
+    assert len(mail_server.to("alice@example.org")) == 5
