@@ -45,6 +45,11 @@ def test_the_bell_counts_unread_notices_and_the_list_names_project_and_step(app:
     english = clerk.get("/notifications/").get_data(as_text=True)
     assert "\u201c提交验收申请\u201d of \u201c验收示例\u201d has reached your group" in english
     assert "Mark all read" in english and "Notifications (1 unread)" in english
+    preferences = clerk.get("/notifications/preferences").get_data(as_text=True)
+    assert "Returned to me" in preferences and "daily digest" in preferences
+    for text in (english, preferences):
+        assert "notice_" not in text and not re.search(r"[\u4e00-\u9fff]", text.split("<main>")[1].replace(
+            "提交验收申请", "").replace("验收示例", "").replace("建设单位", ""))  # only the bundle's own names
     assert 'id="bell-count"' not in login(OTHER).get("/").get_data(as_text=True)  # not their group's task
 
 
