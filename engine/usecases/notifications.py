@@ -137,10 +137,16 @@ def notify_task_people(engine: Engine, session: Session, task: TaskRow, kind: st
     return notify(engine, session, task, _recipients(session, task), kind, now)
 
 
-def announce_ready(engine: Engine, session: Session, tasks: Sequence[TaskRow], now: datetime) -> None:
-    """Tell people about tasks that just became ready: returned to whoever did the step before, else new."""
+def announce_ready(engine: Engine, session: Session, tasks: Sequence[TaskRow], now: datetime,
+                   skip: str | None = None) -> None:
+    """Tell people about tasks that just became ready: returned to whoever did the step before, else new.
+
+    `skip` is the person whose own action made them ready: they know already.
+    """
+    if not tasks:
+        return
     for task in tasks:
-        people = _recipients(session, task)
+        people = [user for user in _recipients(session, task) if user.username != skip]
         before = session.scalar(select(TaskRow.completed_by).where(
             TaskRow.instance_id == task.instance_id, TaskRow.spec_id == task.spec_id, TaskRow.status == "completed",
             TaskRow.id != task.id).order_by(TaskRow.completed_at.desc()).limit(1))

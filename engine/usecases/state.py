@@ -48,10 +48,10 @@ def run_and_persist(engine: Engine, session: Session, row: InstanceRow, instance
         else:
             action()
         record_decisions(engine, session, row, instance.run.decisions, actor)
-        persist(engine, session, row, instance)  # evaluates due dates, which may fail too
+        persist(engine, session, row, instance, actor=actor)  # evaluates due dates, which may fail too
     except ProcessError as exc:
         record_decisions(engine, session, row, instance.run.decisions, actor)
-        persist(engine, session, row, instance, error=exc)
+        persist(engine, session, row, instance, error=exc, actor=actor)
         record(session, engine.now(), actor, "error", instance_id=row.id, element=exc.element_id,
                data={"message": exc.message})
 
@@ -79,8 +79,11 @@ def load(engine: Engine, session: Session, instance_id: str, *,
 
 
 def persist(engine: Engine, session: Session, row: InstanceRow, instance: Instance,
-            error: ProcessError | None = None) -> None:
-    """Store state, status, next timer and the task index in the current unit of work."""
+            error: ProcessError | None = None, actor: str | None = None) -> None:
+    """Store state, status, next timer and the task index in the current unit of work.
+
+    People are told of tasks that became ready, except `actor`, whose own action made them ready.
+    """
     now = engine.now()
     row.state = engine.dump_instance(instance)
     row.serializer_version = STATE_FORMAT
@@ -103,12 +106,12 @@ def persist(engine: Engine, session: Session, row: InstanceRow, instance: Instan
     if error is not None and error.element_id and error.element_id not in active:
         active.append(error.element_id)  # a failed due date leaves no failed task behind
     row.active_elements = active
-    _sync_task_index(engine, session, row, instance, now, strict=error is None)
+    _sync_task_index(engine, session, row, instance, now, strict=error is None, actor=actor)
     session.flush()
 
 
 def _sync_task_index(engine: Engine, session: Session, row: InstanceRow, instance: Instance, now: datetime,
-                     strict: bool = True) -> None:
+                     strict: bool = True, actor: str | None = None) -> None:
     ready = {task.id: task for task in instance.ready_human_tasks()} if row.status != CANCELLED else {}
     # One query finds both the open rows and any row a ready task already has.
     known = {t.id: t for t in session.scalars(select(TaskRow).where(
@@ -137,7 +140,7 @@ def _sync_task_index(engine: Engine, session: Session, row: InstanceRow, instanc
             **task_index_fields(task, row.process_version)))
         session.add(arrived[-1])
     # Written with the task rows, so people hear of a task exactly when it exists; mail goes out later.
-    announce_ready(engine, session, arrived, now)
+    announce_ready(engine, session, arrived, now, skip=actor)
 
 
 def task_index_fields(task: HumanTask, version: ProcessVersion) -> dict[str, str | None]:

@@ -295,3 +295,10 @@ def test_one_run_sends_batch_after_batch(mailer: Engine, smoke: sessionmaker[Ses
     assert delivery.deliver_due_mail(mailer, smoke, limit=2, rounds=2) == delivery.DeliveryReport(sent=4)
     assert delivery.deliver_due_mail(mailer, smoke, limit=2) == delivery.DeliveryReport(sent=1)
     assert len(mail_server.to("alice@example.org")) == 5
+
+
+def test_whoever_made_a_task_ready_is_not_told_of_it(mailer: Engine, smoke: sessionmaker[Session]) -> None:
+    with unit(smoke) as session:
+        start_project(mailer, session, replace(TESTER, username="alice"), "smoke_acceptance")
+    with unit(smoke) as session:
+        assert _notices(session, "alice") == [] and [n.kind for n in _notices(session, "bob")] == ["new_task"]
