@@ -7,6 +7,7 @@ import re
 import threading
 
 from flask import Flask
+from flask.testing import FlaskClient
 
 from engine import Conflict, Engine, FakeClock, Settings, unit_of_work
 from engine.settings import SmtpSettings
@@ -18,7 +19,7 @@ from webapp import create_app
 from webapp.scheduler import notify_job
 
 from ..mailserver import MailServer, mail_server  # noqa: F401 (a fixture)
-from .conftest import Login, csrf_of
+from .conftest import Login, Tokens, csrf_of
 
 CLERK, OTHER = "smoke_applicant", "smoke_data_bureau"
 
@@ -145,3 +146,30 @@ def test_two_app_instances_deliver_each_email_once(app: Flask, database_url: str
     received = mail_server.to(f"{CLERK}@example.org")
     assert len(received) == 6 and len({m["Message-ID"] for m in received}) == 6
     assert mail_server.to("smoke_data_bureau@example.org") == []  # the tasks are the applicant group's
+
+
+def test_the_api_lists_marks_and_sets_preferences_for_the_caller_only(app: Flask, client: FlaskClient,
+                                                                      token_for: Tokens) -> None:
+    _start(app)
+    mine, theirs = token_for(CLERK), token_for(OTHER)
+    page = client.get("/api/v1/notifications", headers=mine).json
+    assert (page["unread"], page["total"]) == (1, 1)
+    [notice] = page["items"]
+    assert (notice["kind"], notice["project"], notice["step"], notice["read"]) == (
+        "new_task", "验收示例", "提交验收申请", False)
+    assert client.get("/api/v1/notifications", headers=theirs).json["total"] == 0
+    assert client.post(f"/api/v1/notifications/{notice['id']}/read", headers=theirs).status_code == 404
+    assert client.post(f"/api/v1/notifications/{notice['id']}/read", headers=mine).json["read"] is True
+    assert client.get("/api/v1/notifications?unread=true", headers=mine).json["total"] == 0
+    assert client.post("/api/v1/notifications/read", headers=mine).json == {"marked": 0}
+    bad = client.put("/api/v1/notifications/preferences", headers=mine,
+                     json={"in_app": ["sometimes"], "email": [], "digest": True, "address": None})
+    assert bad.status_code == 422 and "in_app" in bad.get_data(as_text=True)
+    no_address = client.put("/api/v1/notifications/preferences", headers=mine,
+                            json={"in_app": [], "email": ["overdue"], "digest": True, "address": ""})
+    assert no_address.status_code == 422 and [f["field"] for f in no_address.json["fields"]] == ["digest"]
+    saved = client.put("/api/v1/notifications/preferences", headers=mine,
+                       json={"in_app": ["overdue"], "email": ["overdue"], "digest": True, "address": "c@example.org"})
+    assert saved.status_code == 200
+    assert client.get("/api/v1/notifications/preferences", headers=mine).json == {
+        "in_app": ["overdue"], "email": ["overdue"], "digest": True, "address": "c@example.org"}
