@@ -143,8 +143,6 @@ def announce_ready(engine: Engine, session: Session, tasks: Sequence[TaskRow], n
 
     `skip` is the person whose own action made them ready: they know already.
     """
-    if not tasks:
-        return
     for task in tasks:
         people = [user for user in _recipients(session, task) if user.username != skip]
         before = session.scalar(select(TaskRow.completed_by).where(
