@@ -173,3 +173,24 @@ def test_the_api_lists_marks_and_sets_preferences_for_the_caller_only(app: Flask
     assert saved.status_code == 200
     assert client.get("/api/v1/notifications/preferences", headers=mine).json == {
         "in_app": ["overdue"], "email": ["overdue"], "digest": True, "address": "c@example.org"}
+
+
+def test_the_job_reminds_of_an_overdue_task_and_mails_it_once(app: Flask, database_url: str, clock: FakeClock,
+                                                               mail_server: MailServer) -> None:  # noqa: F811
+    smtp = SmtpSettings(host=mail_server.host, port=mail_server.port, sender="govflow@example.org",
+                        public_url="https://govflow.example.org")
+    mailing = Engine(Settings(database_url=database_url, smtp=smtp), clock=clock)
+    job_app = create_app({"TESTING": True, "DATABASE_URL": database_url, "SECRET_KEY": "x", "ENGINE": mailing})
+    with unit_of_work(job_app.extensions["govflow.sessions"]) as session:
+        notifications.set_preferences(mailing, session, Actor(CLERK), notifications.Preferences(
+            in_app=notifications.KINDS, email=("overdue",), address="clerk@example.org"))
+    _start(job_app, "smoke")
+    clock.set("2025-10-20T09:00:00+08:00")  # past the task's last day
+    assert notify_job(job_app).sent == 1
+    assert notify_job(job_app).sent == 0
+    job_app.extensions["govflow.db"].dispose()
+    [mail] = mail_server.to("clerk@example.org")
+    assert "已逾期" in mail["Subject"] and "Overdue" in mail["Subject"]
+    body = mail.get_content()
+    assert "「冒烟」的「申报」已逾期（截止 2025-10-" in body and "https://govflow.example.org/tasks/" in body
+    assert "/notifications/preferences" in body
