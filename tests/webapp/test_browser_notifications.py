@@ -31,3 +31,10 @@ def test_the_bell_counts_a_new_task_and_opens_the_list(app: Flask, browser: Any,
     page.locator("#notifications tr.unread button", has_text="办理").click()
     page.wait_for_selector("#task-form form")
     assert page.locator("#bell-count").count() == 0  # read once opened
+    page.goto(f"{live_url}/notifications/preferences")
+    page.fill("input[name=address]", "clerk@example.org")
+    page.check("input[name=digest]")
+    page.click("#preferences button[type=submit]")
+    page.wait_for_selector("#saved")
+    assert page.locator("input[name=digest]").is_checked()
+    _shot(page, "notifications-03-preferences")
