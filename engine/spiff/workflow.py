@@ -152,6 +152,13 @@ class Instance:
             # Inside a called process, the call activity's later path in the caller is undone too.
             caller = self._workflow.get_task_from_id(task.workflow.parent_task_id)
             dropped += [t for t in caller if t is not caller and t.workflow is self._workflow]
+        # A dropped call activity takes its called process's tasks with it.
+        subprocesses = self._workflow.subprocesses
+        pending = [t for t in dropped if t.id in subprocesses]
+        while pending:
+            inner = list(subprocesses[pending.pop().id].tasks.values())
+            dropped += inner
+            pending += [t for t in inner if t.id in subprocesses]
         open_tasks = tuple(str(t.id) for t in dropped if t.task_spec.manual and t.state == TaskState.READY)
         done = tuple(str(t.task_spec.bpmn_id) for t in dropped if t.state == TaskState.COMPLETED and (
             t.task_spec.manual or _is_timer(t)))
@@ -166,7 +173,10 @@ class Instance:
                 deadlines.setdefault(other.task_spec.name, []).append(timer_deadline(other))
         try:
             with self.spiff_call():
-                self._workflow.reset_from_task_id(task.id)
+                removed = self._workflow.reset_from_task_id(task.id)
+                # The reset takes tasks out of the tree but leaves waiting events registered as waiting.
+                for gone in removed:
+                    self._workflow.event_manager.remove_task(gone)
                 self._workflow.do_engine_steps()
         except SpiffWorkflowException as exc:
             raise _process_error(exc) from exc
