@@ -137,8 +137,8 @@ def _works_in(actor: Actor, bundle: str) -> bool:
 
 
 def _info(session: Session, row: Delegation, today: date) -> DelegationInfo:
-    names = dict(session.execute(select(UserRow.username, UserRow.display_name).where(
-        UserRow.username.in_([row.delegator, row.delegate]))).tuples().all())
+    names = {name: shown for name, shown in session.execute(select(UserRow.username, UserRow.display_name).where(
+        UserRow.username.in_([row.delegator, row.delegate])))}
     if row.ended_at is not None:
         status = "ended"
     elif row.ends_on < today:
