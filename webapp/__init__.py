@@ -94,6 +94,9 @@ def _register_web(app: Flask) -> None:
     i18n.init_app(app)
     app.register_blueprint(pages.bp)
     app.register_blueprint(modeler.bp)
+    from . import handover
+
+    app.register_blueprint(handover.bp)
     smorest = api.init_app(app)
     errors.init_app(app, api_errors=smorest.handle_http_exception)
 

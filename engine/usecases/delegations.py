@@ -21,8 +21,8 @@ from engine.store.models import Delegation, ProcessVersion, UserRow
 from engine.usecases.access import Actor, Cover
 from engine.usecases.snapshots import UserInfo
 
-__all__ = ["DelegationInfo", "acting_actor", "covers_of", "delegate", "end_delegation", "list_delegations",
-           "local_today"]
+__all__ = ["DelegationInfo", "acting_actor", "colleagues", "covers_of", "delegate", "end_delegation",
+           "list_delegations", "local_today", "scopes"]
 
 _NOTE_LIMIT = 500
 _LONGEST_DAYS = 366
@@ -131,9 +131,30 @@ def acting_actor(engine: Engine, session: Session, user: UserInfo) -> Actor:
     return Actor.of(user, covers_of(session, user.username, local_today(engine)))
 
 
+def colleagues(session: Session, actor: Actor) -> list[UserInfo]:
+    """Return the active users who work in one of the actor's jurisdictions, whom the actor may delegate to."""
+    mine = _jurisdictions(actor)
+    users = session.scalars(select(UserRow).where(UserRow.active.is_(True), UserRow.username != actor.username)
+                            .order_by(UserRow.username))
+    return [UserInfo.of(user) for user in users if actor.is_admin or mine & _jurisdictions(Actor.of(UserInfo.of(user)))]
+
+
+def scopes(session: Session, actor: Actor) -> list[tuple[str, str, str]]:
+    """Return (jurisdiction, process id, process name) of every deployed process a delegation may be limited to."""
+    newest: dict[str, tuple[int, str, str]] = {}
+    for bundle, process_id, name, version in session.execute(
+            select(ProcessVersion.bundle, ProcessVersion.process_id, ProcessVersion.name, ProcessVersion.version)):
+        if _works_in(actor, bundle) and version > newest.get(process_id, (0, "", ""))[0]:
+            newest[process_id] = (version, bundle, name)
+    return sorted((bundle, process_id, name) for process_id, (_, bundle, name) in newest.items())
+
+
+def _jurisdictions(actor: Actor) -> frozenset[str]:
+    return actor.jurisdictions | ({actor.unit.split(":", 1)[0]} if actor.unit else set())
+
+
 def _works_in(actor: Actor, bundle: str) -> bool:
-    return actor.is_admin or bundle in actor.jurisdictions or (
-        actor.unit is not None and actor.unit.split(":", 1)[0] == bundle)
+    return actor.is_admin or bundle in _jurisdictions(actor)
 
 
 def _info(session: Session, row: Delegation, today: date) -> DelegationInfo:

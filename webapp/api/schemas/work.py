@@ -54,6 +54,7 @@ class UserSchema(ma.Schema):
     unit = fields.String(allow_none=True)
     groups = fields.List(fields.String())
     active = fields.Boolean()
+    leads = fields.List(fields.String(), metadata={"description": "the groups this user leads"})
 
 
 class VersionSchema(ma.Schema):
@@ -150,6 +151,7 @@ class AuditSchema(ma.Schema):
     task_id = fields.String(allow_none=True)
     element = fields.String(allow_none=True)
     data = fields.Dict(allow_none=True)
+    on_behalf_of = fields.String(allow_none=True, metadata={"description": "whom the actor stood in for (委托)"})
 
 
 class TimerSchema(ma.Schema):
@@ -182,7 +184,8 @@ class StartArgs(ma.Schema):
 
 
 class CancelArgs(ma.Schema):
-    reason = fields.String(load_default="")
+    reason = fields.String(required=True, validate=ma.validate.Length(min=1, max=500),
+                           metadata={"description": "why the instance is cancelled; kept in the audit trail"})
 
 
 class DecisionArgs(ma.Schema):
