@@ -138,7 +138,7 @@ def assign(engine: Engine, session: Session, actor: Actor, task_id: str, assigne
 
 
 def group_members(session: Session, actor: Actor, task_id: str) -> list[UserInfo]:
-    """Return the active users a leader may hand a visible task to: its group's members, by name."""
+    """Return the active clerks a leader may hand a visible task to: its group's members, by name."""
     row = check_task(actor, _get_task(session, task_id))
     users = session.scalars(select(UserRow).where(UserRow.active.is_(True)).order_by(UserRow.username))
     return [UserInfo.of(user) for user in users if _member_row(user, row)]
@@ -150,8 +150,8 @@ def _is_member(session: Session, row: TaskRow, username: str) -> bool:
 
 
 def _member_row(user: UserRow, row: TaskRow) -> bool:
-    # A member is whom the task's group shows it to anyway: same group, and same unit for an applicant group.
-    if row.candidate_group not in (user.groups or []):
+    # A member is a clerk the task's group shows it to anyway: same group, and same unit for an applicant group.
+    if user.role != "clerk" or row.candidate_group not in (user.groups or []):
         return False
     return not is_applicant_group(row.candidate_group) or (user.unit is not None and user.unit == row.unit)
 

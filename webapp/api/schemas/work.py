@@ -184,8 +184,9 @@ class StartArgs(ma.Schema):
 
 
 class CancelArgs(ma.Schema):
-    reason = fields.String(required=True, validate=ma.validate.Length(min=1, max=500),
-                           metadata={"description": "why the instance is cancelled; kept in the audit trail"})
+    # Checked by the cancel itself, after the caller's role: a clerk is told 403, not what to fill in.
+    reason = fields.String(load_default="", validate=ma.validate.Length(max=500), metadata={
+        "description": "required: why the instance is cancelled (1 to 500 characters); kept in the audit trail"})
 
 
 class DecisionArgs(ma.Schema):
