@@ -72,13 +72,19 @@ class Actor:
         return self._sees_by_own_right(task) or self.standing_in_for(task) is not None
 
     def standing_in_for(self, task: TaskRow | TaskInfo) -> str | None:
-        """Return the delegator through whom alone the actor sees the task, or None when it is the actor's own."""
-        if self._sees_by_own_right(task):
+        """Return the delegator for whom the actor works the task, or None when the actor works it as their own.
+
+        That is the delegator who holds the task, else the one through whom alone the actor sees it.
+        """
+        if task.assignee == self.username:
             return None
-        for cover in self.covers:
-            if cover.includes(task) and cover.delegator.may_see_task(task):
-                return cover.delegator.username
-        return None
+        covering = [cover for cover in self.covers if cover.includes(task) and cover.delegator.may_see_task(task)]
+        for cover in covering:
+            if task.assignee == cover.delegator.username:
+                return task.assignee
+        if self._sees_by_own_right(task) or not covering:
+            return None
+        return covering[0].delegator.username
 
     def _sees_by_own_right(self, task: TaskRow | TaskInfo) -> bool:
         if self.is_admin or task.assignee == self.username:

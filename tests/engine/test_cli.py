@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -135,3 +136,27 @@ def test_the_readme_decision_examples_run_as_written(govflow: Any) -> None:
     govflow("deploy", "--all")
     for example in examples:
         assert govflow(*example)["outputs"], example
+
+
+def test_leaders_withdrawal_and_delegations(govflow: Any) -> None:
+    govflow("deploy", "--from", str(SMOKE))
+    govflow("users", "create", "bob", "--password", "bob-password", "--groups", "smoke:applicant")
+    assert govflow("users", "lead", "alice", "smoke:applicant")["leads"] == ["smoke:applicant"]
+    assert govflow("users", "lead", "alice", "other:group", ok=False)["error"] == "InvalidInput"
+    [task] = govflow("start", "smoke", "--business-key", "QY-CLI-1", "--actor", "ops")["tasks"]
+    assert govflow("assign", task["id"], "--to", "bob", "--actor", "alice")["assignee"] == "bob"
+    assert govflow("assign", task["id"], "--to", "alice", "--actor", "bob", ok=False)["error"] == "PermissionDenied"
+    today = date.today()  # the command line runs on the real clock
+    given = govflow("delegations", "add", "alice", "--from", str(today - timedelta(days=1)),
+                    "--until", str(today + timedelta(days=30)), "--note", "出差", "--actor", "bob")
+    assert given["status"] == "active" and given["delegate"] == "alice"
+    # Signed in a month: the timer after the step still waits, so the step may be withdrawn.
+    done = govflow("complete", task["id"], "--actor", "alice", "--data",
+                   json.dumps({"investmentWan": 1, "signedOn": str(today + timedelta(days=30))}))
+    assert done["task"]["completed_by"] == "alice"
+    complete = [e for e in govflow("instance", task["instance_id"])["audit"] if e["action"] == "complete"]
+    assert complete[0]["on_behalf_of"] == "bob"
+    assert govflow("withdraw", task["id"], "--actor", "bob", ok=False)["error"] == "PermissionDenied"
+    assert govflow("withdraw", task["id"], "--actor", "alice")["status"] == "ready"
+    assert govflow("delegations", "end", str(given["id"]), "--actor", "bob")["status"] == "ended"
+    assert [d["status"] for d in govflow("delegations", "list", "--actor", "alice")] == ["ended"]
