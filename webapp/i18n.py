@@ -215,6 +215,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
                                       "The next step has been claimed; it cannot be withdrawn"),
     "withdraw_refused_next_saved": ("下一环节已保存了办理信息，不能撤回",
                                     "The next step already holds saved data; it cannot be withdrawn"),
+    "withdraw_refused_not_yours": ("只能撤回本人办理的任务", "Only the clerk who completed a task may withdraw it"),
     "on_behalf_of": ("（代 {user}）", " (on behalf of {user})"),
     "on_behalf_note": ("您正受 {user} 委托代为办理此任务。", "You are working this task on behalf of {user}."),
     "delegations": ("委托", "Delegation"),

@@ -20,7 +20,7 @@ from engine.usecases.access import Actor, check_instance, check_task
 from engine.usecases.snapshots import TaskInfo
 from engine.usecases.state import RUNNING, WAITING, get_instance, load, run_and_persist
 
-__all__ = ["REASONS", "WithdrawRefused", "withdraw", "withdrawable"]
+__all__ = ["REASONS", "NotYourCompletion", "WithdrawRefused", "withdraw", "withdrawable"]
 
 # Why a withdrawal is refused, as the clerk reads it.
 REASONS: dict[str, str] = {
@@ -30,6 +30,7 @@ REASONS: dict[str, str] = {
     "deadline_passed": "之后已有期限届满并触发了后续处理，不能撤回",
     "next_claimed": "下一环节已被认领，不能撤回",
     "next_saved": "下一环节已保存了办理信息，不能撤回",
+    "not_yours": "只能撤回本人办理的任务",
 }
 
 
@@ -45,6 +46,19 @@ class WithdrawRefused(Conflict):
         return {**super().to_dict(), "reason": self.reason}
 
 
+class NotYourCompletion(PermissionDenied):
+    """Someone other than the clerk who completed a task tried to withdraw it."""
+
+    reason = "not_yours"
+
+    def __init__(self) -> None:
+        super().__init__(REASONS[self.reason])
+
+    def to_dict(self) -> dict[str, object]:
+        """Describe the refusal with its reason key."""
+        return {**super().to_dict(), "reason": self.reason}
+
+
 def withdraw(engine: Engine, session: Session, actor: Actor, task_id: str) -> TaskInfo:
     """Take back the actor's last completion in its instance: the task is ready again, claimed by the actor."""
     row = session.get(TaskRow, task_id)
@@ -54,7 +68,7 @@ def withdraw(engine: Engine, session: Session, actor: Actor, task_id: str) -> Ta
     if row.status != "completed":
         raise WithdrawRefused("not_completed")
     if row.completed_by != actor.username:
-        raise PermissionDenied("只能撤回本人办理的任务")
+        raise NotYourCompletion()
     instance_row = get_instance(session, row.instance_id)
     if instance_row.status not in (RUNNING, WAITING):
         raise WithdrawRefused("instance_closed")

@@ -153,3 +153,4 @@ def test_a_fired_deadline_or_a_closed_instance_refuses_the_withdrawal(
     with pytest.raises(WithdrawRefused) as refused, unit(deployed) as session:
         withdraw(engine, session, ALICE, task.id)
     assert refused.value.reason == "instance_closed"
+

@@ -6,6 +6,9 @@ from typing import Any
 
 from flask.testing import FlaskClient
 
+from engine.usecases.withdrawal import REASONS
+from webapp.i18n import MESSAGES
+
 from ..jurisdictions.test_qingyang_process import ANSWERS
 from .conftest import Login, Tokens, csrf_of
 
@@ -168,3 +171,9 @@ def test_the_inbox_puts_handling_first_and_states_the_claim_rule(client: FlaskCl
     row = page[page.index(f'data-task="{task["id"]}"'):]
     row = row[row.index('class="actions"'):row.index("</tr>")]
     assert row.index("办理") < row.index("认领") and '<button type="submit" class="secondary">认领' in row
+
+
+def test_every_withdrawal_refusal_has_both_interface_texts() -> None:
+    for reason, text in REASONS.items():
+        assert MESSAGES[f"withdraw_refused_{reason}"][0] == text
+        assert MESSAGES[f"withdraw_refused_{reason}"][1].isascii()
