@@ -8,7 +8,9 @@ the reason.
 
 from __future__ import annotations
 
-from sqlalchemy import and_, exists, func, select
+from typing import Any, cast
+
+from sqlalchemy import CursorResult, and_, exists, func, select, update
 from sqlalchemy.orm import Session
 
 from engine.errors import Conflict, NotFound, PermissionDenied
@@ -87,6 +89,16 @@ def withdraw(engine: Engine, session: Session, actor: Actor, task_id: str) -> Ta
     if any(task.data for task in following):
         raise WithdrawRefused("next_saved")
     now = engine.now()
+    # One conditional UPDATE takes the following tasks out of the inboxes: a claim racing this request either
+    # lands first (nothing matches it any more, the withdrawal is refused) or finds the task gone (409).
+    taken = cast(CursorResult[Any], session.execute(
+        update(TaskRow).where(TaskRow.id.in_([task.id for task in following]), TaskRow.status == "ready",
+                              TaskRow.assignee.is_(None))
+        .values(status="cancelled", completed_at=now).execution_options(synchronize_session=False))).rowcount
+    if taken != len(following):
+        raise WithdrawRefused("next_claimed")
+    for task in following:
+        session.expire(task)
     record(session, now, actor.username, "withdraw", instance_id=row.instance_id, task_id=row.id,
            element=row.spec_id, data={"withdrawn": sorted(task.spec_id for task in following)})
     # The step is the clerk's again, with what they submitted to start from.

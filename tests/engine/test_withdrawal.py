@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
-from engine import Engine, FakeClock, NotFound, PermissionDenied
+from engine import Conflict, Engine, FakeClock, NotFound, PermissionDenied
 from engine.store.audit import audit_trail
+from engine.tools.consistency import check_consistency
 from engine.tools.testing import TESTER
 from engine.usecases.access import Actor
 from engine.usecases.instances import start_project
@@ -73,6 +76,7 @@ def test_withdrawing_rewinds_to_the_task_and_keeps_its_deadline(engine: Engine, 
         assert [e.action for e in trail][-1] == "withdraw"
         assert trail[-1].data == {"withdrawn": ["Task_Accept"]}
         assert get_instance(session, instance_id).active_elements == ["Task_Submit"]
+        assert check_consistency(engine, session, timers_fire_once=False).problems == []
     with unit(deployed) as session:
         complete(engine, session, ALICE, task.id, {"confirmed": True})
     with unit(deployed) as session:
@@ -154,3 +158,36 @@ def test_a_fired_deadline_or_a_closed_instance_refuses_the_withdrawal(
         withdraw(engine, session, ALICE, task.id)
     assert refused.value.reason == "instance_closed"
 
+
+
+def test_a_withdrawal_racing_a_claim_of_the_next_task_exactly_one_wins(engine: Engine,
+                                                                      deployed: sessionmaker[Session]) -> None:
+    instance_id, task_id = _submit_acceptance(engine, deployed)
+    with unit(deployed) as session:
+        [accept] = instance_tasks(session, TESTER, instance_id)
+    barrier = threading.Barrier(2)
+    outcomes: dict[str, str] = {}
+
+    def attempt(name: str, action: Callable[[Session], object]) -> None:
+        barrier.wait()
+        try:
+            with unit(deployed) as session:
+                action(session)
+            outcomes[name] = "ok"
+        except Conflict:
+            outcomes[name] = "refused"
+
+    threads = [threading.Thread(target=attempt, args=("withdraw", lambda s: withdraw(engine, s, ALICE, task_id))),
+               threading.Thread(target=attempt, args=("claim", lambda s: claim(engine, s, DORA, accept.id)))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes.values()) == ["ok", "refused"]
+    with unit(deployed) as session:
+        [open_task] = instance_tasks(session, TESTER, instance_id)
+        if outcomes["withdraw"] == "ok":
+            assert (open_task.id, open_task.assignee) == (task_id, "alice")
+        else:
+            assert (open_task.id, open_task.assignee) == (accept.id, "dora")
+        assert check_consistency(engine, session, timers_fire_once=False).problems == []
