@@ -44,8 +44,8 @@ class WithdrawRefused(Conflict):
         self.reason = reason
 
     def to_dict(self) -> dict[str, object]:
-        """Describe the refusal with its reason key."""
-        return {**super().to_dict(), "reason": self.reason}
+        """Describe the refusal as the conflict it is, with its reason key."""
+        return {**super().to_dict(), "error": Conflict.__name__, "reason": self.reason}
 
 
 class NotYourCompletion(PermissionDenied):
@@ -57,8 +57,8 @@ class NotYourCompletion(PermissionDenied):
         super().__init__(REASONS[self.reason])
 
     def to_dict(self) -> dict[str, object]:
-        """Describe the refusal with its reason key."""
-        return {**super().to_dict(), "reason": self.reason}
+        """Describe the refusal as the permission error it is, with its reason key."""
+        return {**super().to_dict(), "error": PermissionDenied.__name__, "reason": self.reason}
 
 
 def withdraw(engine: Engine, session: Session, actor: Actor, task_id: str) -> TaskInfo:

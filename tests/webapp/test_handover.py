@@ -73,7 +73,7 @@ def test_withdrawing_over_the_api_refuses_with_the_reason_then_succeeds(client: 
     applicant, member = token_for(APPLICANT), token_for(f"{_leader(task)}_member")
     assert client.post(f"/api/v1/tasks/{task['id']}/claim", headers=member).status_code == 200
     refused = client.post(f"/api/v1/tasks/{registered}/withdraw", headers=applicant)
-    assert refused.status_code == 409
+    assert refused.status_code == 409 and refused.json["error"] == "Conflict"
     assert (refused.json["reason"], refused.json["message"]) == ("next_claimed", "下一环节已被认领，不能撤回")
     assert client.post(f"/api/v1/tasks/{task['id']}/unclaim", headers=member).status_code == 200
     # Whoever did not complete it may not withdraw it (403); to other agencies it is not even there (404).
