@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from flask.testing import FlaskClient
@@ -177,3 +178,19 @@ def test_every_withdrawal_refusal_has_both_interface_texts() -> None:
     for reason, text in REASONS.items():
         assert MESSAGES[f"withdraw_refused_{reason}"][0] == text
         assert MESSAGES[f"withdraw_refused_{reason}"][1].isascii()
+
+
+def test_the_new_pages_are_complete_in_english(client: FlaskClient, token_for: Tokens, login: Login) -> None:
+    instance_id, _, task = _registered(client, token_for)
+    pages = {APPLICANT: [f"/instances/{instance_id}", "/delegations", "/"],
+             _leader(task): [f"/tasks/{task['id']}"], "admin": [f"/instances/{instance_id}"]}
+    keys = [key for key in MESSAGES if key.startswith(("withdraw", "delegat", "assign", "claim_rule", "cancel_",
+                                                       "on_behalf", "end_delegation", "all_my_tasks"))]
+    for user, urls in pages.items():
+        browser = login(user)
+        browser.get("/lang/en")
+        for url in urls:
+            # What a person reads: the diagram's XML rides along in a script and quotes the regulation.
+            text = re.sub(r"<script.*?</script>", "", browser.get(url).get_data(as_text=True), flags=re.S)
+            assert not [key for key in keys if f">{key}<" in text or f"{key}：" in text], url
+            assert "撤回" not in text and "委托" not in text and "分派" not in text, url
