@@ -10,7 +10,6 @@ from typing import Any
 from uuid import UUID
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
-from SpiffWorkflow.bpmn.specs.control import BoundaryEventSplit
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent
 from SpiffWorkflow.bpmn.specs.mixins.events.intermediate_event import BoundaryEvent
@@ -19,7 +18,8 @@ from SpiffWorkflow.util.task import TaskState
 
 from engine.conventions import PROPERTIES
 from engine.errors import Conflict, NotFound, ProcessError
-from engine.spiff.internals import last_task, set_timer_deadline, timer_clock, timer_deadline
+from engine.spiff.internals import last_task, timer_clock, timer_deadline
+from engine.spiff.rewinding import RewindScope, reset_to, restore_deadlines, scope_of
 from engine.spiff.run_context import RunContext
 
 __all__ = ["HumanTask", "Instance", "ReachedElement", "RewindScope"]
@@ -39,17 +39,6 @@ class HumanTask:
     properties: dict[str, str]
     documentation: str | None
     data: dict[str, Any] = field(repr=False)
-
-
-@dataclass(frozen=True)
-class RewindScope:
-    """What rewinding to a completed task would undo: the ready human tasks it drops and what already ran.
-
-    `finished` names completed human tasks and fired timers among the dropped: work or time that has passed.
-    """
-
-    open_tasks: tuple[str, ...]
-    finished: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -145,46 +134,17 @@ class Instance:
 
     def rewind_scope(self, task_id: str) -> RewindScope:
         """Return what rewinding to a completed human task would undo, without changing anything."""
-        task = self._completed_manual(task_id)
-        top = task.parent if isinstance(task.parent.task_spec, BoundaryEventSplit) else task
-        dropped = [t for t in top if t is not top and t is not task]
-        if task.workflow is not self._workflow:
-            # Inside a called process, the call activity's later path in the caller is undone too.
-            caller = self._workflow.get_task_from_id(task.workflow.parent_task_id)
-            dropped += [t for t in caller if t is not caller and t.workflow is self._workflow]
-        # A dropped call activity takes its called process's tasks with it.
-        subprocesses = self._workflow.subprocesses
-        pending = [t for t in dropped if t.id in subprocesses]
-        while pending:
-            inner = list(subprocesses[pending.pop().id].tasks.values())
-            dropped += inner
-            pending += [t for t in inner if t.id in subprocesses]
-        open_tasks = tuple(str(t.id) for t in dropped if t.task_spec.manual and t.state == TaskState.READY)
-        done = tuple(str(t.task_spec.bpmn_id) for t in dropped if t.state == TaskState.COMPLETED and (
-            t.task_spec.manual or _is_timer(t)))
-        return RewindScope(open_tasks, done)
+        return scope_of(self._workflow, task_id)
 
     def rewind_to(self, task_id: str) -> None:
         """Make a completed human task ready again, undoing what followed it; timer deadlines do not move."""
-        task = self._completed_manual(task_id)
-        deadlines: dict[str, list[Any]] = {}
-        for other in self._all_tasks():
-            if _is_timer(other) and timer_deadline(other) is not None:
-                deadlines.setdefault(other.task_spec.name, []).append(timer_deadline(other))
         try:
             with self.spiff_call():
-                removed = self._workflow.reset_from_task_id(task.id)
-                # The reset takes tasks out of the tree but leaves waiting events registered as waiting.
-                for gone in removed:
-                    self._workflow.event_manager.remove_task(gone)
-                self._workflow.do_engine_steps()
+                deadlines = reset_to(self._workflow, task_id)
         except SpiffWorkflowException as exc:
             raise _process_error(exc) from exc
-        # A re-created timer would start its clock afresh; the statutory deadline it had stands.
-        for waiting in self._workflow.get_tasks(state=TaskState.WAITING):
-            if _is_timer(waiting) and deadlines.get(waiting.task_spec.name):
-                set_timer_deadline(waiting, deadlines[waiting.task_spec.name][0])
-        self._notify()
+        self.run_until_user_input_required()
+        restore_deadlines(self._workflow, deadlines)
 
     def cancel(self) -> None:
         """Cancel every unfinished task."""
@@ -279,17 +239,6 @@ class Instance:
             raise Conflict(f"task {task_id} is {TaskState.get_name(task.state).lower()}, not ready")
         return task
 
-    def _completed_manual(self, task_id: str) -> Any:
-        try:
-            task = self._workflow.get_task_from_id(UUID(task_id))
-        except (ValueError, SpiffWorkflowException):
-            raise NotFound(f"task {task_id} does not exist in this instance") from None
-        if task is None or not task.task_spec.manual:
-            raise NotFound(f"task {task_id} is not a human task of this instance")
-        if task.state != TaskState.COMPLETED:
-            raise Conflict(f"task {task_id} is {TaskState.get_name(task.state).lower()}, not completed")
-        return task
-
     def _notify(self) -> None:
         for observer in self._observers:
             observer(self)
@@ -301,10 +250,6 @@ def _human(task: Any) -> HumanTask:
     return HumanTask(str(task.id), task.workflow.spec.name, spec.bpmn_id, spec.bpmn_name or spec.bpmn_id,
                      spec.lane, properties,
                      getattr(spec, "documentation", None), dict(task.data))
-
-
-def _is_timer(task: Any) -> bool:
-    return isinstance(getattr(task.task_spec, "event_definition", None), TimerEventDefinition)
 
 
 def _known_ancestor(task: Any, elements: Container[str]) -> str | None:
