@@ -62,6 +62,8 @@ def delegate(engine: Engine, session: Session, actor: Actor, to: str, starts_on:
         errors.append(FieldError("delegate", "没有这个在用的用户"))
     elif colleague.username == actor.username:
         errors.append(FieldError("delegate", "不能委托给自己"))
+    elif not actor.is_admin and colleague.username not in {u.username for u in colleagues(session, actor)}:
+        errors.append(FieldError("delegate", "只能委托本辖区的同事（申报单位只能委托本单位同事）"))
     if ends_on < starts_on:
         errors.append(FieldError("ends_on", "结束日期不能早于开始日期"))
     elif ends_on < local_today(engine):
@@ -132,11 +134,13 @@ def acting_actor(engine: Engine, session: Session, user: UserInfo) -> Actor:
 
 
 def colleagues(session: Session, actor: Actor) -> list[UserInfo]:
-    """Return the active users who work in one of the actor's jurisdictions, whom the actor may delegate to."""
+    """Return the active users the actor may delegate to: colleagues of their jurisdictions (or of their unit)."""
     mine = _jurisdictions(actor)
     users = session.scalars(select(UserRow).where(UserRow.active.is_(True), UserRow.username != actor.username)
                             .order_by(UserRow.username))
-    return [UserInfo.of(user) for user in users if actor.is_admin or mine & _jurisdictions(Actor.of(UserInfo.of(user)))]
+    # A unit's projects stay within the unit: its clerks delegate to colleagues of the same unit only.
+    return [UserInfo.of(user) for user in users if actor.is_admin or (
+        mine & _jurisdictions(Actor.of(UserInfo.of(user))) and (actor.unit is None or user.unit == actor.unit))]
 
 
 def scopes(session: Session, actor: Actor) -> list[tuple[str, str, str]]:

@@ -28,8 +28,12 @@ def deployed(engine: Engine, sessions: sessionmaker[Session]) -> sessionmaker[Se
     with unit(sessions) as session:
         for name, groups, leads in (("lead", ["smoke:applicant"], ["smoke:applicant"]),
                                     ("alice", ["smoke:applicant"], []), ("bob", ["smoke:applicant"], []),
-                                    ("dora", ["smoke:data_bureau"], []), ("eve", ["other:group"], [])):
+                                    ("dora", ["smoke:data_bureau"], []), ("eve", ["other:group", "smoke:x"], [])):
             create_user(engine, session, name, "long-enough", groups=groups, leads=leads, password_hash="x")
+        create_user(engine, session, "uma", "long-enough", groups=["smoke:applicant_unit"], unit="smoke:unit_a",
+                    password_hash="x")
+        create_user(engine, session, "ulf", "long-enough", groups=["smoke:applicant_unit"], unit="smoke:unit_b",
+                    password_hash="x")
     return sessions
 
 
@@ -131,7 +135,7 @@ def test_a_delegation_is_bounded_by_its_period_scope_and_the_delegators_access(
     with unit(deployed) as session:
         eve = _as(engine, session, "eve")
         assert [t.instance_id for t in inbox(session, eve, InboxQuery(), engine.now()).rows] == [instance_id]
-        assert eve.groups == frozenset({"other:group"})  # standing in widens nothing of Eve's own
+        assert eve.groups == frozenset({"other:group", "smoke:x"})  # standing in widens nothing of Eve's own
     clock.advance(timedelta(days=2))
     with unit(deployed) as session:
         assert inbox(session, _as(engine, session, "eve"), InboxQuery(), engine.now()).rows == []
@@ -168,3 +172,7 @@ def test_a_delegation_checks_its_fields(engine: Engine, deployed: sessionmaker[S
                 delegate(engine, session, alice, args.pop("to"), args.pop("starts_on"), args.pop("ends_on"), **args)
             assert field in [e.field for e in caught.value.errors], kwargs
         assert list_delegations(engine, session, alice) == []
+        # A unit's clerk hands its projects to a colleague of the same unit only.
+        with pytest.raises(InvalidInput) as caught:
+            delegate(engine, session, _as(engine, session, "uma"), "ulf", TODAY, TODAY)
+        assert [e.field for e in caught.value.errors] == ["delegate"]
