@@ -37,6 +37,7 @@ from engine.spiff.runtime import Engine
 from engine.store.db import init_db, lost_races_as_conflicts, make_db_engine, make_session_factory, unit_of_work
 from engine.usecases import (
     decisions,
+    delegations,
     delivery,
     deployments,
     drafts,
@@ -52,6 +53,7 @@ from engine.usecases import (
     timers,
     users,
     versiondiff,
+    withdrawal,
 )
 from engine.usecases.access import Actor
 from engine.usecases.deployments import DeployResult
@@ -101,6 +103,7 @@ __all__ = [
     "VersionInfo",
     "conventions",
     "decisions",
+    "delegations",
     "delivery",
     "deployments",
     "drafts",
@@ -124,4 +127,5 @@ __all__ = [
     "unit_of_work",
     "users",
     "versiondiff",
+    "withdrawal",
 ]
