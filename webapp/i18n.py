@@ -5,6 +5,8 @@ from __future__ import annotations
 from flask import Blueprint, Flask, redirect, request, session, url_for
 from werkzeug.wrappers import Response
 
+from engine import conventions
+
 __all__ = ["LANGUAGES", "bp", "init_app", "language", "translate"]
 
 LANGUAGES = ("zh", "en")
@@ -290,8 +292,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
 # What the version diff calls the parts of an element, flow, lane, decision rule or form field it compares.
 DIFF_WORDS: dict[str, tuple[str, str]] = {
     "label": ("名称", "name"), "type": ("类型", "type"), "lane": ("所在泳道（办理机构）", "lane (agency)"),
-    "documentation": ("条款依据", "article cited"), "formJsonSchemaFilename": ("表单", "form"),
-    "formUiSchemaFilename": ("表单布局", "form layout"), "dueDate": ("办理期限", "due date"),
+    "documentation": ("条款依据", "article cited"), conventions.FORM_SCHEMA: ("表单", "form"),
+    conventions.FORM_UI_SCHEMA: ("表单布局", "form layout"), conventions.DUE_DATE: ("办理期限", "due date"),
     "decision": ("调用的决策", "decision called"), "timer": ("计时器", "timer"), "script": ("脚本", "script"),
     "default": ("默认流向", "default flow"), "cancelActivity": ("是否中断原环节", "interrupting"),
     "events": ("事件类型", "event definitions"), "multiInstance": ("多实例", "multi-instance"),
