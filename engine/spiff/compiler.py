@@ -19,6 +19,7 @@ from engine.errors import DeploymentError, Problem
 from engine.forms import expand_shared, shared_field_problems
 from engine.limits import MAX_DEPTH, json_text_depth
 from engine.spiff.bundle import Bundle
+from engine.spiff.labels import label_problems
 from engine.spiff.bundle_rules import bundle_rule_problems
 from engine.spiff.code_check import code_problems
 from engine.spiff.dmn import DecisionInfo, read_decision
@@ -131,6 +132,7 @@ def compile_bundle(bundle: Bundle, max_bytes: int = 2_000_000) -> CompiledBundle
         except SpiffWorkflowException as exc:
             checker.problems.append(checker.from_spiff(exc, item.path))
     checker.problems += bundle_rule_problems(bundle, elements)
+    checker.problems += label_problems(bundle, elements)
     checker.problems += code_problems(elements)
     if checker.problems:
         raise DeploymentError(checker.problems)
