@@ -20,7 +20,7 @@ __all__ = [
     "SHARED_FIELDS", "SHARED_REF_PREFIX", "SPIFF_NS",
     "TIMER_KINDS", "TIME_CYCLE", "TIME_DATE", "TIME_DURATION", "article_keys", "for_modeler", "group_jurisdiction",
     "group_name", "group_role",
-    "UNIT_LABELS", "VALUE_LABELS",
+    "JURISDICTION_TITLE", "UNIT_LABELS", "VALUE_LABELS",
 ]
 
 # --- XML namespaces -------------------------------------------------------------------------------------------
@@ -113,6 +113,9 @@ VALUE_LABELS = "labels.schema.json"
 It is a JSON Schema like any form (the modeler edits it with a live preview): each property is a
 variable, each `oneOf` entry a value (`const`) with its name (`title`). Fields of the bundle's forms
 with `enum` and `ui:enumNames` (or `oneOf` with titles) name their values too."""
+
+JURISDICTION_TITLE = "x-govflow-jurisdiction"
+"""Keyword of the labels file: the jurisdiction's name (青阳县) shown for the bundle's own name."""
 
 UNIT_LABELS = "unit"
 """The property of the labels file naming the applicant units (`qingyang:demo_unit`) of the jurisdiction."""

@@ -193,6 +193,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "position": ("当前位置", "Position"),
     "report": ("迁移报告", "Migration report"),
     "no_instances": ("没有需要迁移的实例", "No instance to migrate"),
+    # plain words for codes and engine errors
+    "failed_at": ("在“{element}”环节出错", "Failed at “{element}”"),
+    "technical_details": ("技术信息（供管理员排查）", "Technical details (for administrators)"),
+    "period_years": ("{n}年", "{n} years"),
+    "period_months": ("{n}个月", "{n} months"),
+    "period_weeks": ("{n}周", "{n} weeks"),
+    "period_days": ("{n}天", "{n} days"),
+    "wan_yuan": ("万元", "× 10,000 yuan"),
 }
 
 

@@ -22,7 +22,13 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from engine.conventions import FORM_SCHEMA_SUFFIX, FORM_UI_SCHEMA_SUFFIX, UNIT_LABELS, VALUE_LABELS
+from engine.conventions import (
+    FORM_SCHEMA_SUFFIX,
+    FORM_UI_SCHEMA_SUFFIX,
+    JURISDICTION_TITLE,
+    UNIT_LABELS,
+    VALUE_LABELS,
+)
 from engine.errors import Problem
 from engine.spiff.bundle import Bundle
 from engine.spiff.dmn_elements import Decision, DecisionTable
@@ -58,6 +64,7 @@ class Labels:
     groups: Mapping[str, str] = field(default_factory=dict)  # candidate group -> lane name
     elements: Mapping[str, str] = field(default_factory=dict)  # element id -> name
     decisions: Mapping[str, DecisionNames] = field(default_factory=dict)
+    jurisdiction: str | None = None
 
     def value(self, variable: str | None, value: str) -> str | None:
         """Return the name of a coded value of a variable; a value named once for the bundle answers for any."""
@@ -98,8 +105,10 @@ def read_labels(bundle: Bundle, elements: BundleElements) -> Labels:
         for element in process.elements:
             if element.name:
                 element_names.setdefault(element.id, element.name)
+    title = documents.get(VALUE_LABELS, {}).get(JURISDICTION_TITLE)
     return Labels(values, units, groups, element_names,
-                  {decision.id: _decision_names(decision) for decision in elements.decisions})
+                  {decision.id: _decision_names(decision) for decision in elements.decisions},
+                  title if isinstance(title, str) else None)
 
 
 def _decision_names(decision: Decision) -> DecisionNames:

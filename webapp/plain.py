@@ -1,0 +1,79 @@
+"""Show values in plain words: named codes, 是/否, periods in words, amounts in 万元, bilingual labels split."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from flask import Flask
+
+from engine import Labels, is_period_or_date
+
+from .i18n import language, translate
+
+__all__ = ["init_app", "label_text", "period_text", "plain_value"]
+
+_PERIOD = re.compile(r"^P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?$")
+_UNITS = (("period_years", 1), ("period_months", 2), ("period_weeks", 3), ("period_days", 4))
+# "审批步骤 approvalSteps", "审批文件路径 Approval document path": Chinese first, then the English or the code.
+_BILINGUAL = re.compile(r"^(?P<zh>.*[\u3000-\u9fff\uff00-\uffef].*?)\s+(?P<en>[A-Za-z][\x20-\x7e]*)$")
+
+
+def label_text(label: str | None) -> str:
+    """Return the part of a bilingual label ("审批步骤 approvalSteps") in the interface language."""
+    text = (label or "").strip()
+    found = _BILINGUAL.match(text)
+    if not found:
+        return text
+    return found["en"] if language() == "en" else found["zh"].strip()
+
+
+def period_text(value: str) -> str | None:
+    """Return an ISO period in words (P3M → 3个月), or None when it is not a plain one."""
+    found = _PERIOD.match(value)
+    if not found or not any(found.groups()):
+        return None
+    parts = [translate(key, n=int(found.group(index))) for key, index in _UNITS if found.group(index)]
+    return ("" if language() == "zh" else " ").join(parts)
+
+
+def _is_amount(variable: str | None, label: str | None) -> bool:
+    return bool(variable and variable.endswith("Wan")) or "万元" in (label or "")
+
+
+def _amount(value: Any) -> str | None:
+    try:
+        number = Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        return None
+    return f"{number:,.2f} {translate('wan_yuan')}"
+
+
+def plain_value(value: Any, variable: str | None = None, labels: Labels | None = None,
+                label: str | None = None) -> str:
+    """Return a value as a clerk reads it: a code by its name, a flag as 是/否, a period in words, an amount in 万元."""
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, bool):
+        return translate("yes" if value else "no")
+    if isinstance(value, list | tuple):
+        return "、".join(plain_value(item, variable, labels, label) for item in value) or "—"
+    if isinstance(value, Mapping):
+        return "；".join(f"{key}：{plain_value(item, None, labels)}" for key, item in value.items())
+    if _is_amount(variable, label) and not isinstance(value, str) or (
+            isinstance(value, str) and _is_amount(variable, label) and _amount(value)):
+        return _amount(value) or str(value)
+    if isinstance(value, str):
+        named = labels.value(variable, value) if labels is not None else None
+        if named:
+            return named
+        if is_period_or_date(value):
+            return period_text(value) or value.replace("T", " ")[:16]
+    return str(value)
+
+
+def init_app(app: Flask) -> None:
+    """Make the helpers available in templates."""
+    app.jinja_env.globals.update(plain_value=plain_value, label_text=label_text)
