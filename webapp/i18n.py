@@ -201,6 +201,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "period_weeks": ("{n}周", "{n} weeks"),
     "period_days": ("{n}天", "{n} days"),
     "wan_yuan": ("万元", "× 10,000 yuan"),
+    "actor_system": ("系统", "System"),
+    "actor_system_timer": ("系统（到期自动处理）", "System (timer)"),
 }
 
 

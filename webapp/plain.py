@@ -7,13 +7,14 @@ from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from flask import Flask
+from flask import Flask, g
 
-from engine import Labels, is_period_or_date
+from engine import Labels, is_period_or_date, naming
 
-from .i18n import language, translate
+from .db import get_engine, get_session
+from .i18n import MESSAGES, language, translate
 
-__all__ = ["init_app", "label_text", "period_text", "plain_value"]
+__all__ = ["init_app", "label_text", "name_of", "period_text", "person", "plain_value"]
 
 _PERIOD = re.compile(r"^P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?$")
 _UNITS = (("period_years", 1), ("period_months", 2), ("period_weeks", 3), ("period_days", 4))
@@ -74,6 +75,31 @@ def plain_value(value: Any, variable: str | None = None, labels: Labels | None =
     return str(value)
 
 
+def person(names: naming.Names | None, username: str | None) -> str:
+    """Return who acted: a person's display name, or the system in words."""
+    if username and username.split(":", 1)[0] == "system":
+        key = "actor_" + username.replace(":", "_")
+        return translate(key if key in MESSAGES else "actor_system")
+    if names is not None and username in names.people:
+        return names.person(username)
+    return name_of("person", username)
+
+
+def name_of(kind: str, code: str | None) -> str:
+    """Return the name of a unit, group, jurisdiction, process or person for this request (looked up once per code)."""
+    if not code:
+        return ""
+    cache: dict[tuple[str, str], str] = g.setdefault("govflow_names", {})
+    if (kind, code) not in cache:
+        found = naming.names_for(get_engine(), get_session(), people=[code] if kind == "person" else [],
+                                 units=[code] if kind == "unit" else [], groups=[code] if kind == "group" else [],
+                                 bundles=[code] if kind == "jurisdiction" else [],
+                                 processes=[code] if kind == "process" else [])
+        cache[(kind, code)] = {"person": found.person, "unit": found.unit, "group": found.group,
+                               "jurisdiction": found.jurisdiction, "process": found.process}[kind](code)
+    return cache[(kind, code)]
+
+
 def init_app(app: Flask) -> None:
     """Make the helpers available in templates."""
-    app.jinja_env.globals.update(plain_value=plain_value, label_text=label_text)
+    app.jinja_env.globals.update(plain_value=plain_value, label_text=label_text, person=person, name_of=name_of)

@@ -7,12 +7,13 @@ nobody named stays a code, and the deployment checks keep that from happening to
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.conventions import GROUP_SEPARATOR, group_jurisdiction
+from engine.errors import NotFound
 from engine.spiff.labels import Labels
 from engine.spiff.runtime import Engine
 from engine.store.models import Deployment, ProcessVersion, UserRow
@@ -30,6 +31,7 @@ class Names:
     units: dict[str, str] = field(default_factory=dict)
     groups: dict[str, str] = field(default_factory=dict)
     jurisdictions: dict[str, str] = field(default_factory=dict)
+    processes: dict[str, str] = field(default_factory=dict)  # process id -> name of its current version
 
     def person(self, username: str | None) -> str:
         """Return a person's display name (the username of someone unknown)."""
@@ -47,6 +49,10 @@ class Names:
         """Return a jurisdiction's name."""
         return self.jurisdictions.get(bundle or "", bundle or "")
 
+    def process(self, process_id: str | None) -> str:
+        """Return a process's name."""
+        return self.processes.get(process_id or "", process_id or "")
+
     def element(self, element_id: str | None) -> str:
         """Return an element's name on the page's version (its id when unnamed)."""
         return self.labels.element(element_id) or element_id or ""
@@ -61,10 +67,21 @@ def bundle_labels(engine: Engine, session: Session, bundle: str) -> Labels | Non
 
 def names_for(engine: Engine, session: Session, *, process_id: str | None = None, version: int | None = None,
               people: Iterable[str | None] = (), units: Iterable[str | None] = (),
-              bundles: Iterable[str | None] = (), groups: Iterable[str | None] = ()) -> Names:
-    """Collect the names of the given people, units, jurisdictions and groups (and of a process version's codes)."""
+              bundles: Iterable[str | None] = (), groups: Iterable[str | None] = (),
+              processes: Iterable[str | None] = ()) -> Names:
+    """Collect the names of the given people, units, jurisdictions, groups and processes (and of a version's codes)."""
     row = get_version(session, process_id, version) if process_id is not None else None
-    return version_names(engine, session, row, people=people, units=units, bundles=bundles, groups=groups)
+    found = version_names(engine, session, row, people=people, units=units, bundles=bundles, groups=groups)
+    wanted = sorted({p for p in processes if p})
+    if not wanted:
+        return found
+    named = {}
+    for pid in wanted:
+        try:
+            named[pid] = get_version(session, pid).name
+        except NotFound:
+            continue
+    return replace(found, processes=named)
 
 
 def version_names(engine: Engine, session: Session, version: ProcessVersion | None, *,

@@ -133,7 +133,7 @@ def test_clerk_fills_a_form_and_sees_the_instance_move(browser: Any, live_url: s
     assert page.locator('[data-element-id="Task_Register"].gf-done').count() == 1
     assert page.locator('[data-element-id="Task_DeptReview"].gf-active').count() == 1
     assert "填报项目基本情况" in page.inner_text("#audit") or "Task_Register" in page.inner_text("#audit")
-    assert "Rule_Scope" in page.inner_text("#decisions")
+    assert "判定适用范围" in page.inner_text("#decisions") and "Rule_Scope" not in page.inner_text("#decisions")
     _shot(page, "05-instance")
 
     reviewer = _sign_in(browser, live_url, "qingyang_supervising_department")
