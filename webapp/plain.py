@@ -9,12 +9,12 @@ from typing import Any
 
 from flask import Flask, g
 
-from engine import Labels, is_period_or_date, naming
+from engine import GovflowError, InvalidInput, Labels, is_period_or_date, naming
 
 from .db import get_engine, get_session
 from .i18n import MESSAGES, language, translate
 
-__all__ = ["init_app", "label_text", "name_of", "period_text", "person", "plain_value"]
+__all__ = ["error_text", "init_app", "label_text", "name_of", "period_text", "person", "plain_value"]
 
 _PERIOD = re.compile(r"^P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?$")
 _UNITS = (("period_years", 1), ("period_months", 2), ("period_weeks", 3), ("period_days", 4))
@@ -100,6 +100,33 @@ def name_of(kind: str, code: str | None) -> str:
     return cache[(kind, code)]
 
 
+def _param(name: str, value: str) -> str:
+    if name == "user":
+        return person(None, value)
+    if name == "bundle":
+        return name_of("jurisdiction", value)
+    if name in ("status", "role"):
+        words = [translate(f"{name}_{part}") for part in value.split(" / ")]
+        return " / ".join(words)
+    return value
+
+
+def error_text(error: GovflowError) -> str:
+    """Word a domain error for people: by its message key, else by its class; field problems follow."""
+    params = {name: _param(name, value) for name, value in error.params.items()}
+    keys = [error.key] if error.key else []
+    keys += ["error_" + kind.__name__ for kind in type(error).__mro__ if issubclass(kind, GovflowError)]
+    key = next((k for k in keys if k in MESSAGES), None)
+    if key is None or (language() == "en" and not error.key):
+        text = error.message  # the engine's own words are English
+    else:
+        text = translate(key, **params)
+    if isinstance(error, InvalidInput) and error.errors and language() != "en":
+        text += "：" + "；".join(e.message for e in error.errors)
+    return text
+
+
 def init_app(app: Flask) -> None:
     """Make the helpers available in templates."""
-    app.jinja_env.globals.update(plain_value=plain_value, label_text=label_text, person=person, name_of=name_of)
+    app.jinja_env.globals.update(plain_value=plain_value, label_text=label_text, person=person, name_of=name_of,
+                                 error_text=error_text)

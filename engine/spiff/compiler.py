@@ -19,11 +19,11 @@ from engine.errors import DeploymentError, Problem
 from engine.forms import expand_shared, shared_field_problems
 from engine.limits import MAX_DEPTH, json_text_depth
 from engine.spiff.bundle import Bundle
-from engine.spiff.labels import label_problems
 from engine.spiff.bundle_rules import bundle_rule_problems
 from engine.spiff.code_check import code_problems
 from engine.spiff.dmn import DecisionInfo, read_decision
 from engine.spiff.elements import BundleElements, read_elements
+from engine.spiff.labels import label_problems
 
 __all__ = ["CompiledBundle", "CompiledProcess", "compile_bundle", "iter_task_specs"]
 

@@ -197,7 +197,8 @@ def _literal_strings(cell: str, *, output: bool) -> list[str]:
         body = tree.body
         found = [body.value] if isinstance(body, ast.Constant) and isinstance(body.value, str) else []
     else:
-        found = [node.value for node in ast.walk(tree) if isinstance(node, ast.Constant) and isinstance(node.value, str)]
+        found = [node.value for node in ast.walk(tree)
+                 if isinstance(node, ast.Constant) and isinstance(node.value, str)]
     return [value for value in found if value and not is_period_or_date(value)]
 
 

@@ -19,8 +19,8 @@ from engine.settings import Settings
 from engine.spiff.bundle import Bundle
 from engine.spiff.dmn import use_typed_engines
 from engine.spiff.elements import BundleElements, Process, read_elements
-from engine.spiff.labels import Labels, read_labels
 from engine.spiff.internals import require_installed
+from engine.spiff.labels import Labels, read_labels
 from engine.spiff.run_context import DecisionLog, DecisionSubscriber, RunContext
 from engine.spiff.sandbox import SandboxScriptEngine, make_script_engine
 from engine.spiff.script_helpers import build_helpers

@@ -135,7 +135,8 @@ def migrate_instances(engine: Engine, session: Session, actor: Actor, process_id
 
 def _target(session: Session, actor: Actor, process_id: str, to_version: int) -> ProcessVersion:
     if not actor.is_admin:
-        raise PermissionDenied(f"only administrators migrate instances; {actor.username} is {actor.role}")
+        raise PermissionDenied(f"only administrators migrate instances; {actor.username} is {actor.role}").keyed(
+            "error_role_needed", role="admin")
     return get_version(session, process_id, to_version)
 
 

@@ -192,7 +192,8 @@ def retry(engine: Engine, session: Session, actor: Actor, instance_id: str,
     require_role(actor, _ADMIN, "retrying an instance")
     row, instance = state.load(engine, session, instance_id)
     if row.status != state.ERROR:
-        raise Conflict(f"instance {instance_id} is {row.status}, not in error")
+        raise Conflict(f"instance {instance_id} is {row.status}, not in error").keyed("error_not_in_error",
+                                                                                          status=row.status)
     record(session, engine.now(), actor.username, "retry", instance_id=row.id, element=row.error_element,
            data=data or {})
     state.run_and_persist(engine, session, row, instance, actor.username, action=lambda: instance.retry(data))
@@ -204,7 +205,8 @@ def cancel(engine: Engine, session: Session, actor: Actor, instance_id: str, rea
     require_role(actor, _ADMIN, "cancelling an instance")
     row, instance = state.load(engine, session, instance_id)
     if row.status in state.FINISHED:
-        raise Conflict(f"instance {instance_id} is already {row.status}")
+        raise Conflict(f"instance {instance_id} is already {row.status}").keyed("error_instance_finished",
+                                                                                status=row.status)
     instance.cancel()
     row.status = state.CANCELLED
     row.ended_at = engine.now()

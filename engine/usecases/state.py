@@ -186,7 +186,7 @@ def get_instance(session: Session, instance_id: str) -> InstanceRow:
     """Return an instance row or raise NotFound."""
     row = session.get(InstanceRow, instance_id)
     if row is None:
-        raise NotFound(f"instance {instance_id} does not exist")
+        raise NotFound(f"instance {instance_id} does not exist").keyed("error_instance_not_found")
     return row
 
 
