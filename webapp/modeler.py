@@ -11,7 +11,17 @@ from typing import Any
 from flask import Blueprint, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
-from engine import FieldError, InvalidInput, conventions, deployments, drafts, migration, oversight, versiondiff
+from engine import (
+    FieldError,
+    InvalidInput,
+    conventions,
+    deployments,
+    drafts,
+    migration,
+    naming,
+    oversight,
+    versiondiff,
+)
 
 from .api.common import load_arguments
 from .api.schemas import DeployArgs, DraftFileArgs, DraftSchema, ProblemSchema
@@ -111,9 +121,12 @@ def _versions_page(process_id: str, report: migration.MigrationReport | None = N
     from_version = whole_number(request.args, "from", max(1, to_version - 1))
     same = from_version == to_version
     diff = None if same else versiondiff.diff_versions(session, actor, process_id, from_version, to_version)
+    # The report names where each instance stands by the elements of the version it runs on.
+    names = {version: naming.names_for(get_engine(), session, process_id=process_id, version=version)
+             for version in sorted({c.from_version for c in report.checks if c.from_version})} if report else {}
     return render_template(
         "versions.html", process_id=process_id, history=history, diff=diff, from_version=from_version,
-        to_version=to_version, report=report,
+        to_version=to_version, report=report, names=names,
         may_choose=actor.owns(history[0].bundle), may_migrate=actor.is_admin,
         changes=deployments.process_changes(session, actor, process_id),
         xml=oversight.diagram(session, process_id, to_version))

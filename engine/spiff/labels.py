@@ -123,7 +123,8 @@ def _field_value_names(schema: Mapping[str, Any], ui: Mapping[str, Any]) -> Iter
     if isinstance(properties, dict):
         for variable, definition in properties.items():
             if isinstance(definition, dict):
-                named = _named_values(definition, ui.get(variable) if isinstance(ui.get(variable), dict) else {})
+                own_ui = ui.get(variable)
+                named = _named_values(definition, own_ui if isinstance(own_ui, dict) else {})
                 if named:
                     yield variable, named
     for key in ("then", "else"):
@@ -142,7 +143,8 @@ def _named_values(definition: Mapping[str, Any], ui: Mapping[str, Any]) -> dict[
             named[option["const"]] = option["title"]
     enum, names = definition.get("enum"), ui.get("ui:enumNames")
     if isinstance(definition.get("items"), dict):  # a list of choices names its items' values
-        named.update(_named_values(definition["items"], ui.get("items") if isinstance(ui.get("items"), dict) else {}))
+        items_ui = ui.get("items")
+        named.update(_named_values(definition["items"], items_ui if isinstance(items_ui, dict) else {}))
     if isinstance(enum, list) and isinstance(names, list):
         named.update({value: str(name) for value, name in zip(enum, names, strict=False) if isinstance(value, str)})
     return named
