@@ -1,0 +1,103 @@
+"""Pages show names and plain words: decision values by their labels, 是/否, periods, amounts, errors worded."""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+
+import pytest
+from flask import Flask, session
+from flask.testing import FlaskClient
+
+from engine import Labels, NotFound
+from webapp.plain import error_text, label_text, plain_value
+
+from ..jurisdictions.test_qingyang_process import ANSWERS
+from .conftest import Login, csrf_of
+
+APPLICANT = "qingyang_applicant_unit"
+LABELS = Labels(values={"approvalSteps": {"COMBINED": "合并编制，一次审批"}})
+
+
+@pytest.mark.parametrize(("language", "expected"), [
+    ("zh", ["是", "否", "3个月", "1年6个月", "1,200.50 万元", "0.10 万元", "合并编制，一次审批", "—", "审批步骤"]),
+    ("en", ["Yes", "No", "3 months", "1 years 6 months", "1,200.50 × 10,000 yuan", "0.10 × 10,000 yuan",
+            "合并编制，一次审批", "—", "approvalSteps"]),
+])
+def test_values_are_worded_in_the_interface_language(app: Flask, language: str, expected: list[str]) -> None:
+    with app.test_request_context("/"):
+        session["lang"] = language
+        shown = [plain_value(True), plain_value(False), plain_value("P3M"), plain_value("P1Y6M"),
+                 plain_value(Decimal("1200.5"), "investmentWan"), plain_value("0.1", "estimateWan"),
+                 plain_value("COMBINED", "approvalSteps", LABELS), plain_value(None),
+                 label_text("审批步骤 approvalSteps")]
+    assert shown == expected
+
+
+def test_codes_without_a_name_and_dates_stay_as_they_are(app: Flask) -> None:
+    with app.test_request_context("/"):
+        assert plain_value("2025-09-30") == "2025-09-30"
+        assert plain_value(["COMBINED", "COMBINED"], "approvalSteps", LABELS) == "合并编制，一次审批、合并编制，一次审批"
+        assert plain_value(12, "months") == "12"
+        assert label_text("路径") == "路径"
+
+
+def _start_and_register(clerk: FlaskClient) -> str:
+    response = clerk.post("/start", data={"process": "qingyang_project", "business_key": "QY-PLAIN-2",
+                                          "csrf_token": csrf_of(clerk)})
+    task_path = str(response.headers["Location"])
+    done = clerk.post(task_path + "/complete", json=ANSWERS["Task_Register"],
+                      headers={"X-CSRF-Token": csrf_of(clerk)})
+    assert done.status_code == 200, done.json
+    return str(done.json["redirect"])
+
+
+def _text(page: str) -> str:
+    main = page.split("<main>", 1)[1]
+    main = re.sub(r"<script.*?</script>|<details>.*?</details>", " ", main, flags=re.S)
+    return re.sub(r"<[^>]+>", " ", main)
+
+
+def test_the_instance_page_names_decision_values_elements_people_and_the_unit(login: Login) -> None:
+    clerk = login(APPLICANT)
+    instance_path = _start_and_register(clerk)
+    text = _text(clerk.get(instance_path).get_data(as_text=True))
+    assert "判定适用范围" in text and "属于适用范围" in text  # Rule_Scope gave IN_SCOPE
+    assert "县直单位" in text and "财政资金" in text and "是否涉密 否" in re.sub(r"\s+", " ", text)  # inputs, a flag
+    assert "填报项目基本情况" in text and "青阳县示范申报单位" in text
+    assert "青阳县示范申报单位经办人" in text  # the demo clerk who registered it, by display name
+    for code in ("IN_SCOPE", "COUNTY_UNIT", "Task_Register", "Rule_Scope", "qingyang:demo_unit", "False",
+                 "investmentWan", "qingyang_applicant_unit"):
+        assert code not in text, code
+    clerk.get("/lang/en")
+    english = _text(clerk.get(instance_path).get_data(as_text=True))
+    assert "Decisions" in english and re.search(r"isClassified\s+No", english)
+
+
+def test_error_pages_word_engine_errors_in_the_chosen_language(login: Login) -> None:
+    clerk = login(APPLICANT)
+    missing = clerk.get("/instances/00000000-0000-0000-0000-000000000000")
+    assert missing.status_code == 404
+    page = missing.get_data(as_text=True)
+    assert "未找到该流程实例，或您无权查看" in page and "does not exist" not in page
+    clerk.get("/lang/en")
+    assert "No such process instance, or not yours to see" in clerk.get(
+        "/instances/00000000-0000-0000-0000-000000000000").get_data(as_text=True)
+    assert "页面不存在" not in clerk.get("/no-such-page").get_data(as_text=True)
+    clerk.get("/lang/zh")
+    assert "页面不存在" in clerk.get("/no-such-page").get_data(as_text=True)
+
+
+def test_a_refused_page_request_carries_the_worded_message(login: Login) -> None:
+    clerk = login(APPLICANT)
+    response = clerk.post("/tasks/00000000-0000-0000-0000-000000000000/complete", json={},
+                          headers={"X-CSRF-Token": csrf_of(clerk)})
+    assert response.status_code == 404
+    assert response.json["text"] == "未找到该任务，或您无权查看"
+    assert "does not exist" in response.json["message"]  # the API and logs keep the engine's words
+
+
+def test_an_unkeyed_error_is_worded_by_its_class(app: Flask) -> None:
+    with app.test_request_context("/"):
+        assert error_text(NotFound("decision X is gone")) == "未找到您要的内容，或您无权查看"
+        assert error_text(NotFound("t").keyed("error_task_claimed", user="nobody-known")) == "该任务已由nobody-known认领"
