@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -14,7 +14,7 @@ from engine import GovflowError, InvalidInput, Labels, is_period_or_date, naming
 from .db import get_engine, get_session
 from .i18n import MESSAGES, language, translate
 
-__all__ = ["error_text", "init_app", "label_text", "name_of", "period_text", "person", "plain_value"]
+__all__ = ["error_text", "init_app", "label_text", "name_of", "period_text", "person", "plain_value", "worded"]
 
 _PERIOD = re.compile(r"^P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?$")
 _UNITS = (("period_years", 1), ("period_months", 2), ("period_weeks", 3), ("period_days", 4))
@@ -103,12 +103,21 @@ def name_of(kind: str, code: str | None) -> str:
 def _param(name: str, value: str) -> str:
     if name == "user":
         return person(None, value)
+    if name == "group":
+        return name_of("group", value)
     if name == "bundle":
         return name_of("jurisdiction", value)
     if name in ("status", "role"):
         words = [translate(f"{name}_{part}") for part in value.split(" / ")]
         return " / ".join(words)
     return value
+
+
+def worded(key: str, params: Iterable[tuple[str, str]], fallback: str) -> str:
+    """Word a message key with its arguments in the interface language (`fallback` when the key is unknown)."""
+    if key not in MESSAGES:
+        return fallback
+    return translate(key, **{name: _param(name, value) for name, value in params})
 
 
 def error_text(error: GovflowError) -> str:
@@ -129,4 +138,4 @@ def error_text(error: GovflowError) -> str:
 def init_app(app: Flask) -> None:
     """Make the helpers available in templates."""
     app.jinja_env.globals.update(plain_value=plain_value, label_text=label_text, person=person, name_of=name_of,
-                                 error_text=error_text)
+                                 error_text=error_text, worded=worded)

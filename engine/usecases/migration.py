@@ -32,7 +32,7 @@ from engine.usecases.deployments import get_version
 from engine.usecases.state import CANCELLED, COMPLETED, ERROR, persist, record_decisions, task_index_fields
 from engine.usecases.timers import fire_due_timers
 
-__all__ = ["MigrationCheck", "MigrationReport", "migrate_instances", "plan_migration"]
+__all__ = ["MigrationCheck", "MigrationReport", "Reason", "migrate_instances", "plan_migration"]
 
 _HISTORY_ONLY = frozenset({"bpmn_name", "description", "documentation", "extensions", "lane"})
 # SpiffWorkflow's attribute names, as the person reading a blocked migration would name the change.
@@ -42,6 +42,27 @@ _ATTRIBUTE_WORDS = {
     "prescript": "script before it", "postscript": "script after it", "cancel_activity": "interrupting setting",
     "typename": "element type", "manual": "element type", "decision_table": "decision",
 }
+
+
+@dataclass(frozen=True)
+class Reason:
+    """Why an instance cannot move (or what moving does): the engine's words, and a message key for people.
+
+    `params` name elements by their names, groups and people by their codes (the host names those).
+    """
+
+    text: str
+    key: str
+    params: tuple[tuple[str, str], ...] = ()
+
+
+def _reason(text: str, key: str, **params: object) -> Reason:
+    return Reason(text, key, tuple((name, str(value)) for name, value in params.items()))
+
+
+def _name(label: str) -> str:
+    # A change's label is "name (id)"; people read the name.
+    return label.rsplit(" (", 1)[0] if label.endswith(")") and " (" in label else label
 
 
 @dataclass(frozen=True)
@@ -56,6 +77,7 @@ class MigrationCheck:
     reasons: tuple[str, ...] = ()
     position: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()  # what moving does besides moving: claims released, say
+    worded: tuple[Reason, ...] = ()  # the reasons (or, for a movable instance, the notes) for people
 
 
 @dataclass(frozen=True)
@@ -121,9 +143,10 @@ def migrate_instances(engine: Engine, session: Session, actor: Actor, process_id
             if isinstance(exc, OperationalError) and not is_lost_race(exc):
                 raise
             savepoint.rollback()
-            checks[-1] = replace(check, can_migrate=False, reasons=(
-                f"the instance changed while it was being migrated (a step was completed or a timer fired); "
-                f"it stays on version {check.from_version}: migrate it again",))
+            raced = _reason(f"the instance changed while it was being migrated (a step was completed or a timer "
+                            f"fired); it stays on version {check.from_version}: migrate it again",
+                            "migrate_changed_meanwhile", version=check.from_version)
+            checks[-1] = replace(check, can_migrate=False, reasons=(raced.text,), worded=(raced,))
     report = MigrationReport(operation, process_id, to_version, False, tuple(checks))
     record(session, now, actor.username, "migrate-batch", element=process_id, data={
         "operation": report.operation, "process": process_id, "to_version": to_version,
@@ -155,29 +178,35 @@ def _select(session: Session, actor: Actor, process_id: str, to_version: int,
 def _try(engine: Engine, target: ProcessVersion, row: InstanceRow | str) -> tuple[MigrationCheck, Instance | None]:
     """Migrate a freshly loaded copy of the instance; the stored row is untouched until the caller persists."""
     if isinstance(row, str):
-        return MigrationCheck(row, None, None, 0, False, (f"instance {row} is not an instance of this process",)), None
+        stranger = _reason(f"instance {row} is not an instance of this process", "migrate_not_here")
+        return MigrationCheck(row, None, None, 0, False, (stranger.text,), worded=(stranger,)), None
 
-    def blocked(*reasons: str) -> tuple[MigrationCheck, None]:
+    def blocked(*reasons: Reason) -> tuple[MigrationCheck, None]:
         return MigrationCheck(row.id, row.business_key, row.project_name, row.process_version.version, False,
-                              reasons, tuple(row.active_elements or ())), None
+                              tuple(r.text for r in reasons), tuple(row.active_elements or ()),
+                              worded=reasons), None
 
+    names = engine.labels(row.process_version)
     if row.status in (COMPLETED, CANCELLED):
-        return blocked(f"the instance is {row.status}")
+        return blocked(_reason(f"the instance is {row.status}", "migrate_finished", status=row.status))
     if row.status == ERROR:
-        return blocked(f"the instance failed at {row.error_element}; retry or cancel it first")
+        return blocked(_reason(f"the instance failed at {row.error_element}; retry or cancel it first",
+                               "migrate_failed", element=names.element(row.error_element) or row.error_element))
     if row.process_version_id == target.id:
-        return blocked(f"the instance already runs version {target.version}")
+        return blocked(_reason(f"the instance already runs version {target.version}", "migrate_same_version",
+                               version=target.version))
     try:
         instance = engine.load_instance(row)
     except StateFormatError as exc:
-        return blocked(exc.message)
+        return blocked(_reason(exc.message, "migrate_unreadable"))
     spec, subprocess_specs = engine.specs_for(target)
     moving = WorkflowMigration(instance, spec, subprocess_specs, engine.serializer.spec_registry)
     reasons = [reason for changes in moving.workflows for reason in _blocking(changes)]
     reasons += _uncollected(engine, target, instance)
     reasons += _no_longer_human(engine, target, instance)
-    reasons += names_missing_ahead(engine, row.process_version, target, instance.active_elements(),
-                                   instance.executed_elements(), instance.data.keys())
+    reasons += [_reason(text, "migrate_renamed_ahead") for text in names_missing_ahead(
+        engine, row.process_version, target, instance.active_elements(), instance.executed_elements(),
+        instance.data.keys())]
     if reasons:
         return blocked(*reasons)
     try:
@@ -187,62 +216,77 @@ def _try(engine: Engine, target: ProcessVersion, row: InstanceRow | str) -> tupl
                                       state_format=STATE_FORMAT, instance_id=row.id)
         stray = moving.undefined_elements()
         if stray:
-            return blocked(f"elements {', '.join(sorted(set(stray)))} would be left without a definition")
+            return blocked(_reason(f"elements {', '.join(sorted(set(stray)))} would be left without a definition",
+                                   "migrate_cannot_take_over"))
     except ProcessError as exc:
-        return blocked(f"running on from the new version fails at {exc.element_id}: {exc.message}")
+        return blocked(_reason(f"running on from the new version fails at {exc.element_id}: {exc.message}",
+                               "migrate_run_fails", element=names.element(exc.element_id) or exc.element_id or ""))
     except Exception as exc:  # a Spiff failure while re-predicting: report, never store half a migration
-        return blocked(f"the new version cannot take over this instance: {type(exc).__name__}: {exc}")
+        return blocked(_reason(f"the new version cannot take over this instance: {type(exc).__name__}: {exc}",
+                               "migrate_cannot_take_over"))
     if instance.failed_elements():
-        return blocked(f"running on from the new version fails at {', '.join(instance.failed_elements())}")
+        failed = instance.failed_elements()
+        return blocked(_reason(f"running on from the new version fails at {', '.join(failed)}", "migrate_run_fails",
+                               element="、".join(names.element(e) or e for e in failed)))
+    notes = _released_claims(target, row, instance)
     check = MigrationCheck(row.id, row.business_key, row.project_name, row.process_version.version, True,
-                           (), tuple(row.active_elements or ()), _released_claims(target, row, instance))
+                           (), tuple(row.active_elements or ()), tuple(n.text for n in notes), notes)
     return check, instance
 
 
-def _blocking(changes: WorkflowChanges) -> list[str]:
+def _blocking(changes: WorkflowChanges) -> list[Reason]:
     if changes.missing:
-        return [f"called process {changes.process_id} is gone in the new version"]
+        return [_reason(f"called process {changes.process_id} is gone in the new version", "migrate_called_gone")]
     reasons = []
     for change in changes.changes:
         if change.removed:
             where = "ran at" if change.ran else "stands at"
-            reasons.append(f"the instance {where} {change.label}, which the new version removes")
+            reasons.append(_reason(f"the instance {where} {change.label}, which the new version removes",
+                                   "migrate_removed_ran" if change.ran else "migrate_removed_here",
+                                   element=_name(change.label)))
             continue
         attributes = change.attributes - _HISTORY_ONLY
         if not attributes:
             continue
         if "decision_table" in attributes:
-            reasons.append(f"decision of {change.label} changed after it ran")
+            reasons.append(_reason(f"decision of {change.label} changed after it ran", "migrate_decision_changed",
+                                   element=_name(change.label)))
         else:
             changed = sorted({_ATTRIBUTE_WORDS.get(name, name.replace("_", " ")) for name in attributes})
-            reasons.append(f"{change.label} already ran and its {', '.join(changed)} changed")
-    return sorted(set(reasons))
+            reasons.append(_reason(f"{change.label} already ran and its {', '.join(changed)} changed",
+                                   "migrate_behaviour_changed", element=_name(change.label)))
+    return sorted(set(reasons), key=lambda reason: reason.text)
 
 
-def _uncollected(engine: Engine, target: ProcessVersion, instance: Instance) -> list[str]:
+def _uncollected(engine: Engine, target: ProcessVersion, instance: Instance) -> list[Reason]:
     # A step the instance passed whose new form requires a field it never gave (a renamed field, say) would
     # leave a later decision without its input, and the catch-all rule would answer in its place.
     process = engine.process_elements(target)
     if process is None:
         return []
     forms = {element.id: element.properties.get(FORM_SCHEMA) for element in process.elements}
+    labels = {element.id: element.label for element in process.elements}
     data = instance.data
     reasons = []
     for element in sorted(set(instance.executed_elements())):
         form = forms.get(element)
         if not form:
             continue
-        missing = [name for name in engine.form(target, form).get("required", []) if name not in data]
+        document = engine.form(target, form)
+        missing = [name for name in document.get("required", []) if name not in data]
         if missing:
-            reasons.append(f"{element} already ran, and its form in version {target.version} requires "
-                           f"{', '.join(missing)}, which this instance never collected")
+            titles = [str((document.get("properties", {}).get(name) or {}).get("title") or name) for name in missing]
+            reasons.append(_reason(f"{element} already ran, and its form in version {target.version} requires "
+                                   f"{', '.join(missing)}, which this instance never collected",
+                                   "migrate_uncollected", element=labels.get(element, element),
+                                   fields="、".join(titles), version=target.version))
     return reasons
 
 
 _HUMAN_KINDS = frozenset({"userTask", "manualTask"})
 
 
-def _no_longer_human(engine: Engine, target: ProcessVersion, instance: Instance) -> list[str]:
+def _no_longer_human(engine: Engine, target: ProcessVersion, instance: Instance) -> list[Reason]:
     # A clerk's open task that the new version turns into, say, a script would run unattended at migration,
     # dropping the task and its claim: the instance must wait for the clerk (or stay on its version).
     processes = engine.deployment_processes(target)
@@ -251,12 +295,14 @@ def _no_longer_human(engine: Engine, target: ProcessVersion, instance: Instance)
         process = processes.get(task.process_id)
         element = next((e for e in process.elements if e.id == task.spec_id), None) if process else None
         if element is not None and element.kind not in _HUMAN_KINDS:
-            reasons.append(f"{task.spec_id}「{task.name}」 waits for a clerk, and in version {target.version} it is a "
-                           f"{element.kind}, which would run at once and drop the open task and its claim")
-    return sorted(reasons)
+            reasons.append(_reason(
+                f"{task.spec_id}「{task.name}」 waits for a clerk, and in version {target.version} it is a "
+                f"{element.kind}, which would run at once and drop the open task and its claim",
+                "migrate_no_longer_human", element=task.name or task.spec_id, version=target.version))
+    return sorted(reasons, key=lambda reason: reason.text)
 
 
-def _released_claims(target: ProcessVersion, row: InstanceRow, instance: Instance) -> tuple[str, ...]:
+def _released_claims(target: ProcessVersion, row: InstanceRow, instance: Instance) -> tuple[Reason, ...]:
     # A claimed task that moves to another agency's lane must not stay with the old agency's clerk.
     session = object_session(row)
     if session is None:
@@ -268,8 +314,9 @@ def _released_claims(target: ProcessVersion, row: InstanceRow, instance: Instanc
         task_row = claimed.get(task.id)
         group = task_index_fields(task, target)["candidate_group"]
         if task_row is not None and group != task_row.candidate_group:
-            notes.append(f"{task.spec_id}「{task.name}」 moves from {task_row.candidate_group} to {group}; "
-                         f"{task_row.assignee}'s claim is released")
+            notes.append(_reason(f"{task.spec_id}「{task.name}」 moves from {task_row.candidate_group} to {group}; "
+                                 f"{task_row.assignee}'s claim is released", "migrate_claim_released",
+                                 element=task.name or task.spec_id, group=group or "", user=task_row.assignee or ""))
     return tuple(notes)
 
 

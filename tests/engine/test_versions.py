@@ -261,6 +261,9 @@ def test_an_open_clerk_task_that_becomes_a_script_blocks_migration_and_keeps_its
     [blocked] = harness.migrate("smoke_acceptance", 2, dry_run=True).blocked
     assert blocked.reasons == ("Task_Submit「提交验收申请」 waits for a clerk, and in version 2 it is a scriptTask, "
                                "which would run at once and drop the open task and its claim",)
+    # People read it by a message key whose arguments name the element, not its id.
+    assert [(r.key, dict(r.params)) for r in blocked.worded] == [
+        ("migrate_no_longer_human", {"element": "提交验收申请", "version": "2"})]
     assert not harness.migrate("smoke_acceptance", 2).movable
     assert run.instance().version == 1 and run.task("Task_Submit").assignee == TESTER.username
 
@@ -340,6 +343,8 @@ def test_a_claimed_task_moved_to_another_agency_is_flagged_in_the_dry_run_and_re
     [check] = harness.migrate("smoke_acceptance", 2, dry_run=True).movable
     assert check.notes == ("Task_Submit「提交验收申请」 moves from smoke:applicant to smoke:data_bureau; "
                            "tester's claim is released",)
+    assert [(r.key, dict(r.params)) for r in check.worded] == [("migrate_claim_released", {
+        "element": "提交验收申请", "group": "smoke:data_bureau", "user": TESTER.username})]
     assert run.task("Task_Submit").assignee == TESTER.username  # a dry run changes nothing
     harness.migrate("smoke_acceptance", 2)
     moved = run.task("Task_Submit")
