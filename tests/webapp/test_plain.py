@@ -9,7 +9,9 @@ import pytest
 from flask import Flask, session
 from flask.testing import FlaskClient
 
-from engine import Labels, NotFound
+from engine import Bundle, Labels, NotFound, unit_of_work
+from engine.settings import PROJECT_ROOT
+from engine.usecases.deployments import deploy_bundle
 from webapp.plain import error_text, label_text, plain_value
 
 from ..jurisdictions.test_qingyang_process import ANSWERS
@@ -101,3 +103,19 @@ def test_an_unkeyed_error_is_worded_by_its_class(app: Flask) -> None:
     with app.test_request_context("/"):
         assert error_text(NotFound("decision X is gone")) == "未找到您要的内容，或您无权查看"
         assert error_text(NotFound("t").keyed("error_task_claimed", user="nobody-known")) == "该任务已由nobody-known认领"
+
+
+def test_the_migration_report_names_positions_and_words_reasons(app: Flask, login: Login) -> None:
+    clerk = login(APPLICANT)
+    _start_and_register(clerk)  # Rule_Scope (DT_QY_01) ran; the project waits at Task_DeptReview
+    engine = app.extensions["govflow.engine"]
+    texts = Bundle.from_jurisdiction(PROJECT_ROOT, "qingyang").as_texts()
+    texts["dmn/DT_QY_01.dmn"] = texts["dmn/DT_QY_01.dmn"].replace('"POOLED_CAPITAL_CONSTRUCTION"]', '"OTHER"]', 1)
+    with unit_of_work(app.extensions["govflow.sessions"]) as session:
+        assert deploy_bundle(engine, session, Bundle.from_texts("qingyang", texts), "owner").created
+    admin = login("admin")
+    page = admin.post("/processes/qingyang_project/migrate", data={
+        "to_version": "2", "action": "dry-run", "csrf_token": csrf_of(admin)}).get_data(as_text=True)
+    report = _text(page.split('id="migration-report"', 1)[1].split("</table>", 1)[0].join(["<main>", ""]))
+    assert "主管部门汇总审核" in report and "Task_DeptReview" not in report
+    assert "“判定适用范围”的决策表在其运行后已修改" in report and "changed after it ran" not in report
