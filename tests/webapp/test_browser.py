@@ -124,6 +124,7 @@ def test_clerk_fills_a_form_and_sees_the_instance_move(browser: Any, live_url: s
     page.locator("#task-form button[type=submit]").click()
     page.wait_for_selector("#form-alert")
     assert "不得小于 0" in page.inner_text("#task-form")
+    assert ".investmentWan" not in page.inner_text("#task-form .errors")  # the summary names the field's title
     assert page.locator("#task-form").get_by_label("项目名称").input_value() == "青阳县智慧城管平台"
     _shot(page, "04-task-form-server-errors")
 
