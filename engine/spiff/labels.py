@@ -65,6 +65,7 @@ class Labels:
     elements: Mapping[str, str] = field(default_factory=dict)  # element id -> name
     decisions: Mapping[str, DecisionNames] = field(default_factory=dict)
     jurisdiction: str | None = None
+    titles: Mapping[str, str] = field(default_factory=dict)  # form field -> its title, the first form's
 
     def value(self, variable: str | None, value: str) -> str | None:
         """Return the name of a coded value of a variable; a value named once for the bundle answers for any."""
@@ -82,9 +83,12 @@ def read_labels(bundle: Bundle, elements: BundleElements) -> Labels:
     """Collect every name the bundle gives (unreadable files give none; the compiler reports them)."""
     documents = bundle.form_documents()
     values: dict[str, dict[str, str]] = {}
+    titles: dict[str, str] = {}
     for name, document in documents.items():
         if not name.endswith(FORM_SCHEMA_SUFFIX):
             continue
+        if name != VALUE_LABELS:
+            titles.update({k: v for k, v in _field_titles(document).items() if k not in titles})
         ui = documents.get(name[: -len(FORM_SCHEMA_SUFFIX)] + FORM_UI_SCHEMA_SUFFIX, {})
         for variable, named in _field_value_names(document, ui):
             values.setdefault(variable, {}).update(named)
@@ -108,7 +112,23 @@ def read_labels(bundle: Bundle, elements: BundleElements) -> Labels:
     title = documents.get(VALUE_LABELS, {}).get(JURISDICTION_TITLE)
     return Labels(values, units, groups, element_names,
                   {decision.id: _decision_names(decision) for decision in elements.decisions},
-                  title if isinstance(title, str) else None)
+                  title if isinstance(title, str) else None, titles)
+
+
+def _field_titles(schema: Mapping[str, Any]) -> dict[str, str]:
+    found: dict[str, str] = {}
+    for key in ("then", "else"):
+        if isinstance(schema.get(key), dict):
+            found.update(_field_titles(schema[key]))
+    for key in ("allOf", "anyOf", "oneOf"):
+        for branch in schema.get(key) or ():
+            if isinstance(branch, dict):
+                found.update(_field_titles(branch))
+    properties = schema.get("properties")
+    if isinstance(properties, dict):
+        found.update({name: d["title"] for name, d in properties.items()
+                      if isinstance(d, dict) and isinstance(d.get("title"), str)})
+    return found
 
 
 def _decision_names(decision: Decision) -> DecisionNames:

@@ -102,6 +102,7 @@ def test_read_labels_collects_values_units_groups_elements_and_decisions() -> No
     assert labels.groups["qingyang:data_bureau"] == "县数据资源管理部门"
     assert labels.element("Task_Register") == "填报项目基本情况" and labels.element("Rule_Scope") == "判定适用范围"
     assert labels.jurisdiction == "青阳县"
+    assert labels.titles["projectName"] == "项目名称" and "unit" not in labels.titles
     decision = labels.decisions["DT_QY_03"]
     assert decision.name.startswith("审批文件路径") and decision.outputs["approvalSteps"].startswith("审批步骤")
     assert decision.inputs["investmentWan"].startswith("投资额（万元）")

@@ -63,7 +63,9 @@ def _text(page: str) -> str:
 def test_the_instance_page_names_decision_values_elements_people_and_the_unit(login: Login) -> None:
     clerk = login(APPLICANT)
     instance_path = _start_and_register(clerk)
-    text = _text(clerk.get(instance_path).get_data(as_text=True))
+    page = clerk.get(instance_path).get_data(as_text=True)
+    assert "<dt>申报主体</dt><dd>县直单位</dd>" in page  # the submission in the trail, by titles and names
+    text = _text(page)
     assert "判定适用范围" in text and "属于适用范围" in text  # Rule_Scope gave IN_SCOPE
     assert "县直单位" in text and "财政资金" in text and "是否涉密 否" in re.sub(r"\s+", " ", text)  # inputs, a flag
     assert "填报项目基本情况" in text and "青阳县示范申报单位" in text
