@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from flask import Flask
+from flask import Flask, redirect, url_for
 from flask.json.provider import DefaultJSONProvider
 from werkzeug.wrappers import Response
 
@@ -95,8 +95,14 @@ def _register_web(app: Flask) -> None:
     plain.init_app(app)
     app.register_blueprint(pages.bp)
     app.register_blueprint(modeler.bp)
+    app.add_url_rule("/favicon.ico", "favicon", _favicon)
     smorest = api.init_app(app)
     errors.init_app(app, api_errors=smorest.handle_http_exception)
+
+
+def _favicon() -> Response:
+    """Send browsers that ask for /favicon.ico (pages without the icon link, such as Swagger UI) to the icon."""
+    return redirect(url_for("static", filename="favicon.svg"), code=301)
 
 
 def _register_scheduler(app: Flask) -> None:

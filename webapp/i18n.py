@@ -126,6 +126,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "action_cancel": ("撤销", "cancelled"),
     "signed_in_as": ("当前用户", "Signed in as"),
     "diagram": ("流程图", "Diagram"),
+    "diagram_fit": ("显示全图", "Whole diagram"),
+    "diagram_focus": ("回到当前步骤", "Current step"),
     "action_migrate": ("迁移版本", "migrated"),
     "action_deploy": ("部署", "deployed"),
     "action_make-current": ("切换当前版本", "changed the current version"),
@@ -246,35 +248,36 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "http_422": ("提交的内容有误", "The submission is not valid"),
     "http_429": ("请求过于频繁，请稍后再试", "Too many requests; try again later"),
     "http_500": ("服务器出错，请稍后再试", "Server error; try again later"),
-    "migrate_not_here": ("不是此流程的实例", "Not an instance of this process"),
-    "migrate_finished": ("实例{status}", "The instance is {status}"),
-    "migrate_failed": ("实例在“{element}”出错，请先重试或撤销", "It failed at “{element}”; retry or cancel it first"),
-    "migrate_same_version": ("实例已在版本 {version} 上运行", "It already runs version {version}"),
-    "migrate_unreadable": ("实例的存储状态无法读取", "Its stored state cannot be read"),
-    "migrate_removed_ran": ("实例已经过的“{element}”在新版本中被删除",
-                            "It passed “{element}”, which the new version removes"),
-    "migrate_removed_here": ("实例所在的“{element}”在新版本中被删除",
-                             "It stands at “{element}”, which the new version removes"),
-    "migrate_decision_changed": ("“{element}”的决策表在其运行后已修改",
-                                 "The decision of “{element}” changed after it ran"),
-    "migrate_behaviour_changed": ("“{element}”已办理，其走向或规则在新版本中已修改",
-                                  "“{element}” already ran and its behaviour changed"),
-    "migrate_called_gone": ("新版本中没有所调用的子流程", "A called process is gone in the new version"),
-    "migrate_uncollected": ("“{element}”已办理，但新版本的表单要求本实例未填写的字段：{fields}",
-                            "“{element}” already ran, and its new form asks for what this instance never gave: "
-                            "{fields}"),
-    "migrate_no_longer_human": ("“{element}”正等待经办人办理，在版本 {version} 中它不再是人工环节",
-                                "“{element}” waits for a clerk, and in version {version} it no longer does"),
-    "migrate_renamed_ahead": ("后续的决策或条件需要的数据，在新版本中由已办理的环节以其他名称填写",
-                              "A decision or condition ahead reads data a passed step now fills under another name"),
-    "migrate_run_fails": ("按新版本继续运行会在“{element}”出错",
-                          "Running on from the new version fails at “{element}”"),
-    "migrate_cannot_take_over": ("新版本无法接续此实例", "The new version cannot take over this instance"),
-    "migrate_changed_meanwhile": ("迁移时实例被他人处理，仍在版本 {version}，请重新迁移",
-                                  "It changed while being migrated and stays on version {version}; migrate it again"),
-    "migrate_claim_released": ("“{element}”转由{group}办理，{user}的认领已释放",
-                               "“{element}” moves to {group}; {user}'s claim is released"),
 }
+
+
+# What the version diff calls the parts of an element, flow, lane, decision rule or form field it compares.
+DIFF_WORDS: dict[str, tuple[str, str]] = {
+    "label": ("名称", "name"), "type": ("类型", "type"), "lane": ("所在泳道（办理机构）", "lane (agency)"),
+    "documentation": ("条款依据", "article cited"), "formJsonSchemaFilename": ("表单", "form"),
+    "formUiSchemaFilename": ("表单布局", "form layout"), "dueDate": ("办理期限", "due date"),
+    "decision": ("调用的决策", "decision called"), "timer": ("计时器", "timer"), "script": ("脚本", "script"),
+    "default": ("默认流向", "default flow"), "cancelActivity": ("是否中断原环节", "interrupting"),
+    "events": ("事件类型", "event definitions"), "multiInstance": ("多实例", "multi-instance"),
+    "loopCardinality": ("实例数", "number of instances"), "completionCondition": ("完成条件", "completion condition"),
+    "loop": ("循环", "loop"), "from": ("起点", "from"), "to": ("终点", "to"), "condition": ("条件", "condition"),
+    "group": ("候选组", "candidate group"), "hitPolicy": ("命中策略", "hit policy"), "inputs": ("输入列", "inputs"),
+    "outputs": ("输出列", "outputs"), "when": ("条件", "when"), "then": ("结果", "then"), "note": ("说明", "note"),
+    "ui": ("界面设置", "display settings"), "required": ("必填", "required"), "minimum": ("最小值", "minimum"),
+    "maximum": ("最大值", "maximum"), "exclusiveMinimum": ("下限（不含）", "exclusive minimum"),
+    "exclusiveMaximum": ("上限（不含）", "exclusive maximum"), "minLength": ("最短长度", "minimum length"),
+    "maxLength": ("最长长度", "maximum length"), "pattern": ("格式规则", "pattern"), "format": ("格式", "format"),
+    "enum": ("可选值", "choices"), "const": ("固定值", "fixed value"), "description": ("说明", "description"),
+    "multipleOf": ("精度", "multiple of"), "items": ("列表项", "list items"), "minItems": ("最少项数", "minimum items"),
+    "maxItems": ("最多项数", "maximum items"), "if": ("显示条件", "if"),
+    "allOf": ("组合规则", "all of"), "dependentSchemas": ("关联字段", "dependent fields"),
+}
+
+
+def diff_word(keyword: str) -> str:
+    """Name a keyword of the version diff in the request's language; an unknown one is shown as it is."""
+    pair = DIFF_WORDS.get(keyword)
+    return keyword if pair is None else pair[1] if language() == "en" else pair[0]
 
 
 def language() -> str:
@@ -310,3 +313,4 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
     app.jinja_env.globals["_"] = translate
     app.jinja_env.globals["current_language"] = language
+    app.jinja_env.globals["diff_word"] = diff_word

@@ -14,11 +14,11 @@ from werkzeug.wrappers import Response
 from engine import (
     FieldError,
     InvalidInput,
+    VersionInfo,
     conventions,
     deployments,
     drafts,
     migration,
-    naming,
     oversight,
     versiondiff,
 )
@@ -73,9 +73,15 @@ def deploy(bundle: str) -> dict[str, Any]:
     """Deploy the draft with a tag and a change note."""
     body = load_arguments(DeployArgs(), request.get_json(silent=True))
     result = drafts.deploy_draft(get_engine(), get_session(), current_actor(), bundle, **body)
-    return {"deployment": result.deployment.id,
-            "versions": [{"process_id": v.process_id, "version": v.version,
-                          "url": url_for(".versions", process_id=v.process_id)} for v in result.new_versions]}
+    return {"deployment": result.deployment.id, "created": result.created,
+            "versions": [_version_links(v) for v in result.new_versions],
+            "not_current": [_version_links(v) for v in result.not_current]}
+
+
+def _version_links(version: VersionInfo) -> dict[str, Any]:
+    return {"process_id": version.process_id, "name": version.name, "version": version.version,
+            "url": url_for(".versions", process_id=version.process_id),
+            "make_current": url_for(".make_current", process_id=version.process_id)}
 
 
 @bp.post("/modeler/<bundle>/discard")
@@ -121,12 +127,9 @@ def _versions_page(process_id: str, report: migration.MigrationReport | None = N
     from_version = whole_number(request.args, "from", max(1, to_version - 1))
     same = from_version == to_version
     diff = None if same else versiondiff.diff_versions(session, actor, process_id, from_version, to_version)
-    # The report names where each instance stands by the elements of the version it runs on.
-    names = {version: naming.names_for(get_engine(), session, process_id=process_id, version=version)
-             for version in sorted({c.from_version for c in report.checks if c.from_version})} if report else {}
     return render_template(
         "versions.html", process_id=process_id, history=history, diff=diff, from_version=from_version,
-        to_version=to_version, report=report, names=names,
+        to_version=to_version, report=report,
         may_choose=actor.owns(history[0].bundle), may_migrate=actor.is_admin,
         changes=deployments.process_changes(session, actor, process_id),
         xml=oversight.diagram(session, process_id, to_version))

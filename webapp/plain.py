@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -14,7 +14,7 @@ from engine import GovflowError, InvalidInput, Labels, is_period_or_date, naming
 from .db import get_engine, get_session
 from .i18n import MESSAGES, language, translate
 
-__all__ = ["error_text", "init_app", "label_text", "name_of", "period_text", "person", "plain_value", "worded"]
+__all__ = ["error_text", "init_app", "label_text", "name_of", "period_text", "person", "plain_value"]
 
 _PERIOD = re.compile(r"^P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?$")
 _UNITS = (("period_years", 1), ("period_months", 2), ("period_weeks", 3), ("period_days", 4))
@@ -113,13 +113,6 @@ def _param(name: str, value: str) -> str:
     return value
 
 
-def worded(key: str, params: Iterable[tuple[str, str]], fallback: str) -> str:
-    """Word a message key with its arguments in the interface language (`fallback` when the key is unknown)."""
-    if key not in MESSAGES:
-        return fallback
-    return translate(key, **{name: _param(name, value) for name, value in params})
-
-
 def error_text(error: GovflowError) -> str:
     """Word a domain error for people: by its message key, else by its class; field problems follow."""
     params = {name: _param(name, value) for name, value in error.params.items()}
@@ -138,4 +131,4 @@ def error_text(error: GovflowError) -> str:
 def init_app(app: Flask) -> None:
     """Make the helpers available in templates."""
     app.jinja_env.globals.update(plain_value=plain_value, label_text=label_text, person=person, name_of=name_of,
-                                 error_text=error_text, worded=worded)
+                                 error_text=error_text)

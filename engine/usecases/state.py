@@ -182,8 +182,17 @@ def _due_at(engine: Engine, instance: Instance, task: HumanTask) -> datetime | N
     return moment.astimezone(UTC)
 
 
-def get_instance(session: Session, instance_id: str) -> InstanceRow:
-    """Return an instance row or raise NotFound."""
+def get_instance(session: Session, instance_id: str, *, for_update: bool = False) -> InstanceRow:
+    """Return an instance row or raise NotFound; `for_update` locks it until the unit of work ends.
+
+    Lock order: a writer that changes an instance and its task rows locks the instance row first, then its
+    task rows; migration, cancel and timers update the instance first anyway, and a completion, which changes
+    its task row first, takes the instance lock up front (a no-op on SQLite, which has one writer at a time).
+    """
+    if for_update:
+        # A lock of its own: the row load joins the version, and a join re-checked after the wait (PostgreSQL
+        # READ COMMITTED) would drop a row that a migration moved to another version meanwhile.
+        session.execute(select(InstanceRow.id).where(InstanceRow.id == instance_id).with_for_update())
     row = session.get(InstanceRow, instance_id)
     if row is None:
         raise NotFound(f"instance {instance_id} does not exist").keyed("error_instance_not_found")

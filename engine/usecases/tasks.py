@@ -186,7 +186,7 @@ def _complete_task(engine: Engine, session: Session, row: TaskRow, data: Any, us
     if row.assignee and row.assignee != user:
         raise Conflict(f"task {row.id} is claimed by {row.assignee}").keyed("error_task_claimed",
                                                                                       user=row.assignee)
-    instance_row = get_instance(session, row.instance_id)
+    instance_row = get_instance(session, row.instance_id, for_update=True)  # instance before task: no deadlock
     version = instance_row.process_version
     # Deployment guarantees every user task a form; a task without one accepts no fields.
     schema = engine.validator(version, row.form) if row.form else {"type": "object", "properties": {}}
