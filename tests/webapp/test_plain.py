@@ -120,4 +120,4 @@ def test_the_migration_report_names_positions_and_words_reasons(app: Flask, logi
         "to_version": "2", "action": "dry-run", "csrf_token": csrf_of(admin)}).get_data(as_text=True)
     report = _text(page.split('id="migration-report"', 1)[1].split("</table>", 1)[0].join(["<main>", ""]))
     assert "主管部门汇总审核" in report and "Task_DeptReview" not in report
-    assert "“判定适用范围”的决策表在其运行后已修改" in report and "changed after it ran" not in report
+    assert "判定适用范围" in report and "Rule_Scope" not in report and "changed after it ran" not in report
