@@ -17,6 +17,7 @@ DEFAULTS: dict[str, Any] = {
     "DATABASE_URL": "",
     "SCHEDULER_ENABLED": True,
     "TIMER_INTERVAL_SECONDS": 5,
+    "NOTIFY_INTERVAL_SECONDS": 30,  # due reminders, digests and e-mail delivery
     "TOKEN_MAX_AGE_SECONDS": 8 * 3600,
     "SESSION_MAX_AGE_SECONDS": 12 * 3600,  # a browser sign-in ends on the server after a working day
     "METRICS_TOKEN": "",  # empty: /metrics answers loopback clients only
@@ -86,7 +87,7 @@ def _register_engine(app: Flask) -> None:
 
 
 def _register_web(app: Flask) -> None:
-    from . import api, auth, errors, i18n, limits, modeler, operations, pages, plain
+    from . import api, auth, errors, i18n, limits, modeler, notifications, operations, pages, plain
 
     operations.init_app(app)  # first: it times and logs every request, refused ones included
     limits.init_app(app)
@@ -96,6 +97,7 @@ def _register_web(app: Flask) -> None:
     app.register_blueprint(pages.bp)
     app.register_blueprint(modeler.bp)
     app.add_url_rule("/favicon.ico", "favicon", _favicon)
+    notifications.init_app(app)
     smorest = api.init_app(app)
     errors.init_app(app, api_errors=smorest.handle_http_exception)
 

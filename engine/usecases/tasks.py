@@ -22,6 +22,7 @@ from engine.store.db import lost_races_as_conflicts
 from engine.store.models import IdempotentResponse, InstanceRow, TaskRow
 from engine.usecases.access import Actor, check_instance, check_task, require_role, visible_tasks
 from engine.usecases.describe import from_json, json_default, to_json
+from engine.usecases.notifications import announce_assigned
 from engine.usecases.snapshots import InstanceInfo, TaskInfo
 from engine.usecases.state import get_instance, load, run_and_persist
 
@@ -120,6 +121,8 @@ def assign(engine: Engine, session: Session, actor: Actor, task_id: str, assigne
     _set_assignee(session, row, assignee, now if assignee else None, seen=(row.assignee,))
     record(session, now, actor.username, "assign", instance_id=row.instance_id, task_id=row.id, element=row.spec_id,
            data={"assignee": assignee})
+    if assignee and assignee != actor.username:
+        announce_assigned(engine, session, row, assignee, now)
     return TaskInfo.of(row)
 
 
