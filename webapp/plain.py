@@ -20,6 +20,8 @@ _PERIOD = re.compile(r"^P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?$")
 _UNITS = (("period_years", 1), ("period_months", 2), ("period_weeks", 3), ("period_days", 4))
 # "审批步骤 approvalSteps", "审批文件路径 Approval document path": Chinese first, then the English or the code.
 _BILINGUAL = re.compile(r"^(?P<zh>.*[\u3000-\u9fff\uff00-\uffef].*?)\s+(?P<en>[A-Za-z][\x20-\x7e]*)$")
+# An "English" part that is a variable's name (investmentWan, trial_run) is no English: keep the Chinese.
+_CODE = re.compile(r"^(?:[a-z]+[A-Z0-9][A-Za-z0-9]*|\w*_\w*)$")
 
 
 def label_text(label: str | None) -> str:
@@ -28,7 +30,9 @@ def label_text(label: str | None) -> str:
     found = _BILINGUAL.match(text)
     if not found:
         return text
-    return found["en"] if language() == "en" else found["zh"].strip()
+    if language() == "en" and not _CODE.match(found["en"]):
+        return found["en"]
+    return found["zh"].strip()
 
 
 def period_text(value: str) -> str | None:

@@ -24,7 +24,7 @@ LABELS = Labels(values={"approvalSteps": {"COMBINED": "合并编制，一次审�
 @pytest.mark.parametrize(("language", "expected"), [
     ("zh", ["是", "否", "3个月", "1年6个月", "1,200.50 万元", "0.10 万元", "合并编制，一次审批", "—", "审批步骤"]),
     ("en", ["Yes", "No", "3 months", "1 years 6 months", "1,200.50 × 10,000 yuan", "0.10 × 10,000 yuan",
-            "合并编制，一次审批", "—", "approvalSteps"]),
+            "合并编制，一次审批", "—", "审批步骤"]),
 ])
 def test_values_are_worded_in_the_interface_language(app: Flask, language: str, expected: list[str]) -> None:
     with app.test_request_context("/"):
@@ -42,6 +42,8 @@ def test_codes_without_a_name_and_dates_stay_as_they_are(app: Flask) -> None:
         assert plain_value(["COMBINED", "COMBINED"], "approvalSteps", LABELS) == "合并编制，一次审批、合并编制，一次审批"
         assert plain_value(12, "months") == "12"
         assert label_text("路径") == "路径"
+        session["lang"] = "en"
+        assert label_text("审批文件路径 Approval document path") == "Approval document path"
 
 
 def _start_and_register(clerk: FlaskClient) -> str:
@@ -75,7 +77,7 @@ def test_the_instance_page_names_decision_values_elements_people_and_the_unit(lo
         assert code not in text, code
     clerk.get("/lang/en")
     english = _text(clerk.get(instance_path).get_data(as_text=True))
-    assert "Decisions" in english and re.search(r"isClassified\s+No", english)
+    assert "Decisions" in english and re.search(r"是否涉密\s+No", english) and "isClassified" not in english
 
 
 def test_error_pages_word_engine_errors_in_the_chosen_language(login: Login) -> None:
