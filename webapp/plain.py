@@ -14,7 +14,7 @@ from engine import GovflowError, InvalidInput, Labels, is_period_or_date, naming
 from .db import get_engine, get_session
 from .i18n import MESSAGES, language, translate
 
-__all__ = ["error_text", "init_app", "label_text", "name_of", "period_text", "person", "plain_value"]
+__all__ = ["error_text", "form_value", "init_app", "label_text", "name_of", "period_text", "person", "plain_value"]
 
 _PERIOD = re.compile(r"^P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?$")
 _UNITS = (("period_years", 1), ("period_months", 2), ("period_weeks", 3), ("period_days", 4))
@@ -79,6 +79,17 @@ def plain_value(value: Any, variable: str | None = None, labels: Labels | None =
     return str(value)
 
 
+def form_value(value: Any, field: str, schema: Mapping[str, Any] | None, ui_schema: Mapping[str, Any] | None) -> str:
+    """Return a submitted value as its form shows it: a choice by its name (`ui:enumNames`), the rest plainly."""
+    definition = ((schema or {}).get("properties") or {}).get(field) or {}
+    own_ui = (ui_schema or {}).get(field)
+    names = own_ui.get("ui:enumNames") if isinstance(own_ui, Mapping) else None
+    enum = definition.get("enum") if isinstance(definition, Mapping) else None
+    if isinstance(enum, list) and isinstance(names, list) and value in enum and enum.index(value) < len(names):
+        return str(names[enum.index(value)])
+    return plain_value(value, field, label=definition.get("title") if isinstance(definition, Mapping) else None)
+
+
 def person(names: naming.Names | None, username: str | None) -> str:
     """Return who acted: a person's display name, or the system in words."""
     if username and username.split(":", 1)[0] == "system":
@@ -135,4 +146,4 @@ def error_text(error: GovflowError) -> str:
 def init_app(app: Flask) -> None:
     """Make the helpers available in templates."""
     app.jinja_env.globals.update(plain_value=plain_value, label_text=label_text, person=person, name_of=name_of,
-                                 error_text=error_text)
+                                 error_text=error_text, form_value=form_value)

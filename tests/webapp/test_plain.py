@@ -12,7 +12,7 @@ from flask.testing import FlaskClient
 from engine import Bundle, Labels, NotFound, unit_of_work
 from engine.settings import PROJECT_ROOT
 from engine.usecases.deployments import deploy_bundle
-from webapp.plain import error_text, label_text, plain_value
+from webapp.plain import error_text, form_value, label_text, plain_value
 
 from ..jurisdictions.test_qingyang_process import ANSWERS
 from .conftest import Login, csrf_of
@@ -44,6 +44,16 @@ def test_codes_without_a_name_and_dates_stay_as_they_are(app: Flask) -> None:
         assert label_text("路径") == "路径"
         session["lang"] = "en"
         assert label_text("审批文件路径 Approval document path") == "Approval document path"
+
+
+def test_a_submitted_choice_shows_by_its_name_in_its_form(app: Flask) -> None:
+    schema = {"properties": {"applicantType": {"type": "string", "title": "申报主体", "enum": ["COUNTY_UNIT"]},
+                             "estimateWan": {"type": "number", "title": "估算（万元）"}}}
+    ui = {"applicantType": {"ui:enumNames": ["县直单位"]}}
+    with app.test_request_context("/"):
+        assert form_value("COUNTY_UNIT", "applicantType", schema, ui) == "县直单位"
+        assert form_value(150, "estimateWan", schema, ui) == "150.00 万元"
+        assert form_value(True, "confirmed", schema, ui) == "是"
 
 
 def _start_and_register(clerk: FlaskClient) -> str:
