@@ -33,6 +33,7 @@ from engine.errors import (
 from engine.settings import Settings
 from engine.spiff.bundle import Bundle
 from engine.spiff.internals import install as install_spiff_patches
+from engine.spiff.labels import Labels, is_period_or_date
 from engine.spiff.runtime import Engine
 from engine.store.db import init_db, lost_races_as_conflicts, make_db_engine, make_session_factory, unit_of_work
 from engine.usecases import (
@@ -44,6 +45,7 @@ from engine.usecases import (
     inbox,
     instances,
     migration,
+    naming,
     notifications,
     operations,
     oversight,
@@ -89,6 +91,7 @@ __all__ = [
     "GovflowError",
     "InstanceInfo",
     "InvalidInput",
+    "Labels",
     "NotAuthenticated",
     "NotFound",
     "PermissionDenied",
@@ -109,6 +112,7 @@ __all__ = [
     "drafts",
     "inbox",
     "init_db",
+    "is_period_or_date",
     "install_spiff_patches",
     "instances",
     "json_default",
@@ -117,6 +121,7 @@ __all__ = [
     "make_db_engine",
     "make_session_factory",
     "migration",
+    "naming",
     "notifications",
     "operations",
     "oversight",

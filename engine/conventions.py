@@ -20,6 +20,7 @@ __all__ = [
     "SHARED_FIELDS", "SHARED_REF_PREFIX", "SPIFF_NS",
     "TIMER_KINDS", "TIME_CYCLE", "TIME_DATE", "TIME_DURATION", "article_keys", "for_modeler", "group_jurisdiction",
     "group_name", "group_role",
+    "JURISDICTION_TITLE", "UNIT_LABELS", "VALUE_LABELS",
 ]
 
 # --- XML namespaces -------------------------------------------------------------------------------------------
@@ -105,6 +106,19 @@ REVISES = "x-govflow-revises"
 """Keyword of a form field: the id of the earlier step whose value of that field this step revises.
 
 Process data is one namespace; a field that a later step writes again must say whose value it replaces."""
+
+VALUE_LABELS = "labels.schema.json"
+"""The form file of a bundle that names every coded value its decisions give or test.
+
+It is a JSON Schema like any form (the modeler edits it with a live preview): each property is a
+variable, each `oneOf` entry a value (`const`) with its name (`title`). Fields of the bundle's forms
+with `enum` and `ui:enumNames` (or `oneOf` with titles) name their values too."""
+
+JURISDICTION_TITLE = "x-govflow-jurisdiction"
+"""Keyword of the labels file: the jurisdiction's name (青阳县) shown for the bundle's own name."""
+
+UNIT_LABELS = "unit"
+"""The property of the labels file naming the applicant units (`qingyang:demo_unit`) of the jurisdiction."""
 
 # --- Timers --------------------------------------------------------------------------------------------------------
 

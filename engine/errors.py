@@ -19,6 +19,7 @@ them to its transport in a single place. None of them carries an HTTP code::
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Self
 
 __all__ = [
     "Conflict",
@@ -38,11 +39,24 @@ __all__ = [
 
 
 class GovflowError(Exception):
-    """Root of every error the engine raises on purpose."""
+    """Root of every error the engine raises on purpose.
+
+    `message` is for logs, the API and the command line; `key` and `params` let a host word the error
+    for people in their language (the web app's message table has a text per key). An error without a
+    key is worded by its class.
+    """
 
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
+        self.key: str | None = None
+        self.params: dict[str, str] = {}
+
+    def keyed(self, key: str, **params: object) -> Self:
+        """Attach the message key and arguments people read this error by; return the error."""
+        self.key = key
+        self.params = {name: str(value) for name, value in params.items()}
+        return self
 
     def to_dict(self) -> dict[str, object]:
         """Describe the error as plain data for logs, JSON and the CLI."""

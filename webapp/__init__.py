@@ -87,12 +87,13 @@ def _register_engine(app: Flask) -> None:
 
 
 def _register_web(app: Flask) -> None:
-    from . import api, auth, errors, i18n, limits, modeler, notifications, operations, pages
+    from . import api, auth, errors, i18n, limits, modeler, notifications, operations, pages, plain
 
     operations.init_app(app)  # first: it times and logs every request, refused ones included
     limits.init_app(app)
     auth.init_app(app)
     i18n.init_app(app)
+    plain.init_app(app)
     app.register_blueprint(pages.bp)
     app.register_blueprint(modeler.bp)
     app.add_url_rule("/favicon.ico", "favicon", _favicon)

@@ -22,7 +22,8 @@ from engine import (
     TooManyAttempts,
 )
 
-from .i18n import translate
+from .i18n import MESSAGES, translate
+from .plain import error_text
 
 __all__ = ["STATUS", "handle_domain_error", "init_app"]
 
@@ -53,16 +54,22 @@ def handle_domain_error(error: GovflowError) -> ResponseReturnValue:
         headers = {"WWW-Authenticate": 'Bearer realm="govflow"'} if status == 401 else {}
         if isinstance(error, TooManyAttempts):
             headers = {"Retry-After": str(error.retry_after_seconds)}
-        return error.to_dict(), status, headers
+        body = error.to_dict()
+        if not request.path.startswith("/api/"):
+            body["text"] = _worded(error)  # a page's script shows people this, in their language
+        return body, status, headers
     if isinstance(error, NotAuthenticated):
         # Only a page can be come back to; a refused post would come back as a GET of its action.
         back = request.full_path.rstrip("?") if request.method == "GET" else None
         return redirect(url_for("auth.login", next=back))
-    message = error.message
+    return render_template("error.html", message=_worded(error), status=status), status
+
+
+def _worded(error: GovflowError) -> str:
     reason = getattr(error, "reason", None)
     if isinstance(reason, str):
-        message = translate(f"withdraw_refused_{reason}")  # a refused withdrawal says why, in the chosen language
-    return render_template("error.html", message=message, status=status), status
+        return translate(f"withdraw_refused_{reason}")  # a refused withdrawal says why, in the chosen language
+    return error_text(error)
 
 
 def _wants_json() -> bool:
@@ -75,9 +82,10 @@ def handle_http_error(error: HTTPException) -> Any:
         return error
     if request.path.startswith("/api/"):
         return current_app.extensions["govflow.api_errors"](error)
+    worded = translate(f"http_{error.code}") if f"http_{error.code}" in MESSAGES else error.description
     if request.is_json:
-        return {"error": error.name.replace(" ", ""), "message": error.description}, error.code
-    return render_template("error.html", message=error.description, status=error.code), error.code
+        return {"error": error.name.replace(" ", ""), "message": error.description, "text": worded}, error.code
+    return render_template("error.html", message=worded, status=error.code), error.code
 
 
 def init_app(app: Flask, api_errors: Callable[[HTTPException], Any]) -> None:

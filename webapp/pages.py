@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
-from engine import InvalidInput, inbox, instances, oversight, tasks, withdrawal
+from engine import InvalidInput, inbox, instances, naming, oversight, tasks, withdrawal
 
 from .auth import current_actor
 from .db import get_engine, get_session
@@ -139,7 +139,8 @@ def monitor() -> str:
 def heat_map(process_id: str, version: int) -> str:
     """Show a process version's diagram with unfinished instances counted per element."""
     heat = oversight.heat_map(get_session(), current_actor(), process_id, version)
-    return render_template("heatmap.html", heat=heat)
+    names = naming.names_for(get_engine(), get_session(), process_id=process_id, version=version)
+    return render_template("heatmap.html", heat=heat, names=names)
 
 
 @bp.post("/instances/<instance_id>/retry")

@@ -23,6 +23,7 @@ from engine.spiff.bundle_rules import bundle_rule_problems
 from engine.spiff.code_check import code_problems
 from engine.spiff.dmn import DecisionInfo, read_decision
 from engine.spiff.elements import BundleElements, read_elements
+from engine.spiff.labels import label_problems
 
 __all__ = ["CompiledBundle", "CompiledProcess", "compile_bundle", "iter_task_specs"]
 
@@ -131,6 +132,7 @@ def compile_bundle(bundle: Bundle, max_bytes: int = 2_000_000) -> CompiledBundle
         except SpiffWorkflowException as exc:
             checker.problems.append(checker.from_spiff(exc, item.path))
     checker.problems += bundle_rule_problems(bundle, elements)
+    checker.problems += label_problems(bundle, elements)
     checker.problems += code_problems(elements)
     if checker.problems:
         raise DeploymentError(checker.problems)

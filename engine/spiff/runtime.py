@@ -20,6 +20,7 @@ from engine.spiff.bundle import Bundle
 from engine.spiff.dmn import use_typed_engines
 from engine.spiff.elements import BundleElements, Process, read_elements
 from engine.spiff.internals import require_installed
+from engine.spiff.labels import Labels, read_labels
 from engine.spiff.run_context import DecisionLog, DecisionSubscriber, RunContext
 from engine.spiff.sandbox import SandboxScriptEngine, make_script_engine
 from engine.spiff.script_helpers import build_helpers
@@ -51,6 +52,7 @@ class Engine:
         self._forms: dict[tuple[int, str], dict[str, Any]] = {}
         self._validators: dict[tuple[int, str], Validator] = {}
         self._elements: dict[int, BundleElements] = {}
+        self._labels: dict[int, Labels] = {}
 
     def now(self) -> datetime:
         """Return the engine clock's time (aware, UTC)."""
@@ -139,6 +141,14 @@ class Engine:
             bundle = Bundle.from_texts(version.bundle, dict(version.deployment.files))
             self._elements[version.id] = read_elements(bundle).checked()
         return self._elements[version.id]
+
+    def labels(self, version: ProcessVersion) -> Labels:
+        """Return the names the bundle deployed with a version gives its codes, read once per deployment."""
+        deployment = version.deployment
+        if deployment.id not in self._labels:
+            bundle = Bundle.from_texts(deployment.bundle, dict(deployment.files))
+            self._labels[deployment.id] = read_labels(bundle, self.deployment_elements(version))
+        return self._labels[deployment.id]
 
     def regulation(self, version: ProcessVersion) -> Regulation | None:
         """Return the regulation a process version declares (None: it declares none)."""

@@ -136,7 +136,7 @@ def visible_tasks(actor: Actor) -> ColumnElement[bool]:
 def check_task(actor: Actor, row: TaskRow) -> TaskRow:
     """Return the row if `actor` may see it; otherwise report it as not found."""
     if not actor.may_see_task(row):
-        raise NotFound(f"task {row.id} does not exist")
+        raise NotFound(f"task {row.id} does not exist").keyed("error_task_not_found")
     return row
 
 
@@ -167,7 +167,7 @@ def check_instance(session: Session, actor: Actor, row: InstanceRow) -> Instance
     """Return the instance if `actor` may see it; otherwise report it as not found."""
     if session.scalar(select(exists().where(InstanceRow.id == row.id, visible_instances(actor)))):
         return row
-    raise NotFound(f"instance {row.id} does not exist")
+    raise NotFound(f"instance {row.id} does not exist").keyed("error_instance_not_found")
 
 
 def require_role(actor: Actor, roles: Iterable[str], action: str) -> None:
@@ -175,7 +175,7 @@ def require_role(actor: Actor, roles: Iterable[str], action: str) -> None:
     allowed = set(roles)
     if actor.role not in allowed:
         raise PermissionDenied(f"{action} needs the role {' or '.join(sorted(allowed))}; {actor.username} is "
-                               f"{actor.role}")
+                               f"{actor.role}").keyed("error_role_needed", role=" / ".join(sorted(allowed)))
 
 
 def check_jurisdiction(actor: Actor, bundle: str, what: str) -> None:
@@ -185,11 +185,11 @@ def check_jurisdiction(actor: Actor, bundle: str, what: str) -> None:
     """
     in_it = bundle in actor.jurisdictions or (actor.unit is not None and actor.unit.split(":", 1)[0] == bundle)
     if not (actor.is_admin or in_it):
-        raise NotFound(f"{what} is not deployed")
+        raise NotFound(f"{what} is not deployed").keyed("error_not_deployed")
 
 
 def require_owner(actor: Actor, bundle: str) -> None:
     """Raise PermissionDenied unless the actor may edit and deploy this jurisdiction's bundle."""
     if not actor.owns(bundle):
         raise PermissionDenied(f"only process owners of {bundle} edit and deploy its diagrams; "
-                               f"{actor.username} is {actor.role}")
+                               f"{actor.username} is {actor.role}").keyed("error_owner_needed", bundle=bundle)

@@ -149,7 +149,7 @@ def version_history(session: Session, actor: Actor, process_id: str) -> list[Ver
     """Return the versions of a process, newest first, with their deployment notes and open instances."""
     rows = list_versions(session, process_id)
     if not rows:
-        raise NotFound(f"process {process_id} is not deployed")
+        raise NotFound(f"process {process_id} is not deployed").keyed("error_not_deployed")
     check_jurisdiction(actor, rows[0].bundle, f"process {process_id}")
     current = current_versions(session).get(process_id)
     counts = dict(session.execute(
@@ -168,7 +168,7 @@ def deployed_versions(session: Session, process_id: str | None = None) -> list[V
     """Return deployed versions, newest first within each process; a named process must be deployed."""
     rows = list_versions(session, process_id)
     if process_id is not None and not rows:
-        raise NotFound(f"process {process_id} is not deployed")
+        raise NotFound(f"process {process_id} is not deployed").keyed("error_not_deployed")
     return [VersionInfo.of(row) for row in rows]
 
 
@@ -201,7 +201,7 @@ def get_version(session: Session, process_id: str, version: int | None = None) -
             ProcessVersion.process_id == process_id, ProcessVersion.version == version))
     if row is None:
         suffix = f" version {version}" if version is not None else ""
-        raise NotFound(f"process {process_id}{suffix} is not deployed")
+        raise NotFound(f"process {process_id}{suffix} is not deployed").keyed("error_not_deployed")
     return row
 
 
@@ -241,7 +241,7 @@ def latest_decision(session: Session, decision_id: str) -> DecisionVersion:
     """Return the latest deployed version of a decision."""
     row = _latest_decision(session, decision_id)
     if row is None:
-        raise NotFound(f"decision {decision_id} is not deployed")
+        raise NotFound(f"decision {decision_id} is not deployed").keyed("error_not_deployed")
     return row
 
 

@@ -156,9 +156,10 @@ def deploy_draft(engine: Engine, session: Session, actor: Actor, bundle: str, *,
     """
     view = open_draft(session, actor, bundle)
     if view.revision is None:
-        raise Conflict(f"bundle {bundle} has no saved draft to deploy")
+        raise Conflict(f"bundle {bundle} has no saved draft to deploy").keyed("error_no_draft")
     if revision != view.revision:
-        raise Conflict(f"the draft of {bundle} is at revision {view.revision}, not {revision}; reload it")
+        raise Conflict(f"the draft of {bundle} is at revision {view.revision}, not {revision}; reload it").keyed(
+            "error_draft_stale")
     if not note.strip():
         raise InvalidInput("a deployment needs a change note", [FieldError("note", "请填写变更说明")])
     latest = _latest_deployment(session, bundle)
@@ -166,7 +167,7 @@ def deploy_draft(engine: Engine, session: Session, actor: Actor, bundle: str, *,
         # Someone deployed this bundle after the draft was opened; deploying would silently undo their change.
         raise Conflict(f"{bundle} was deployed again (deployment {latest.id} by {latest.deployed_by}) after "
                        f"this draft was opened from deployment {view.base_deployment_id}; discard the draft and "
-                       f"redo the edit")
+                       f"redo the edit").keyed("error_deployed_meanwhile", user=latest.deployed_by)
     checked = _validate(engine, session, view)
     if not checked.ok or checked.compiled is None:
         raise DeploymentError(checked.problems)
@@ -177,7 +178,8 @@ def deploy_draft(engine: Engine, session: Session, actor: Actor, bundle: str, *,
             # The draft goes back to content deployed before, whose versions new instances no longer start on:
             # nothing new is deployed and the draft stays; the result says which versions to make current.
             return result
-        raise Conflict(f"the draft of {bundle} is identical to deployment {result.deployment.id}; nothing to deploy")
+        raise Conflict(f"the draft of {bundle} is identical to deployment {result.deployment.id}; "
+                       "nothing to deploy").keyed("error_nothing_to_deploy")
     draft = session.get(Draft, bundle)
     session.delete(draft)
     session.flush()
@@ -200,7 +202,7 @@ def _draft_for_update(engine: Engine, session: Session, actor: Actor, bundle: st
     draft = session.get(Draft, bundle)
     if draft is None:
         if revision is not None:
-            raise Conflict(f"the draft of {bundle} was deployed or discarded; reload it")
+            raise Conflict(f"the draft of {bundle} was deployed or discarded; reload it").keyed("error_draft_stale")
         base = _latest_deployment(session, bundle)
         draft = Draft(bundle=bundle, files=dict(base.files) if base else {},
                       base_deployment_id=base.id if base else None, updated_by=actor.username,
@@ -214,7 +216,8 @@ def _draft_for_update(engine: Engine, session: Session, actor: Actor, bundle: st
 def _check_revision(draft: Draft, revision: int | None) -> None:
     if revision != draft.revision:
         raise Conflict(f"the draft of {draft.bundle} was saved by {draft.updated_by} at "
-                       f"{draft.updated_at.isoformat()} (revision {draft.revision}); reload it before saving")
+                       f"{draft.updated_at.isoformat()} (revision {draft.revision}); reload it before saving").keyed(
+                           "error_draft_saved_meanwhile", user=draft.updated_by)
 
 
 def _touch(engine: Engine, draft: Draft, actor: Actor) -> None:

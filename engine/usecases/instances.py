@@ -60,10 +60,11 @@ def start_project(engine: Engine, session: Session, actor: Actor, process_id: st
     """
     process_version = get_version(session, process_id)
     if not _may_apply(actor, process_version.bundle):
-        raise PermissionDenied(f"{actor.username} is not an applicant clerk of {process_version.bundle}")
+        raise PermissionDenied(f"{actor.username} is not an applicant clerk of {process_version.bundle}").keyed(
+            "error_not_applicant", bundle=process_version.bundle)
     if (version is not None or unit not in (None, actor.unit)) and not actor.is_admin:
         raise PermissionDenied(f"only administrators choose the version or the unit of a project; "
-                               f"{actor.username} is {actor.role}")
+                               f"{actor.username} is {actor.role}").keyed("error_role_needed", role="admin")
     owner = unit or actor.unit
     if not owner:
         raise InvalidInput(f"{actor.username} belongs to no unit", [FieldError("unit", "申请人未归属任何单位")])
@@ -104,7 +105,7 @@ def _check_validity(engine: Engine, actor: Actor, version: ProcessVersion, outsi
     if outside_validity is not None:
         if not actor.is_admin:
             raise PermissionDenied(f"only administrators start projects outside a regulation's validity; "
-                                   f"{actor.username} is {actor.role}")
+                                   f"{actor.username} is {actor.role}").keyed("error_role_needed", role="admin")
         if not outside_validity.strip():
             raise InvalidInput("a start outside validity needs a reason",
                                [FieldError("outside_validity", "请写明在有效期外立项的理由（过渡情形）")])

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -21,6 +21,7 @@ from engine.store.models import InstanceRow, ProcessVersion, TaskRow
 from engine.usecases import state
 from engine.usecases.access import Actor, check_instance, require_role, visible_instances, visible_tasks
 from engine.usecases.deployments import get_version, list_versions
+from engine.usecases.naming import Names, version_names
 from engine.usecases.snapshots import AuditEntry, InstanceInfo, TaskInfo, VersionInfo
 
 __all__ = ["HeatMap", "InstanceView", "OverdueGroup", "VersionLoad", "WaitingTimer", "cancel", "diagram", "heat_map",
@@ -52,6 +53,7 @@ class InstanceView:
     timers: list[WaitingTimer]
     open_tasks: list[TaskInfo]
     trail: list[AuditEntry]
+    names: Names = field(default_factory=Names)  # of the people, unit, groups and codes the page shows
 
     @property
     def decisions(self) -> list[AuditEntry]:
@@ -114,11 +116,15 @@ def instance_view(engine: Engine, session: Session, actor: Actor, instance_id: s
     _, instance = state.load(engine, session, instance_id)
     open_tasks = [TaskInfo.of(task) for task in session.scalars(select(TaskRow).where(
         TaskRow.instance_id == row.id, TaskRow.status == "ready").order_by(TaskRow.created_at))]
+    trail = [AuditEntry.of(event) for event in audit_trail(session, row.id)]
+    names = version_names(engine, session, row.process_version,
+                          people=[e.actor for e in trail] + [t.assignee for t in open_tasks] + [row.started_by],
+                          units=[row.unit], groups=[t.candidate_group for t in open_tasks])
     return InstanceView(InstanceInfo.of(row), _diagram_xml(row.process_version), instance.executed_elements(),
                         list(row.active_elements or []), instance.failed_elements() or
                         ([row.error_element] if row.status == state.ERROR and row.error_element else []),
                         [WaitingTimer(element, due) for element, due in instance.waiting_timers()], open_tasks,
-                        [AuditEntry.of(event) for event in audit_trail(session, row.id)])
+                        trail, names)
 
 
 def list_visible_instances(session: Session, actor: Actor, *, process_id: str | None = None,
@@ -187,7 +193,8 @@ def retry(engine: Engine, session: Session, actor: Actor, instance_id: str,
     require_role(actor, _ADMIN, "retrying an instance")
     row, instance = state.load(engine, session, instance_id)
     if row.status != state.ERROR:
-        raise Conflict(f"instance {instance_id} is {row.status}, not in error")
+        raise Conflict(f"instance {instance_id} is {row.status}, not in error").keyed("error_not_in_error",
+                                                                                          status=row.status)
     record(session, engine.now(), actor.username, "retry", instance_id=row.id, element=row.error_element,
            data=data or {})
     state.run_and_persist(engine, session, row, instance, actor.username, action=lambda: instance.retry(data))
@@ -199,7 +206,8 @@ def cancel(engine: Engine, session: Session, actor: Actor, instance_id: str, rea
     require_role(actor, _ADMIN, "cancelling an instance")
     row, instance = state.load(engine, session, instance_id)
     if row.status in state.FINISHED:
-        raise Conflict(f"instance {instance_id} is already {row.status}")
+        raise Conflict(f"instance {instance_id} is already {row.status}").keyed("error_instance_finished",
+                                                                                status=row.status)
     reason = reason.strip()
     if not reason or len(reason) > _REASON_LIMIT:
         raise InvalidInput("cancelling needs a reason",

@@ -203,7 +203,7 @@ def get_instance(session: Session, instance_id: str, *, for_update: bool = False
         session.execute(select(InstanceRow.id).where(InstanceRow.id == instance_id).with_for_update())
     row = session.get(InstanceRow, instance_id)
     if row is None:
-        raise NotFound(f"instance {instance_id} does not exist")
+        raise NotFound(f"instance {instance_id} does not exist").keyed("error_instance_not_found")
     return row
 
 

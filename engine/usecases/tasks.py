@@ -97,7 +97,8 @@ def claim(engine: Engine, session: Session, actor: Actor, task_id: str) -> TaskI
     """Make the actor the assignee of a visible, unclaimed ready task; of racing claims exactly one wins."""
     row = _open_task(session, actor, task_id)
     if row.assignee and row.assignee != actor.username:
-        raise Conflict(f"task {task_id} is already claimed by {row.assignee}")
+        raise Conflict(f"task {task_id} is already claimed by {row.assignee}").keyed(
+            "error_task_claimed", user=row.assignee)
     now = engine.now()
     _set_assignee(session, row, actor.username, now, seen=(None, actor.username))
     record(session, now, actor.username, "claim", instance_id=row.instance_id, task_id=row.id, element=row.spec_id,
@@ -109,7 +110,7 @@ def unclaim(engine: Engine, session: Session, actor: Actor, task_id: str) -> Tas
     """Give a task the actor claimed back to its group."""
     row = _open_task(session, actor, task_id)
     if row.assignee != actor.username:
-        raise Conflict(f"task {task_id} is not claimed by {actor.username}")
+        raise Conflict(f"task {task_id} is not claimed by {actor.username}").keyed("error_task_not_yours")
     _set_assignee(session, row, None, None, seen=(actor.username,))
     record(session, engine.now(), actor.username, "unclaim", instance_id=row.instance_id, task_id=row.id,
            element=row.spec_id)
@@ -171,7 +172,8 @@ def _set_assignee(session: Session, row: TaskRow, assignee: str | None, at: date
     if changed != 1:
         session.expire(row)
         raise Conflict(f"task {row.id} changed while this request ran; it is now "
-                       f"{row.status}{f', claimed by {row.assignee}' if row.assignee else ''}")
+                       f"{row.status}{f', claimed by {row.assignee}' if row.assignee else ''}"
+                       ).keyed("error_task_changed")
     for name, value in (("assignee", assignee), ("claimed_by", assignee), ("claimed_at", at)):
         set_committed_value(row, name, value)  # what the UPDATE wrote; nothing left to flush
 
@@ -204,24 +206,25 @@ def complete(engine: Engine, session: Session, actor: Actor, task_id: str, data:
 def _get_task(session: Session, task_id: str) -> TaskRow:
     row = session.get(TaskRow, task_id)
     if row is None:
-        raise NotFound(f"task {task_id} does not exist")
+        raise NotFound(f"task {task_id} does not exist").keyed("error_task_not_found")
     return row
 
 
 def _open_task(session: Session, actor: Actor, task_id: str) -> TaskRow:
     row = check_task(actor, _get_task(session, task_id))
     if row.status != "ready":
-        raise Conflict(f"task {task_id} is already {row.status}")
+        raise Conflict(f"task {task_id} is already {row.status}").keyed("error_task_done")
     return row
 
 
 def _complete_task(engine: Engine, session: Session, row: TaskRow, data: Any, user: str,
                    on_behalf_of: str | None = None) -> Completion:
     if row.status != "ready":
-        raise Conflict(f"task {row.id} is already {row.status}")
+        raise Conflict(f"task {row.id} is already {row.status}").keyed("error_task_done")
     # A delegate works the delegator's claimed tasks as the delegator would.
     if row.assignee and row.assignee not in (user, on_behalf_of):
-        raise Conflict(f"task {row.id} is claimed by {row.assignee}")
+        raise Conflict(f"task {row.id} is claimed by {row.assignee}").keyed("error_task_claimed",
+                                                                            user=row.assignee)
     instance_row = get_instance(session, row.instance_id, for_update=True)  # instance before task: no deadlock
     version = instance_row.process_version
     # Deployment guarantees every user task a form; a task without one accepts no fields.

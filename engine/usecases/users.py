@@ -171,28 +171,36 @@ def create_demo_users(engine: Engine, session: Session, password: str = DEMO_PAS
     Existing users are left as they are.
     """
     groups: dict[str, set[str]] = {}
+    titles: dict[str, str] = {}  # group, unit or jurisdiction -> its name in the bundle, for display names
     for version in list_versions(session):
+        labels = engine.labels(version)
         for lanes in version.lanes.values():
             for group in lanes.values():
                 groups.setdefault(group_jurisdiction(group), set()).add(group)
-    wanted: list[tuple[str, list[str], str, str | None, list[str]]] = []
+        titles = {**labels.groups, **labels.units, **({version.bundle: labels.jurisdiction}
+                                                       if labels.jurisdiction else {}), **titles}
+    # (username, groups, role, unit, groups it leads, display name)
+    wanted: list[tuple[str, list[str], str, str | None, list[str], str]] = []
     for jurisdiction, names in sorted(groups.items()):
         for group in sorted(names):
             unit = group_name(jurisdiction, "demo_unit") if group_role(group) == APPLICANT_ROLE else None
             clerk = group.replace(GROUP_SEPARATOR, "_")
-            wanted.append((clerk, [group], "clerk", unit, [group]))
+            agency = titles.get(unit or group, group)
+            wanted.append((clerk, [group], "clerk", unit, [group], f"{agency}经办人"))
             if unit is not None:
-                wanted.append((f"{jurisdiction}_other_applicant", [group], "clerk",
-                               group_name(jurisdiction, "other_unit"), []))
+                other = group_name(jurisdiction, "other_unit")
+                wanted.append((f"{jurisdiction}_other_applicant", [group], "clerk", other, [],
+                               f"{titles.get(other, other)}经办人"))
             else:
-                wanted.append((f"{clerk}_member", [group], "clerk", None, []))
-        wanted.append((f"{jurisdiction}_owner", sorted(names), "process_owner", None, []))
-    wanted.append(("admin", sorted(g for names in groups.values() for g in names), "admin", None, []))
+                wanted.append((f"{clerk}_member", [group], "clerk", None, [], f"{agency}办事员"))
+        wanted.append((f"{jurisdiction}_owner", sorted(names), "process_owner", None, [],
+                       f"{titles.get(jurisdiction, jurisdiction)}流程管理员"))
+    wanted.append(("admin", sorted(g for names in groups.values() for g in names), "admin", None, [], "系统管理员"))
     created = []
     existing = {u.username for u in list_users(session)}
     shared = hash_password(password)  # one scrypt run for every demo user: they share the demo password anyway
-    for username, user_groups, role, unit, leads in wanted:
+    for username, user_groups, role, unit, leads, display_name in wanted:
         if username not in existing:
             created.append(create_user(engine, session, username, password, groups=user_groups, unit=unit, role=role,
-                                       leads=leads, password_hash=shared))
+                                       leads=leads, password_hash=shared, display_name=display_name))
     return created

@@ -156,7 +156,8 @@ async function request(url, body) {
     body: JSON.stringify(body || {}),
   });
   const data = await response.json().catch(() => ({}));
-  if (!response.ok) throw Object.assign(new Error(data.message || response.statusText), { status: response.status, data });
+  // `text` is the server's wording in the interface language; `message` the engine's own, for logs.
+  if (!response.ok) throw Object.assign(new Error(data.text || data.message || response.statusText), { status: response.status, data });
   return data;
 }
 
@@ -215,8 +216,9 @@ function showProblems(problems) {
 function failure(error) {
   if (error.data && error.data.problems) showProblems(error.data.problems);
   const fields = (error.data && error.data.fields) || [];
-  const detail = fields.map((f) => `${f.field}：${f.message}`).join("；");
-  const hint = error.status === 409 ? "（草稿已被他人保存，请刷新页面后再修改）" : "";
+  // The worded text already lists the fields' problems by their titles; otherwise list them here.
+  const detail = error.data && error.data.text ? "" : fields.map((f) => f.message).join("；");
+  const hint = error.status === 409 && !(error.data && error.data.text) ? "（草稿已被他人保存，请刷新页面后再修改）" : "";
   status(`${error.message}${detail ? `：${detail}` : ""}${hint}`, "error");
 }
 

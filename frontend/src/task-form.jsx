@@ -33,6 +33,24 @@ export function toExtraErrors(fields) {
   return { extra, general };
 }
 
+// The server words each field's problem with the field's title ("「项目名称」为必填项"), so the list at the top
+// shows its words alone, not after the field's path (".projectName"); the browser's own checks keep rjsf's
+// wording, which names the field by its title already.
+function ErrorList({ errors, registry }) {
+  return (
+    <div className="panel panel-danger errors">
+      <div className="panel-heading"><h3 className="panel-title">{registry.translateString(TranslatableString.ErrorsLabel)}</h3></div>
+      <ul className="list-group">
+        {errors.map((error, index) => (
+          <li key={index} className="list-group-item text-danger">
+            {String(error.stack || "").startsWith(".") ? error.message : error.stack}
+          </li>
+        ))}
+      </ul>
+    </div>
+  );
+}
+
 // randomUUID needs a secure context; an intranet server on plain http still has getRandomValues.
 function newKey() {
   if (crypto.randomUUID) return crypto.randomUUID();
@@ -66,9 +84,9 @@ function TaskForm({ config, validator }) {
         setExtraErrors(extra);
         setAlert([config.messages.fixErrors, ...general].join(" "));
       } else if (response.status === 409) {
-        setAlert(`${config.messages.conflict}（${body.message || ""}）`);
+        setAlert(body.text ? `${config.messages.conflict}（${body.text}）` : config.messages.conflict);
       } else {
-        setAlert(body.message || config.messages.networkError);
+        setAlert(body.text || config.messages.networkError);
       }
     } catch (error) {
       setAlert(config.messages.networkError);
@@ -85,7 +103,8 @@ function TaskForm({ config, validator }) {
             formData={formData} validator={validator} extraErrors={extraErrors}
             experimental_defaultFormStateBehavior={FORM_DEFAULTS}
             onChange={({ formData: data }) => setFormData(data)} onSubmit={submit}
-            translateString={translator(config.language)} showErrorList="top" noHtml5Validate />
+            translateString={translator(config.language)} showErrorList="top" noHtml5Validate
+            templates={{ ErrorListTemplate: ErrorList }} />
     </>
   );
 }

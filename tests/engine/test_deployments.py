@@ -42,7 +42,7 @@ def test_deploy_stores_one_version_per_process_with_lanes(engine: Engine, sessio
     assert sorted(result.deployment.files) == [
         "bpmn/acceptance.bpmn", "bpmn/failing.bpmn", "bpmn/smoke.bpmn", "dmn/DT_S_01.dmn", "dmn/DT_S_02.dmn", "dmn/DT_S_03.dmn",
         "forms/accept.schema.json", "forms/apply.schema.json", "forms/check.schema.json",
-        "forms/divide.schema.json", "forms/rectify.schema.json"]
+        "forms/divide.schema.json", "forms/labels.schema.json", "forms/rectify.schema.json"]
     assert [d.decision_id for d in result.new_decisions] == ["DT_S_01", "DT_S_02", "DT_S_03"]
 
 

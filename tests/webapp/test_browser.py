@@ -124,6 +124,7 @@ def test_clerk_fills_a_form_and_sees_the_instance_move(browser: Any, live_url: s
     page.locator("#task-form button[type=submit]").click()
     page.wait_for_selector("#form-alert")
     assert "不得小于 0" in page.inner_text("#task-form")
+    assert ".investmentWan" not in page.inner_text("#task-form .errors")  # the summary names the field's title
     assert page.locator("#task-form").get_by_label("项目名称").input_value() == "青阳县智慧城管平台"
     _shot(page, "04-task-form-server-errors")
 
@@ -133,7 +134,7 @@ def test_clerk_fills_a_form_and_sees_the_instance_move(browser: Any, live_url: s
     assert page.locator('[data-element-id="Task_Register"].gf-done').count() == 1
     assert page.locator('[data-element-id="Task_DeptReview"].gf-active').count() == 1
     assert "填报项目基本情况" in page.inner_text("#audit") or "Task_Register" in page.inner_text("#audit")
-    assert "Rule_Scope" in page.inner_text("#decisions")
+    assert "判定适用范围" in page.inner_text("#decisions") and "Rule_Scope" not in page.inner_text("#decisions")
     _shot(page, "05-instance")
     # Lane (agency) names stay in view when the diagram is panned past the pool's left edge.
     page.get_by_role("button", name="显示全图").click()

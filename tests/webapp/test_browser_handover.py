@@ -45,7 +45,7 @@ def test_a_clerk_withdraws_a_completion_and_a_leader_assigns_the_next_task(
     leader.locator("#assign-form select[name=assignee]").select_option("qingyang_supervising_department_member")
     leader.locator("#assign-form button[type=submit]").click()
     leader.wait_for_selector("#assign-form")
-    assert "qingyang_supervising_department_member" in leader.inner_text(".claim-bar")
+    assert "县直主管部门办事员" in leader.inner_text(".claim-bar")  # the member by name, not by username
     _shot(leader, "22-assigned")
 
     member = _sign_in(browser, live_url, "qingyang_supervising_department_member")

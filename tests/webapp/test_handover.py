@@ -5,8 +5,11 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from flask import Flask
 from flask.testing import FlaskClient
 
+from engine import unit_of_work
+from engine.usecases.users import get_user
 from engine.usecases.withdrawal import REASONS
 from webapp.i18n import MESSAGES
 
@@ -105,7 +108,8 @@ def test_the_instance_page_offers_the_withdrawal_and_explains_a_refusal(client: 
     assert "The next step has been claimed" in english.get_data(as_text=True)
 
 
-def test_delegating_over_the_api_and_the_page(client: FlaskClient, token_for: Tokens, login: Login) -> None:
+def test_delegating_over_the_api_and_the_page(client: FlaskClient, token_for: Tokens, login: Login,
+                                              app: Flask) -> None:
     _, _, task = _registered(client, token_for)
     leader = _leader(task)
     colleague = "qingyang_finance_bureau"
@@ -125,7 +129,9 @@ def test_delegating_over_the_api_and_the_page(client: FlaskClient, token_for: To
     [completion] = [e for e in trail if e["action"] == "complete" and e["task_id"] == task["id"]]
     assert (completion["actor"], completion["on_behalf_of"]) == (colleague, leader)
     page = login(leader).get(f"/instances/{task['instance_id']}").get_data(as_text=True)
-    assert f"（代 {leader}）" in page
+    with unit_of_work(app.extensions["govflow.sessions"]) as session:
+        name = get_user(session, leader).display_name
+    assert f"（代 {name}）" in page and leader not in page.split('id="audit"')[-1]  # by name, not by id
     assert client.post(f"/api/v1/delegations/{given.json['id']}/end", headers=helper).status_code == 403
     assert client.post("/api/v1/delegations/999999/end", headers=lead).status_code == 404
     ended = client.post(f"/api/v1/delegations/{given.json['id']}/end", headers=lead)

@@ -20,11 +20,11 @@ def test_a_blocked_instance_and_the_diff_read_in_chinese_and_in_english(client: 
     done = client.post(f"/api/v1/tasks/{task['id']}/complete", json=ANSWERS["Task_Register"], headers=applicant)
     assert done.status_code == 200, done.json  # the scope decision has now run
     text = client.get("/api/v1/bundles/qingyang/draft", headers=owner).json["files"][SCOPE]
-    text = text.replace('"POOLED_CAPITAL_CONSTRUCTION"]', '"POOLED_CAPITAL_CONSTRUCTION", "SPECIAL_BOND"]', 1)
+    text = text.replace('"TRANSFER_PAYMENT", "POOLED_CAPITAL_CONSTRUCTION"]', '"TRANSFER_PAYMENT"]', 1)
     client.put("/api/v1/bundles/qingyang/draft/files", headers=owner, json={"path": SCOPE, "text": text,
                                                                            "revision": None})
     deployed = client.post("/api/v1/bundles/qingyang/draft/deploy", headers=owner,
-                           json={"revision": 1, "note": "专项债券资金纳入适用范围"})
+                           json={"revision": 1, "note": "统筹基建资金不再适用"})
     assert deployed.status_code == 201, deployed.json
 
     admin = login("admin")
@@ -35,7 +35,7 @@ def test_a_blocked_instance_and_the_diff_read_in_chinese_and_in_english(client: 
     assert "主管部门汇总审核" in page  # where it stands, by name
 
     diff = admin.get(f"/processes/{P}/versions?from=1&to=2").get_data(as_text=True)
-    assert "条件：" in diff and "SPECIAL_BOND" in diff and "when:" not in diff
+    assert "条件：" in diff and "POOLED_CAPITAL_CONSTRUCTION" in diff and "when:" not in diff
 
     admin.get("/lang/en")
     english = admin.post(f"/processes/{P}/migrate", data=form).get_data(as_text=True)
