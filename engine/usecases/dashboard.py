@@ -1,0 +1,285 @@
+"""The leaders' dashboard (效能监察): agency workload and speed, projects by stage, investment, verdicts.
+
+Every figure is an SQL aggregate over the task index and the instance table; no workflow state is loaded.
+Months are the jurisdiction's local calendar months, bucketed by boundaries computed here, so SQLite and
+PostgreSQL agree without date functions of their own. The 90th percentile is the nearest rank: the value at
+position ceil(0.9 n) of each group's ordered handling times, picked in SQL with a window function.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import ColumnElement, Float, and_, case, cast, false, func, literal, or_, select, true
+from sqlalchemy.orm import Session
+
+from engine.errors import FieldError, InvalidInput, NotFound
+from engine.spiff.runtime import Engine
+from engine.store.models import InstanceRow, ProcessVersion, TaskRow
+from engine.usecases import state
+from engine.usecases.access import Actor, require_role
+from engine.usecases.dashboard_facts import investment_by_plan_year, verdict_fields
+
+__all__ = ["MAX_MONTHS", "AgencyLoad", "AgencyMonth", "Dashboard", "DashboardQuery", "PlanYearInvestment",
+           "StageCount", "VerdictMonth", "dashboard", "month_bounds"]
+
+MAX_MONTHS = 36
+_ROLES = ("process_owner", "admin")
+
+
+@dataclass(frozen=True)
+class DashboardQuery:
+    """What the leader asked to see: one jurisdiction or all they oversee, over the last `months` months."""
+
+    bundle: str | None = None
+    months: int = 6
+
+
+@dataclass(frozen=True)
+class AgencyLoad:
+    """The open tasks an agency (candidate group) holds now, and how many of them are overdue."""
+
+    bundle: str
+    group: str
+    agency: str
+    open: int
+    overdue: int
+
+
+@dataclass(frozen=True)
+class AgencyMonth:
+    """One agency's month: tasks completed with their average and p90 handling time, deadlines met or missed.
+
+    Handling times count from the task becoming ready to its completion and belong to the month of completion;
+    the overdue rate belongs to the month the deadline fell in: a task is overdue when completed after its
+    deadline, or still open once it passed.
+    """
+
+    bundle: str
+    group: str
+    agency: str
+    month: str
+    completed: int
+    average_seconds: float | None
+    p90_seconds: float | None
+    due: int
+    overdue: int
+
+    @property
+    def overdue_rate(self) -> float | None:
+        """Return the share of deadlines in the month that were missed (None: no deadline fell in it)."""
+        return self.overdue / self.due if self.due else None
+
+
+@dataclass(frozen=True)
+class StageCount:
+    """How many projects of a jurisdiction stand at one stage now.
+
+    `kind` is `task` (an open step named `stage`; a project with parallel steps counts at each), `waiting`
+    (no open step: a timer or message pending), or the finished statuses `completed`, `cancelled`, `error`.
+    """
+
+    bundle: str
+    kind: str
+    stage: str
+    projects: int
+
+
+@dataclass(frozen=True)
+class PlanYearInvestment:
+    """Projects of a plan year and their investment (万元); `plan_year` None: no plan year given yet."""
+
+    bundle: str
+    plan_year: int | None
+    projects: int
+    investment_wan: Decimal
+
+
+@dataclass(frozen=True)
+class VerdictMonth:
+    """Review and approval steps completed in a month: approved, or returned (not approved)."""
+
+    bundle: str
+    month: str
+    approved: int
+    returned: int
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    """Everything the dashboard shows for the jurisdictions the actor oversees."""
+
+    query: DashboardQuery
+    bundles: list[str]  # what the jurisdiction filter offers
+    jurisdiction_names: dict[str, str]  # a bundle's process name, for jurisdictions without a translated name
+    months: list[str]
+    loads: list[AgencyLoad] = field(default_factory=list)
+    agency_months: list[AgencyMonth] = field(default_factory=list)
+    stages: list[StageCount] = field(default_factory=list)
+    investment: list[PlanYearInvestment] = field(default_factory=list)
+    verdicts: list[VerdictMonth] = field(default_factory=list)
+
+
+def month_bounds(now: datetime, months: int, timezone: str) -> list[tuple[str, datetime]]:
+    """Return `months` local calendar months ending with the current one, each with its UTC start, plus the end."""
+    local = now.astimezone(ZoneInfo(timezone))
+    year, month = local.year, local.month
+    starts: list[tuple[int, int]] = []
+    for _ in range(months + 1):
+        starts.append((year, month))
+        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
+    starts.reverse()
+    starts.append((starts[-1][0] + (starts[-1][1] == 12), starts[-1][1] % 12 + 1))
+    zone = ZoneInfo(timezone)
+    return [(f"{y:04d}-{m:02d}", datetime(y, m, 1, tzinfo=zone).astimezone(UTC)) for y, m in starts[1:]]
+
+
+def _bucket(column: Any, bounds: list[tuple[str, datetime]]) -> ColumnElement[Any]:
+    """Return the month label of `column`'s moment; bounds end with the start of the month after the last."""
+    return case(*[(column < bounds[i + 1][1], literal(bounds[i][0])) for i in range(len(bounds) - 1)],
+                else_=None)
+
+
+def _seconds(session: Session, end: Any, start: Any) -> ColumnElement[float]:
+    """Return the seconds between two stored moments in this database's arithmetic."""
+    if session.get_bind().dialect.name == "sqlite":
+        return (func.julianday(end) - func.julianday(start)) * 86400.0
+    return cast(func.extract("epoch", end - start), Float)
+
+
+def _allowed(session: Session, actor: Actor, query: DashboardQuery) -> tuple[list[str], list[str], dict[str, str]]:
+    """Return the bundles on offer, the ones selected, and each bundle's name; refuse clerks and strangers."""
+    require_role(actor, _ROLES, "the dashboard")
+    if not 1 <= query.months <= MAX_MONTHS:
+        raise InvalidInput(f"months must be between 1 and {MAX_MONTHS}",
+                           [FieldError("months", f"must be between 1 and {MAX_MONTHS}")])
+    names: dict[str, str] = {}
+    for bundle, name in session.execute(select(ProcessVersion.bundle, ProcessVersion.name)
+                                        .order_by(ProcessVersion.bundle, ProcessVersion.version.desc())):
+        # The shortest process name reads most like the jurisdiction's own (云浮市… before 云浮市市级…).
+        if bundle not in names or len(name) < len(names[bundle]):
+            names[bundle] = name
+    offered = sorted(b for b in names if actor.is_admin or b in actor.jurisdictions)
+    if query.bundle and query.bundle not in offered:
+        raise NotFound(f"jurisdiction {query.bundle} is not deployed")
+    return offered, [query.bundle] if query.bundle else offered, names
+
+
+def dashboard(engine: Engine, session: Session, actor: Actor, query: DashboardQuery) -> Dashboard:
+    """Return the dashboard figures for the jurisdictions the actor oversees (process owners, administrators)."""
+    offered, bundles, names = _allowed(session, actor, query)
+    now = engine.now()
+    bounds = month_bounds(now, query.months, engine.settings.timezone)
+    result = Dashboard(query, offered, names, [label for label, _ in bounds[:-1]])
+    if not bundles:
+        return result
+    result.loads.extend(_loads(session, bundles, now))
+    result.agency_months.extend(_agency_months(session, bundles, bounds, now))
+    result.stages.extend(_stages(session, bundles))
+    result.investment.extend(PlanYearInvestment(*row) for row in investment_by_plan_year(session, bundles))
+    result.verdicts.extend(_verdicts(engine, session, bundles, bounds))
+    return result
+
+
+def _agency_labels(session: Session, bundles: list[str]) -> dict[tuple[str, str], str]:
+    """Return each candidate group's lane name, the agency as its diagram names it."""
+    rows = session.execute(select(TaskRow.bundle, TaskRow.candidate_group, func.max(TaskRow.lane))
+                           .where(TaskRow.bundle.in_(bundles), TaskRow.candidate_group.is_not(None))
+                           .group_by(TaskRow.bundle, TaskRow.candidate_group))
+    # The query keeps only rows with a group; a group whose lane has no name is shown by its group.
+    return {(bundle, str(group)): str(lane or group) for bundle, group, lane in rows}
+
+
+def _loads(session: Session, bundles: list[str], now: datetime) -> list[AgencyLoad]:
+    labels = _agency_labels(session, bundles)
+    rows = session.execute(
+        select(TaskRow.bundle, TaskRow.candidate_group, func.count(),
+               func.sum(case((TaskRow.due_at <= now, 1), else_=0)))
+        .where(TaskRow.bundle.in_(bundles), TaskRow.status == "ready", TaskRow.candidate_group.is_not(None))
+        .group_by(TaskRow.bundle, TaskRow.candidate_group))
+    loads = [AgencyLoad(b, g, labels.get((b, g), g), n, int(late or 0)) for b, g, n, late in rows]
+    return sorted(loads, key=lambda load: (load.bundle, -load.open, load.agency))
+
+
+def _agency_months(session: Session, bundles: list[str], bounds: list[tuple[str, datetime]],
+                   now: datetime) -> list[AgencyMonth]:
+    start, end = bounds[0][1], bounds[-1][1]
+    scope = and_(TaskRow.bundle.in_(bundles), TaskRow.candidate_group.is_not(None))
+    seconds = _seconds(session, TaskRow.completed_at, TaskRow.created_at)
+    done_month = _bucket(TaskRow.completed_at, bounds).label("month")
+    done = scope & (TaskRow.status == "completed") & (TaskRow.completed_at >= start) & (TaskRow.completed_at < end)
+    speed = {(b, g, m): (n, avg) for b, g, m, n, avg in session.execute(
+        select(TaskRow.bundle, TaskRow.candidate_group, done_month, func.count(), func.avg(seconds))
+        .where(done).group_by(TaskRow.bundle, TaskRow.candidate_group, done_month))}
+    partition = (TaskRow.bundle, TaskRow.candidate_group, done_month)
+    ranked = select(TaskRow.bundle, TaskRow.candidate_group, done_month, seconds.label("seconds"),
+                    func.row_number().over(partition_by=partition, order_by=(seconds, TaskRow.id)).label("rank"),
+                    func.count().over(partition_by=partition).label("n")).where(done).subquery()
+    p90 = {(b, g, m): s for b, g, m, s in session.execute(
+        select(ranked.c.bundle, ranked.c.candidate_group, ranked.c.month, ranked.c.seconds)
+        .where(ranked.c.rank == (ranked.c.n * 9 + 9) // 10))}
+    due_month = _bucket(TaskRow.due_at, bounds).label("month")
+    missed = or_(and_(TaskRow.status == "completed", TaskRow.completed_at > TaskRow.due_at),
+                 and_(TaskRow.status == "ready", TaskRow.due_at <= now))
+    deadlines = {(b, g, m): (n, int(late or 0)) for b, g, m, n, late in session.execute(
+        select(TaskRow.bundle, TaskRow.candidate_group, due_month, func.count(),
+               func.sum(case((missed, 1), else_=0)))
+        .where(scope, TaskRow.status.in_(("ready", "completed")), TaskRow.due_at >= start, TaskRow.due_at < end)
+        .group_by(TaskRow.bundle, TaskRow.candidate_group, due_month))}
+    labels = _agency_labels(session, bundles)
+    months = []
+    for key in sorted(set(speed) | set(deadlines)):
+        bundle, group, month = key
+        count, average = speed.get(key, (0, None))
+        due, late = deadlines.get(key, (0, 0))
+        months.append(AgencyMonth(bundle, group, labels.get((bundle, group), group), month, count,
+                                  None if average is None else float(average),
+                                  None if key not in p90 else float(p90[key]), due, late))
+    return months
+
+
+def _stages(session: Session, bundles: list[str]) -> list[StageCount]:
+    in_scope = InstanceRow.process_version_id.in_(select(ProcessVersion.id).where(ProcessVersion.bundle.in_(bundles)))
+    unfinished = InstanceRow.status.not_in(tuple(state.FINISHED) + (state.ERROR,))
+    stages = [StageCount(bundle, "task", name, n) for bundle, name, n in session.execute(
+        select(TaskRow.bundle, TaskRow.name, func.count(func.distinct(TaskRow.instance_id)))
+        .join(InstanceRow, InstanceRow.id == TaskRow.instance_id)
+        .where(TaskRow.bundle.in_(bundles), TaskRow.status == "ready", unfinished)
+        .group_by(TaskRow.bundle, TaskRow.name))]
+    has_open_task = select(TaskRow.id).where(TaskRow.instance_id == InstanceRow.id, TaskRow.status == "ready").exists()
+    kind = case((and_(unfinished, ~has_open_task), literal("waiting")), (unfinished, literal("task")),
+                else_=InstanceRow.status).label("kind")
+    for bundle, status, n in session.execute(
+            select(ProcessVersion.bundle, kind, func.count()).join(ProcessVersion)
+            .where(in_scope).group_by(ProcessVersion.bundle, kind)):
+        if status != "task":
+            stages.append(StageCount(bundle, status, status, n))
+    order = {"task": 0, "waiting": 1, state.ERROR: 2, state.COMPLETED: 3, state.CANCELLED: 4}
+    return sorted(stages, key=lambda s: (s.bundle, order.get(s.kind, 5), -s.projects, s.stage))
+
+
+def _verdicts(engine: Engine, session: Session, bundles: list[str],
+              bounds: list[tuple[str, datetime]]) -> list[VerdictMonth]:
+    fields = verdict_fields(engine, session, bundles)
+    if not fields:
+        return []
+    start, end = bounds[0][1], bounds[-1][1]
+    returned = or_(*(and_(TaskRow.bundle == bundle, TaskRow.form == form,
+                          or_(*(TaskRow.data[name].as_boolean() == false() for name in names)))
+                     for (bundle, form), names in fields.items()))
+    approved = and_(~returned, or_(*(and_(TaskRow.bundle == bundle, TaskRow.form == form,
+                                          or_(*(TaskRow.data[name].as_boolean() == true() for name in names)))
+                                     for (bundle, form), names in fields.items())))
+    month = _bucket(TaskRow.completed_at, bounds).label("month")
+    rows = session.execute(
+        select(TaskRow.bundle, month, func.sum(case((approved, 1), else_=0)), func.sum(case((returned, 1), else_=0)))
+        .where(TaskRow.bundle.in_(bundles), TaskRow.status == "completed",
+               TaskRow.form.in_(sorted({form for _, form in fields})),
+               TaskRow.completed_at >= start, TaskRow.completed_at < end)
+        .group_by(TaskRow.bundle, month))
+    return sorted((VerdictMonth(b, m, int(a or 0), int(r or 0)) for b, m, a, r in rows),
+                  key=lambda v: (v.bundle, v.month))

@@ -1,0 +1,76 @@
+"""What the dashboard reads from submitted form data: plan years, investment figures and reviewers' verdicts.
+
+The bundles name these fields alike, so the names are listed here once. The latest completed step that gives
+a value speaks for the project (a design estimate replaces the declared investment, an approved estimate both).
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+
+from sqlalchemy import ColumnElement, func, select
+from sqlalchemy.orm import Session
+from sqlalchemy.sql import Subquery
+
+from engine.conventions import FORM_SCHEMA
+from engine.spiff.runtime import Engine
+from engine.store.models import InstanceRow, ProcessVersion, TaskRow
+from engine.usecases import state
+
+__all__ = ["INVESTMENT_FIELDS", "PLAN_YEAR_FIELDS", "VERDICT_FIELD", "investment_by_plan_year", "verdict_fields"]
+
+PLAN_YEAR_FIELDS = ("planYear", "budgetYear")
+"""A project's plan (or budget) year, in the order they are preferred within one step."""
+
+INVESTMENT_FIELDS = ("approvedEstimateWan", "estimateWan", "investmentWan", "totalInvestmentWan", "totalBudgetWan",
+                     "budgetWan")
+"""A project's investment in 万元: approved estimate, design or feasibility estimate, declared amount or budget."""
+
+VERDICT_FIELD = re.compile(r"[a-z][A-Za-z]*(Approved|Passed)$")
+"""A boolean form field with such a name is a reviewer's verdict: true approves, false returns or refuses."""
+
+_CENT = Decimal("0.01")
+
+
+def _latest(session: Session, bundles: list[str], value: ColumnElement[object]) -> Subquery:
+    """Return (instance_id, value) of the latest completed step of each project that gave a value."""
+    ranked = (select(TaskRow.instance_id, value.label("value"), func.row_number().over(
+        partition_by=TaskRow.instance_id, order_by=(TaskRow.completed_at.desc(), TaskRow.id.desc())).label("rank"))
+        .where(TaskRow.bundle.in_(bundles), TaskRow.status == "completed", value.is_not(None)).subquery())
+    return select(ranked.c.instance_id, ranked.c.value).where(ranked.c.rank == 1).subquery()
+
+
+def investment_by_plan_year(session: Session, bundles: list[str]) -> list[tuple[str, int | None, int, Decimal]]:
+    """Return (bundle, plan year, projects, investment) for every project not cancelled, by plan year."""
+    year = _latest(session, bundles, func.coalesce(*(TaskRow.data[name].as_integer() for name in PLAN_YEAR_FIELDS)))
+    amount = _latest(session, bundles, func.coalesce(*(TaskRow.data[name].as_numeric(14, 2)
+                                                       for name in INVESTMENT_FIELDS)))
+    rows = session.execute(
+        select(ProcessVersion.bundle, year.c.value, func.count(InstanceRow.id), func.sum(amount.c.value))
+        .select_from(InstanceRow).join(ProcessVersion)
+        .outerjoin(year, year.c.instance_id == InstanceRow.id)
+        .outerjoin(amount, amount.c.instance_id == InstanceRow.id)
+        .where(ProcessVersion.bundle.in_(bundles), InstanceRow.status != state.CANCELLED)
+        .group_by(ProcessVersion.bundle, year.c.value))
+    # SQLite sums the amounts in floating point: round to the cent, which every amount is a multiple of.
+    found = [(bundle, None if plan_year is None else int(plan_year), count,
+              Decimal(str(total or 0)).quantize(_CENT)) for bundle, plan_year, count, total in rows]
+    return sorted(found, key=lambda row: (row[0], row[1] is None, row[1] or 0))
+
+
+def verdict_fields(engine: Engine, session: Session, bundles: list[str]) -> dict[tuple[str, str], tuple[str, ...]]:
+    """Return the verdict fields of every form a user task of the bundles' versions names, by (bundle, form)."""
+    found: dict[tuple[str, str], tuple[str, ...]] = {}
+    for version in session.scalars(select(ProcessVersion).where(ProcessVersion.bundle.in_(bundles))):
+        for element in (e for p in engine.deployment_processes(version).values() for e in p.elements):
+            form = element.properties.get(FORM_SCHEMA)
+            if not form or (version.bundle, form) in found:
+                continue
+            properties = engine.form(version, form).get("properties") or {}
+            names = tuple(sorted(name for name, spec in properties.items()
+                                 if VERDICT_FIELD.fullmatch(name) and isinstance(spec, dict)
+                                 and spec.get("type") == "boolean"))
+            if names:
+                found[(version.bundle, form)] = names
+    return found
