@@ -36,6 +36,7 @@ from engine.spiff.internals import install as install_spiff_patches
 from engine.spiff.runtime import Engine
 from engine.store.db import init_db, lost_races_as_conflicts, make_db_engine, make_session_factory, unit_of_work
 from engine.usecases import (
+    dashboard,
     decisions,
     deployments,
     drafts,
@@ -97,6 +98,7 @@ __all__ = [
     "UserInfo",
     "VersionInfo",
     "conventions",
+    "dashboard",
     "decisions",
     "deployments",
     "drafts",

@@ -174,15 +174,13 @@ def dashboard(engine: Engine, session: Session, actor: Actor, query: DashboardQu
     offered, bundles, names = _allowed(session, actor, query)
     now = engine.now()
     bounds = month_bounds(now, query.months, engine.settings.timezone)
-    result = Dashboard(query, offered, names, [label for label, _ in bounds[:-1]])
+    months = [label for label, _ in bounds[:-1]]
     if not bundles:
-        return result
-    result.loads.extend(_loads(session, bundles, now))
-    result.agency_months.extend(_agency_months(session, bundles, bounds, now))
-    result.stages.extend(_stages(session, bundles))
-    result.investment.extend(PlanYearInvestment(*row) for row in investment_by_plan_year(session, bundles))
-    result.verdicts.extend(_verdicts(engine, session, bundles, bounds))
-    return result
+        return Dashboard(query, offered, names, months)
+    return Dashboard(query, offered, names, months, _loads(session, bundles, now),
+                     _agency_months(session, bundles, bounds, now), _stages(session, bundles),
+                     [PlanYearInvestment(*row) for row in investment_by_plan_year(session, bundles)],
+                     _verdicts(engine, session, bundles, bounds))
 
 
 def _agency_labels(session: Session, bundles: list[str]) -> dict[tuple[str, str], str]:
