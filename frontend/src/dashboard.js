@@ -19,8 +19,10 @@ function draw(id, option) {
 }
 
 const legend = { type: "scroll", top: 0 };
+// Axis names start at the axis instead of centring on it, so a long Chinese name is not cut at the edge.
+const named = (name, extra = {}) => ({ type: "value", name, nameTextStyle: { align: "left" }, ...extra });
 
-function lines(byName, months) {
+function lines(byName) {
   return Object.entries(byName).map(([name, data]) => ({ name, type: "line", data, connectNulls: false }));
 }
 
@@ -33,15 +35,15 @@ function show(data) {
       { name: t.dash_open_overdue, type: "bar", data: data.loads.overdue, itemStyle: { color: "#d92d20" } },
     ],
   });
-  draw("chart-p90", { legend, xAxis: { type: "category", data: data.months }, yAxis: { type: "value", name: t.dash_p90_days },
-    series: lines(data.p90, data.months) });
+  draw("chart-p90", { legend, xAxis: { type: "category", data: data.months }, yAxis: named(t.dash_p90_days),
+    series: lines(data.p90) });
   draw("chart-rate", { legend, xAxis: { type: "category", data: data.months },
-    yAxis: { type: "value", name: t.dash_overdue_rate, max: 100, axisLabel: { formatter: "{value}%" } },
-    series: lines(data.rate, data.months) });
+    yAxis: named(t.dash_overdue_rate, { max: 100, axisLabel: { formatter: "{value}%" } }),
+    series: lines(data.rate) });
   draw("chart-stages", { yAxis: { type: "category", data: data.stages.labels, inverse: true },
     xAxis: { type: "value", minInterval: 1 }, series: [{ name: t.dash_projects, type: "bar", data: data.stages.values }] });
   draw("chart-investment", { legend, xAxis: { type: "category", data: data.investment.years },
-    yAxis: { type: "value", name: t.dash_investment_wan },
+    yAxis: named(t.dash_investment_wan),
     series: Object.entries(data.investment.series).map(([name, values]) => ({ name, type: "bar", data: values })) });
   draw("chart-verdicts", { legend, xAxis: { type: "category", data: data.verdicts.months },
     yAxis: { type: "value", minInterval: 1 },
