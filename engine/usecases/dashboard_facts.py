@@ -10,7 +10,7 @@ import re
 from decimal import Decimal
 
 from sqlalchemy import ColumnElement, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 from sqlalchemy.sql import Subquery
 
 from engine.conventions import FORM_SCHEMA
@@ -62,7 +62,9 @@ def investment_by_plan_year(session: Session, bundles: list[str]) -> list[tuple[
 def verdict_fields(engine: Engine, session: Session, bundles: list[str]) -> dict[tuple[str, str], tuple[str, ...]]:
     """Return the verdict fields of every form a user task of the bundles' versions names, by (bundle, form)."""
     found: dict[tuple[str, str], tuple[str, ...]] = {}
-    for version in session.scalars(select(ProcessVersion).where(ProcessVersion.bundle.in_(bundles))):
+    # The stored spec is not needed here: the element model and forms come from the engine's per-version caches.
+    for version in session.scalars(select(ProcessVersion).where(ProcessVersion.bundle.in_(bundles))
+                                   .options(defer(ProcessVersion.spec_json))):
         for element in (e for p in engine.deployment_processes(version).values() for e in p.elements):
             form = element.properties.get(FORM_SCHEMA)
             if not form or (version.bundle, form) in found:
