@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from .test_browser import _shot, _sign_in, browser, live_url  # noqa: F401  (fixtures)
+from .test_browser import _fill_register, _shot, _sign_in, browser, live_url  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.browser
 
@@ -19,6 +19,9 @@ def test_owner_sees_charts_and_tables_on_the_dashboard(browser: Any, live_url: s
         clerk.locator("form.start-form input[name=business_key]").fill(f"QY-DASH-{n}")
         clerk.locator("form.start-form button[type=submit]").click()
         clerk.wait_for_selector("#task-form form")
+    _fill_register(clerk)  # the second application goes on to the supervising department
+    clerk.locator("#task-form button[type=submit]").click()
+    clerk.wait_for_url("**/instances/*")
 
     owner = _sign_in(browser, live_url, "qingyang_owner")
     owner.click("text=效能监察")
@@ -37,14 +40,19 @@ def test_owner_sees_charts_and_tables_on_the_dashboard(browser: Any, live_url: s
     }""")
     for chart in ("agencies", "p90", "rate", "investment", "verdicts"):
         assert owner.locator(f"#chart-{chart}[data-ready=true] canvas").count() >= 1, chart
-    rows = owner.locator("#table-stages tbody tr")
-    assert rows.count() == 1
-    assert rows.first.inner_text().split() == ["青阳县", "填报项目基本情况", "2"]
-    assert owner.locator("#table-agencies tbody tr").first.inner_text().split() == ["青阳县", "项目建设单位", "2", "0"]
+    def table(key: str) -> list[list[str]]:
+        return [row.split("\t") for row in owner.locator(f"#table-{key} tbody tr").all_inner_texts()]
+
+    assert table("stages") == [["青阳县", "主管部门汇总审核", "1"], ["青阳县", "填报项目基本情况", "1"]]
+    assert table("agencies") == [["青阳县", "县直主管部门", "1", "0"], ["青阳县", "项目建设单位", "1", "0"]]
+    [handling] = table("handling")
+    assert handling[:5] == ["青阳县", "项目建设单位", "2025-09", "1", "0.00"]
+    assert table("investment") == [["青阳县", "尚未确定", "2", "180.00"]]
     _shot(owner, "10-dashboard")
 
     admin = _sign_in(browser, live_url, "admin")
     admin.goto(f"{live_url}/monitor/qingyang_project/1")
     admin.wait_for_selector("#diagram[data-ready=true]")
-    assert admin.locator("#heat-table tbody tr").first.inner_text().split() == ["填报项目基本情况", "项目建设单位", "2"]
+    assert [row.split("\t") for row in admin.locator("#heat-table tbody tr").all_inner_texts()] == [
+        ["主管部门汇总审核", "县直主管部门", "1"], ["填报项目基本情况", "项目建设单位", "1"]]
     _shot(admin, "11-heat-map-table")
