@@ -210,16 +210,18 @@ def _agency_months(session: Session, bundles: list[str], bounds: list[tuple[str,
     seconds = _seconds(session, TaskRow.completed_at, TaskRow.created_at)
     done_month = _bucket(TaskRow.completed_at, bounds).label("month")
     done = scope & (TaskRow.status == "completed") & (TaskRow.completed_at >= start) & (TaskRow.completed_at < end)
-    speed = {(b, g, m): (n, avg) for b, g, m, n, avg in session.execute(
-        select(TaskRow.bundle, TaskRow.candidate_group, done_month, func.count(), func.avg(seconds))
-        .where(done).group_by(TaskRow.bundle, TaskRow.candidate_group, done_month))}
-    partition = (TaskRow.bundle, TaskRow.candidate_group, done_month)
-    ranked = select(TaskRow.bundle, TaskRow.candidate_group, done_month, seconds.label("seconds"),
-                    func.row_number().over(partition_by=partition, order_by=(seconds, TaskRow.id)).label("rank"),
-                    func.count().over(partition_by=partition).label("n")).where(done).subquery()
-    p90 = {(b, g, m): s for b, g, m, s in session.execute(
-        select(ranked.c.bundle, ranked.c.candidate_group, ranked.c.month, ranked.c.seconds)
-        .where(ranked.c.rank == (ranked.c.n * 9 + 9) // 10))}
+    # Each completed task once: its month and handling time, ranked within its agency's month by one sort.
+    rows = select(TaskRow.bundle, TaskRow.candidate_group, done_month, seconds.label("seconds"), TaskRow.id) \
+        .where(done).subquery()
+    partition, order = (rows.c.bundle, rows.c.candidate_group, rows.c.month), (rows.c.seconds, rows.c.id)
+    ranked = select(rows.c.bundle, rows.c.candidate_group, rows.c.month, rows.c.seconds,
+                    func.row_number().over(partition_by=partition, order_by=order).label("rank"),
+                    func.count().over(partition_by=partition, order_by=order, rows=(None, None)).label("n")).subquery()
+    at_p90 = ranked.c.rank == (ranked.c.n * 9 + 9) // 10  # nearest rank: ceil(0.9 n) in whole numbers
+    speed = {(b, g, m): (n, avg, p90) for b, g, m, n, avg, p90 in session.execute(
+        select(ranked.c.bundle, ranked.c.candidate_group, ranked.c.month, func.count(), func.avg(ranked.c.seconds),
+               func.max(case((at_p90, ranked.c.seconds), else_=None)))
+        .group_by(ranked.c.bundle, ranked.c.candidate_group, ranked.c.month))}
     due_month = _bucket(TaskRow.due_at, bounds).label("month")
     missed = or_(and_(TaskRow.status == "completed", TaskRow.completed_at > TaskRow.due_at),
                  and_(TaskRow.status == "ready", TaskRow.due_at <= now))
@@ -232,30 +234,40 @@ def _agency_months(session: Session, bundles: list[str], bounds: list[tuple[str,
     months = []
     for key in sorted(set(speed) | set(deadlines)):
         bundle, group, month = key
-        count, average = speed.get(key, (0, None))
+        count, average, p90 = speed.get(key, (0, None, None))
         due, late = deadlines.get(key, (0, 0))
         months.append(AgencyMonth(bundle, group, labels.get((bundle, group), group), month, count,
                                   None if average is None else float(average),
-                                  None if key not in p90 else float(p90[key]), due, late))
+                                  None if p90 is None else float(p90), due, late))
     return months
 
 
 def _stages(session: Session, bundles: list[str]) -> list[StageCount]:
-    in_scope = InstanceRow.process_version_id.in_(select(ProcessVersion.id).where(ProcessVersion.bundle.in_(bundles)))
-    unfinished = InstanceRow.status.not_in(tuple(state.FINISHED) + (state.ERROR,))
-    stages = [StageCount(bundle, "task", name, n) for bundle, name, n in session.execute(
+    unfinished = (state.RUNNING, state.WAITING)
+    at_step = session.execute(
         select(TaskRow.bundle, TaskRow.name, func.count(func.distinct(TaskRow.instance_id)))
         .join(InstanceRow, InstanceRow.id == TaskRow.instance_id)
-        .where(TaskRow.bundle.in_(bundles), TaskRow.status == "ready", unfinished)
-        .group_by(TaskRow.bundle, TaskRow.name))]
-    has_open_task = select(TaskRow.id).where(TaskRow.instance_id == InstanceRow.id, TaskRow.status == "ready").exists()
-    kind = case((and_(unfinished, ~has_open_task), literal("waiting")), (unfinished, literal("task")),
-                else_=InstanceRow.status).label("kind")
-    for bundle, status, n in session.execute(
-            select(ProcessVersion.bundle, kind, func.count()).join(ProcessVersion)
-            .where(in_scope).group_by(ProcessVersion.bundle, kind)):
-        if status != "task":
+        .where(TaskRow.bundle.in_(bundles), TaskRow.status == "ready", InstanceRow.status.in_(unfinished))
+        .group_by(TaskRow.bundle, TaskRow.name)).all()
+    stages = [StageCount(bundle, "task", name, n) for bundle, name, n in at_step]
+    # Counted apart and subtracted, not by a correlated subquery per instance, which SQLite runs by scanning.
+    with_step: dict[str, int] = {bundle: n for bundle, n in session.execute(
+        select(TaskRow.bundle, func.count(func.distinct(TaskRow.instance_id)))
+        .join(InstanceRow, InstanceRow.id == TaskRow.instance_id)
+        .where(TaskRow.bundle.in_(bundles), TaskRow.status == "ready", InstanceRow.status.in_(unfinished))
+        .group_by(TaskRow.bundle))}
+    by_status = session.execute(
+        select(ProcessVersion.bundle, InstanceRow.status, func.count()).join(ProcessVersion)
+        .where(ProcessVersion.bundle.in_(bundles)).group_by(ProcessVersion.bundle, InstanceRow.status)).all()
+    open_projects: dict[str, int] = {}
+    for bundle, status, n in by_status:
+        if status in unfinished:
+            open_projects[bundle] = open_projects.get(bundle, 0) + n
+        else:
             stages.append(StageCount(bundle, status, status, n))
+    for bundle, n in open_projects.items():
+        if n > with_step.get(bundle, 0):
+            stages.append(StageCount(bundle, "waiting", "waiting", n - with_step.get(bundle, 0)))
     order = {"task": 0, "waiting": 1, state.ERROR: 2, state.COMPLETED: 3, state.CANCELLED: 4}
     return sorted(stages, key=lambda s: (s.bundle, order.get(s.kind, 5), -s.projects, s.stage))
 

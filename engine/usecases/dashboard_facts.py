@@ -9,9 +9,8 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import Session, defer
-from sqlalchemy.sql import Subquery
 
 from engine.conventions import FORM_SCHEMA
 from engine.spiff.runtime import Engine
@@ -33,30 +32,43 @@ VERDICT_FIELD = re.compile(r"[a-z][A-Za-z]*(Approved|Passed)$")
 _CENT = Decimal("0.01")
 
 
-def _latest(session: Session, bundles: list[str], value: ColumnElement[object]) -> Subquery:
-    """Return (instance_id, value) of the latest completed step of each project that gave a value."""
-    ranked = (select(TaskRow.instance_id, value.label("value"), func.row_number().over(
-        partition_by=TaskRow.instance_id, order_by=(TaskRow.completed_at.desc(), TaskRow.id.desc())).label("rank"))
-        .where(TaskRow.bundle.in_(bundles), TaskRow.status == "completed", value.is_not(None)).subquery())
-    return select(ranked.c.instance_id, ranked.c.value).where(ranked.c.rank == 1).subquery()
-
-
 def investment_by_plan_year(session: Session, bundles: list[str]) -> list[tuple[str, int | None, int, Decimal]]:
     """Return (bundle, plan year, projects, investment) for every project not cancelled, by plan year."""
-    year = _latest(session, bundles, func.coalesce(*(TaskRow.data[name].as_integer() for name in PLAN_YEAR_FIELDS)))
-    amount = _latest(session, bundles, func.coalesce(*(TaskRow.data[name].as_numeric(14, 2)
-                                                       for name in INVESTMENT_FIELDS)))
-    rows = session.execute(
-        select(ProcessVersion.bundle, year.c.value, func.count(InstanceRow.id), func.sum(amount.c.value))
-        .select_from(InstanceRow).join(ProcessVersion)
-        .outerjoin(year, year.c.instance_id == InstanceRow.id)
-        .outerjoin(amount, amount.c.instance_id == InstanceRow.id)
-        .where(ProcessVersion.bundle.in_(bundles), InstanceRow.status != state.CANCELLED)
-        .group_by(ProcessVersion.bundle, year.c.value))
-    # SQLite sums the amounts in floating point: round to the cent, which every amount is a multiple of.
-    found = [(bundle, None if plan_year is None else int(plan_year), count,
-              Decimal(str(total or 0)).quantize(_CENT)) for bundle, plan_year, count, total in rows]
-    return sorted(found, key=lambda row: (row[0], row[1] is None, row[1] or 0))
+    year = func.coalesce(*(TaskRow.data[name].as_integer() for name in PLAN_YEAR_FIELDS))
+    amount = func.coalesce(*(TaskRow.data[name].as_numeric(14, 2) for name in INVESTMENT_FIELDS))
+    latest = (TaskRow.completed_at.desc(), TaskRow.id.desc())
+    # One pass over the steps: rank each project's steps that gave a year (an amount) newest first. Joining
+    # per-project subqueries instead makes SQLite scan one of them once per project.
+    steps = (select(TaskRow.instance_id, TaskRow.bundle, year.label("year"), amount.label("amount"),
+                    func.row_number().over(partition_by=(TaskRow.instance_id, year.is_(None)),
+                                           order_by=latest).label("year_rank"),
+                    func.row_number().over(partition_by=(TaskRow.instance_id, amount.is_(None)),
+                                           order_by=latest).label("amount_rank"))
+             .join(InstanceRow, InstanceRow.id == TaskRow.instance_id)
+             .where(TaskRow.bundle.in_(bundles), TaskRow.status == "completed", InstanceRow.status != state.CANCELLED,
+                    or_(year.is_not(None), amount.is_not(None))).subquery())
+    projects = (select(steps.c.bundle,
+                       func.max(case((steps.c.year_rank == 1, steps.c.year), else_=None)).label("year"),
+                       func.max(case((steps.c.amount_rank == 1, steps.c.amount), else_=None)).label("amount"))
+                .group_by(steps.c.instance_id, steps.c.bundle).subquery())
+    found: dict[tuple[str, int | None], tuple[int, Decimal]] = {}
+    for bundle, plan_year, count, total in session.execute(
+            select(projects.c.bundle, projects.c.year, func.count(), func.sum(projects.c.amount))
+            .group_by(projects.c.bundle, projects.c.year)):
+        # SQLite sums the amounts in floating point: round to the cent, which every amount is a multiple of.
+        found[(bundle, None if plan_year is None else int(plan_year))] = (
+            count, Decimal(str(total or 0)).quantize(_CENT))
+    # Projects that gave neither figure yet count without a plan year.
+    for bundle, total_projects in session.execute(
+            select(ProcessVersion.bundle, func.count(InstanceRow.id)).join(ProcessVersion)
+            .where(ProcessVersion.bundle.in_(bundles), InstanceRow.status != state.CANCELLED)
+            .group_by(ProcessVersion.bundle)):
+        counted = sum(n for (b, _), (n, _) in found.items() if b == bundle)
+        if total_projects > counted:
+            n, amount_sum = found.get((bundle, None), (0, Decimal("0.00")))
+            found[(bundle, None)] = (n + total_projects - counted, amount_sum)
+    rows = [(bundle, plan_year, n, total) for (bundle, plan_year), (n, total) in found.items()]
+    return sorted(rows, key=lambda row: (row[0], row[1] is None, row[1] or 0))
 
 
 def verdict_fields(engine: Engine, session: Session, bundles: list[str]) -> dict[tuple[str, str], tuple[str, ...]]:
