@@ -138,10 +138,12 @@ def month_bounds(now: datetime, months: int, timezone: str) -> list[tuple[str, d
     return [(f"{y:04d}-{m:02d}", datetime(y, m, 1, tzinfo=zone).astimezone(UTC)) for y, m in starts[1:]]
 
 
-def _bucket(column: Any, bounds: list[tuple[str, datetime]]) -> ColumnElement[Any]:
-    """Return the month label of `column`'s moment; bounds end with the start of the month after the last."""
-    return case(*[(column < bounds[i + 1][1], literal(bounds[i][0])) for i in range(len(bounds) - 1)],
-                else_=None)
+def _bucket(column: Any, bounds: list[tuple[str, datetime]]) -> ColumnElement[int]:
+    """Return the number of the month of `column`'s moment; bounds end with the start of the month after the last.
+
+    A small number rather than the label keeps the rows that are sorted and grouped narrow.
+    """
+    return case(*[(column < bounds[i + 1][1], literal(i)) for i in range(len(bounds) - 1)], else_=None)
 
 
 def _seconds(session: Session, end: Any, start: Any) -> ColumnElement[float]:
@@ -211,9 +213,9 @@ def _agency_months(session: Session, bundles: list[str], bounds: list[tuple[str,
     done_month = _bucket(TaskRow.completed_at, bounds).label("month")
     done = scope & (TaskRow.status == "completed") & (TaskRow.completed_at >= start) & (TaskRow.completed_at < end)
     # Each completed task once: its month and handling time, ranked within its agency's month by one sort.
-    rows = select(TaskRow.bundle, TaskRow.candidate_group, done_month, seconds.label("seconds"), TaskRow.id) \
-        .where(done).subquery()
-    partition, order = (rows.c.bundle, rows.c.candidate_group, rows.c.month), (rows.c.seconds, rows.c.id)
+    # Equal times may rank either way round: the value at a rank is the same.
+    rows = select(TaskRow.bundle, TaskRow.candidate_group, done_month, seconds.label("seconds")).where(done).subquery()
+    partition, order = (rows.c.bundle, rows.c.candidate_group, rows.c.month), (rows.c.seconds,)
     ranked = select(rows.c.bundle, rows.c.candidate_group, rows.c.month, rows.c.seconds,
                     func.row_number().over(partition_by=partition, order_by=order).label("rank"),
                     func.count().over(partition_by=partition, order_by=order, rows=(None, None)).label("n")).subquery()
@@ -233,7 +235,8 @@ def _agency_months(session: Session, bundles: list[str], bounds: list[tuple[str,
     labels = _agency_labels(session, bundles)
     months = []
     for key in sorted(set(speed) | set(deadlines)):
-        bundle, group, month = key
+        bundle, group, number = key
+        month = bounds[number][0]
         count, average, p90 = speed.get(key, (0, None, None))
         due, late = deadlines.get(key, (0, 0))
         months.append(AgencyMonth(bundle, group, labels.get((bundle, group), group), month, count,
@@ -291,5 +294,5 @@ def _verdicts(engine: Engine, session: Session, bundles: list[str],
                TaskRow.form.in_(sorted({form for _, form in fields})),
                TaskRow.completed_at >= start, TaskRow.completed_at < end)
         .group_by(TaskRow.bundle, month))
-    return sorted((VerdictMonth(b, m, int(a or 0), int(r or 0)) for b, m, a, r in rows),
+    return sorted((VerdictMonth(b, bounds[m][0], int(a or 0), int(r or 0)) for b, m, a, r in rows),
                   key=lambda v: (v.bundle, v.month))
