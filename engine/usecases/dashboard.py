@@ -179,8 +179,9 @@ def dashboard(engine: Engine, session: Session, actor: Actor, query: DashboardQu
     months = [label for label, _ in bounds[:-1]]
     if not bundles:
         return Dashboard(query, offered, names, months)
-    return Dashboard(query, offered, names, months, _loads(session, bundles, now),
-                     _agency_months(session, bundles, bounds, now), _stages(session, bundles),
+    labels = _agency_labels(session, bundles)
+    return Dashboard(query, offered, names, months, _loads(session, bundles, labels, now),
+                     _agency_months(session, bundles, labels, bounds, now), _stages(session, bundles),
                      [PlanYearInvestment(*row) for row in investment_by_plan_year(session, bundles)],
                      _verdicts(engine, session, bundles, bounds))
 
@@ -194,8 +195,8 @@ def _agency_labels(session: Session, bundles: list[str]) -> dict[tuple[str, str]
     return {(bundle, str(group)): str(lane or group) for bundle, group, lane in rows}
 
 
-def _loads(session: Session, bundles: list[str], now: datetime) -> list[AgencyLoad]:
-    labels = _agency_labels(session, bundles)
+def _loads(session: Session, bundles: list[str], labels: dict[tuple[str, str], str],
+           now: datetime) -> list[AgencyLoad]:
     rows = session.execute(
         select(TaskRow.bundle, TaskRow.candidate_group, func.count(),
                func.sum(case((TaskRow.due_at <= now, 1), else_=0)))
@@ -205,8 +206,8 @@ def _loads(session: Session, bundles: list[str], now: datetime) -> list[AgencyLo
     return sorted(loads, key=lambda load: (load.bundle, -load.open, load.agency))
 
 
-def _agency_months(session: Session, bundles: list[str], bounds: list[tuple[str, datetime]],
-                   now: datetime) -> list[AgencyMonth]:
+def _agency_months(session: Session, bundles: list[str], labels: dict[tuple[str, str], str],
+                   bounds: list[tuple[str, datetime]], now: datetime) -> list[AgencyMonth]:
     start, end = bounds[0][1], bounds[-1][1]
     scope = and_(TaskRow.bundle.in_(bundles), TaskRow.candidate_group.is_not(None))
     seconds = _seconds(session, TaskRow.completed_at, TaskRow.created_at)
@@ -232,7 +233,6 @@ def _agency_months(session: Session, bundles: list[str], bounds: list[tuple[str,
                func.sum(case((missed, 1), else_=0)))
         .where(scope, TaskRow.status.in_(("ready", "completed")), TaskRow.due_at >= start, TaskRow.due_at < end)
         .group_by(TaskRow.bundle, TaskRow.candidate_group, due_month))}
-    labels = _agency_labels(session, bundles)
     months = []
     for key in sorted(set(speed) | set(deadlines)):
         bundle, group, number = key
