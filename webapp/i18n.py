@@ -221,7 +221,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "dash_month": ("月份", "Month"),
     "dash_completed": ("办结任务", "Tasks completed"),
     "dash_average_days": ("平均办理时长（天）", "Average handling time (days)"),
-    "dash_p90_days": ("90% 办理时长（天）", "90th percentile handling time (days)"),
+    "dash_p90_days": ("90 分位办理时长（天）", "90th percentile handling time (days)"),
     "dash_due": ("当月到期任务", "Tasks due in the month"),
     "dash_overdue": ("逾期任务", "Overdue tasks"),
     "dash_overdue_rate": ("逾期率", "Overdue rate"),

@@ -126,16 +126,11 @@ class Dashboard:
 
 def month_bounds(now: datetime, months: int, timezone: str) -> list[tuple[str, datetime]]:
     """Return `months` local calendar months ending with the current one, each with its UTC start, plus the end."""
-    local = now.astimezone(ZoneInfo(timezone))
-    year, month = local.year, local.month
-    starts: list[tuple[int, int]] = []
-    for _ in range(months + 1):
-        starts.append((year, month))
-        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
-    starts.reverse()
-    starts.append((starts[-1][0] + (starts[-1][1] == 12), starts[-1][1] % 12 + 1))
     zone = ZoneInfo(timezone)
-    return [(f"{y:04d}-{m:02d}", datetime(y, m, 1, tzinfo=zone).astimezone(UTC)) for y, m in starts[1:]]
+    local = now.astimezone(zone)
+    index = local.year * 12 + local.month - 1  # months since year 0, so stepping back crosses years plainly
+    starts = [divmod(n, 12) for n in range(index - months + 1, index + 2)]
+    return [(f"{y:04d}-{m + 1:02d}", datetime(y, m + 1, 1, tzinfo=zone).astimezone(UTC)) for y, m in starts]
 
 
 def _bucket(column: Any, bounds: list[tuple[str, datetime]]) -> ColumnElement[int]:
