@@ -96,7 +96,7 @@ def tables(board: figures.Dashboard) -> list[Table]:
 def _charts(board: figures.Dashboard) -> dict[str, Any]:
     """Return the chart data: the same figures as the tables, labelled alike."""
     where = _jurisdiction(board)
-    several = len({x.bundle for x in board.loads}) > 1
+    several = board.query.bundle is None and len(board.bundles) > 1  # then agencies and stages name their place
 
     def agency(bundle: str, name: str) -> str:
         return f"{where(bundle)} {name}" if several else name
