@@ -69,9 +69,9 @@ def seed(sessions: Any, engine: Engine, tasks: int) -> None:
                 data: dict[str, Any] | None = None
                 form = None
                 if step == 0:
-                    data = {"investmentWan": round(rng.uniform(10, 2000), 2)}
+                    form, data = "register.schema.json", {"investmentWan": round(rng.uniform(10, 2000), 2)}
                 elif step == 3:
-                    data = {"budgetYear": rng.choice((2025, 2026, 2027))}
+                    form, data = "budget.schema.json", {"budgetYear": rng.choice((2025, 2026, 2027))}
                 elif step % 4 == 1:
                     form, data = "dept_review.schema.json", {"deptApproved": rng.random() < 0.8}
                 rows.append({"id": f"{instance_id}-{step}", "instance_id": instance_id,

@@ -22,7 +22,7 @@ from engine.spiff.runtime import Engine
 from engine.store.models import InstanceRow, ProcessVersion, TaskRow
 from engine.usecases import state
 from engine.usecases.access import Actor, require_role
-from engine.usecases.dashboard_facts import investment_by_plan_year, verdict_fields
+from engine.usecases.dashboard_facts import fact_forms, investment_by_plan_year, verdict_fields
 
 __all__ = ["MAX_MONTHS", "AgencyLoad", "AgencyMonth", "Dashboard", "DashboardQuery", "PlanYearInvestment",
            "StageCount", "VerdictMonth", "dashboard", "month_bounds"]
@@ -177,7 +177,8 @@ def dashboard(engine: Engine, session: Session, actor: Actor, query: DashboardQu
     labels = _agency_labels(session, bundles)
     return Dashboard(query, offered, names, months, _loads(session, bundles, labels, now),
                      _agency_months(session, bundles, labels, bounds, now), _stages(session, bundles),
-                     [PlanYearInvestment(*row) for row in investment_by_plan_year(session, bundles)],
+                     [PlanYearInvestment(*row) for row in investment_by_plan_year(
+                         session, bundles, fact_forms(engine, session, bundles))],
                      _verdicts(engine, session, bundles, bounds))
 
 

@@ -7,7 +7,9 @@ a value speaks for the project (a design estimate replaces the declared investme
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import Session, defer
@@ -17,7 +19,8 @@ from engine.spiff.runtime import Engine
 from engine.store.models import InstanceRow, ProcessVersion, TaskRow
 from engine.usecases import state
 
-__all__ = ["INVESTMENT_FIELDS", "PLAN_YEAR_FIELDS", "VERDICT_FIELD", "investment_by_plan_year", "verdict_fields"]
+__all__ = ["INVESTMENT_FIELDS", "PLAN_YEAR_FIELDS", "VERDICT_FIELD", "fact_forms", "investment_by_plan_year",
+           "verdict_fields"]
 
 PLAN_YEAR_FIELDS = ("planYear", "budgetYear")
 """A project's plan (or budget) year, in the order they are preferred within one step."""
@@ -32,8 +35,13 @@ VERDICT_FIELD = re.compile(r"[a-z][A-Za-z]*(Approved|Passed)$")
 _CENT = Decimal("0.01")
 
 
-def investment_by_plan_year(session: Session, bundles: list[str]) -> list[tuple[str, int | None, int, Decimal]]:
-    """Return (bundle, plan year, projects, investment) for every project not cancelled, by plan year."""
+def investment_by_plan_year(session: Session, bundles: list[str],
+                            forms: list[str]) -> list[tuple[str, int | None, int, Decimal]]:
+    """Return (bundle, plan year, projects, investment) for every project not cancelled, by plan year.
+
+    Only steps worked with one of `forms` (those asking for the figures) are read, so the JSON of every other
+    step is never parsed.
+    """
     year = func.coalesce(*(TaskRow.data[name].as_integer() for name in PLAN_YEAR_FIELDS))
     amount = func.coalesce(*(TaskRow.data[name].as_numeric(14, 2) for name in INVESTMENT_FIELDS))
     latest = (TaskRow.completed_at.desc(), TaskRow.id.desc())
@@ -45,8 +53,8 @@ def investment_by_plan_year(session: Session, bundles: list[str]) -> list[tuple[
                     func.row_number().over(partition_by=(TaskRow.instance_id, amount.is_(None)),
                                            order_by=latest).label("amount_rank"))
              .join(InstanceRow, InstanceRow.id == TaskRow.instance_id)
-             .where(TaskRow.bundle.in_(bundles), TaskRow.status == "completed", InstanceRow.status != state.CANCELLED,
-                    or_(year.is_not(None), amount.is_not(None))).subquery())
+             .where(TaskRow.bundle.in_(bundles), TaskRow.status == "completed", TaskRow.form.in_(forms),
+                    InstanceRow.status != state.CANCELLED, or_(year.is_not(None), amount.is_not(None))).subquery())
     projects = (select(steps.c.bundle,
                        func.max(case((steps.c.year_rank == 1, steps.c.year), else_=None)).label("year"),
                        func.max(case((steps.c.amount_rank == 1, steps.c.amount), else_=None)).label("amount"))
@@ -71,20 +79,34 @@ def investment_by_plan_year(session: Session, bundles: list[str]) -> list[tuple[
     return sorted(rows, key=lambda row: (row[0], row[1] is None, row[1] or 0))
 
 
-def verdict_fields(engine: Engine, session: Session, bundles: list[str]) -> dict[tuple[str, str], tuple[str, ...]]:
-    """Return the verdict fields of every form a user task of the bundles' versions names, by (bundle, form)."""
+def _form_fields(engine: Engine, session: Session, bundles: list[str],
+                 wanted: Callable[[str, dict[str, Any]], bool]) -> dict[tuple[str, str], tuple[str, ...]]:
+    """Return the top-level fields `wanted` picks in every form a user task of the bundles names, by (bundle, form)."""
     found: dict[tuple[str, str], tuple[str, ...]] = {}
+    seen: set[tuple[str, str]] = set()
     # The stored spec is not needed here: the element model and forms come from the engine's per-version caches.
     for version in session.scalars(select(ProcessVersion).where(ProcessVersion.bundle.in_(bundles))
                                    .options(defer(ProcessVersion.spec_json))):
         for element in (e for p in engine.deployment_processes(version).values() for e in p.elements):
             form = element.properties.get(FORM_SCHEMA)
-            if not form or (version.bundle, form) in found:
+            if not form or (version.bundle, form) in seen:
                 continue
+            seen.add((version.bundle, form))
             properties = engine.form(version, form).get("properties") or {}
             names = tuple(sorted(name for name, spec in properties.items()
-                                 if VERDICT_FIELD.fullmatch(name) and isinstance(spec, dict)
-                                 and spec.get("type") == "boolean"))
+                                 if isinstance(spec, dict) and wanted(name, spec)))
             if names:
                 found[(version.bundle, form)] = names
     return found
+
+
+def verdict_fields(engine: Engine, session: Session, bundles: list[str]) -> dict[tuple[str, str], tuple[str, ...]]:
+    """Return the verdict fields of every form a user task of the bundles' versions names, by (bundle, form)."""
+    return _form_fields(engine, session, bundles,
+                        lambda name, spec: bool(VERDICT_FIELD.fullmatch(name)) and spec.get("type") == "boolean")
+
+
+def fact_forms(engine: Engine, session: Session, bundles: list[str]) -> list[str]:
+    """Return the forms that ask for a plan year or an investment figure: only their steps need reading."""
+    names = set(PLAN_YEAR_FIELDS) | set(INVESTMENT_FIELDS)
+    return sorted({form for _, form in _form_fields(engine, session, bundles, lambda name, _: name in names)})

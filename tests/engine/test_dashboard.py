@@ -86,14 +86,19 @@ def figures(engine: Engine, sessions: sessionmaker[Session]) -> Iterator[session
         rows.task(open1, DATA, at("2025-09-20T09:00:00"), due=at("2025-09-29T00:00:00"))
         rows.task(open2, DATA, at("2025-09-25T09:00:00"), due=at("2025-10-10T00:00:00"), name="初审")
         rows.task(cancelled, DATA, at("2025-09-21T09:00:00"), due=at("2025-09-22T00:00:00"), status="cancelled")
-        # Facts: the latest figure a project gave speaks for it; a cancelled project is left out.
-        rows.task(done, DEPT, at("2025-07-01T09:00:00"), hours=1, data={"investmentWan": 180.5})
-        rows.task(done, DEPT, at("2025-07-03T09:00:00"), hours=1, data={"budgetYear": 2026, "fundedWan": 50})
-        rows.task(done, DEPT, at("2025-07-05T09:00:00"), hours=1, data={"estimateWan": 200.25})
-        rows.task(open1, DEPT, at("2025-07-01T09:00:00"), hours=1, data={"investmentWan": 99.99})
-        rows.task(open2, DEPT, at("2025-07-01T09:00:00"), hours=1, data={"planYear": 2026, "estimateWan": 0.01})
-        rows.task(cancelled, DEPT, at("2025-07-01T09:00:00"), hours=1,
-                  data={"planYear": 2026, "investmentWan": 1000})
+        # Facts: the latest figure a project gave speaks for it; a cancelled project is left out, and so is a
+        # field of the same name on a form that does not ask for it.
+        register, budget, design = "register.schema.json", "budget.schema.json", "design.schema.json"
+        july = [at(f"2025-07-0{day}T09:00:00") for day in range(1, 7)]
+        rows.task(done, DEPT, july[0], hours=1, form=register, data={"investmentWan": 180.5})
+        rows.task(done, DEPT, july[2], hours=1, form=budget, data={"budgetYear": 2026, "fundedWan": 50})
+        rows.task(done, DEPT, july[4], hours=1, form=design, data={"estimateWan": 200.25})
+        rows.task(open1, DEPT, july[0], hours=1, form=register, data={"investmentWan": 99.99})
+        rows.task(open1, DEPT, july[1], hours=1, form="contract.schema.json", data={"budgetYear": 2030})
+        rows.task(open2, DEPT, july[0], hours=1, form=budget, data={"budgetYear": 2026})
+        rows.task(open2, DEPT, july[1], hours=1, form=design, data={"estimateWan": 0.01})
+        rows.task(cancelled, DEPT, july[0], hours=1, form=budget, data={"budgetYear": 2026})
+        rows.task(cancelled, DEPT, july[1], hours=1, form=register, data={"investmentWan": 1000})
         # Verdicts of the department's review form; the same field on another form is no verdict.
         review = "dept_review.schema.json"
         rows.task(done, COUNTY, at("2025-08-20T09:00:00"), hours=3, form=review, data={"deptApproved": False})
@@ -129,7 +134,7 @@ def test_handling_times_p90_and_overdue_rates_per_agency_and_month(engine: Engin
     assert august.average_seconds == pytest.approx((2 + 2 + 30) / 3 * 3600)
     assert august.p90_seconds == pytest.approx(30 * 3600)  # rank ceil(0.9 × 3) = 3
     assert months[(DEPT, "2025-09")].completed == 1  # done after local midnight, though 31 August in UTC
-    assert months[(DEPT, "2025-07")].completed == 6
+    assert months[(DEPT, "2025-07")].completed == 9
     assert months[(COUNTY, "2025-09")].p90_seconds == pytest.approx(3 * 3600)
     loads = {load.group: (load.open, load.overdue) for load in board.loads}
     assert loads == {DATA: (2, 1)}
