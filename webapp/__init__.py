@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from flask import Flask
+from flask import Flask, redirect, url_for
 from flask.json.provider import DefaultJSONProvider
 from werkzeug.wrappers import Response
 
@@ -17,6 +17,7 @@ DEFAULTS: dict[str, Any] = {
     "DATABASE_URL": "",
     "SCHEDULER_ENABLED": True,
     "TIMER_INTERVAL_SECONDS": 5,
+    "NOTIFY_INTERVAL_SECONDS": 30,  # due reminders, digests and e-mail delivery
     "TOKEN_MAX_AGE_SECONDS": 8 * 3600,
     "SESSION_MAX_AGE_SECONDS": 12 * 3600,  # a browser sign-in ends on the server after a working day
     "METRICS_TOKEN": "",  # empty: /metrics answers loopback clients only
@@ -86,7 +87,7 @@ def _register_engine(app: Flask) -> None:
 
 
 def _register_web(app: Flask) -> None:
-    from . import api, auth, dashboard, errors, i18n, limits, modeler, operations, pages
+    from . import api, auth, dashboard, errors, i18n, limits, modeler, notifications, operations, pages
 
     operations.init_app(app)  # first: it times and logs every request, refused ones included
     limits.init_app(app)
@@ -94,9 +95,16 @@ def _register_web(app: Flask) -> None:
     i18n.init_app(app)
     app.register_blueprint(pages.bp)
     app.register_blueprint(modeler.bp)
+    app.add_url_rule("/favicon.ico", "favicon", _favicon)
+    notifications.init_app(app)
     app.register_blueprint(dashboard.bp)
     smorest = api.init_app(app)
     errors.init_app(app, api_errors=smorest.handle_http_exception)
+
+
+def _favicon() -> Response:
+    """Send browsers that ask for /favicon.ico (pages without the icon link, such as Swagger UI) to the icon."""
+    return redirect(url_for("static", filename="favicon.svg"), code=301)
 
 
 def _register_scheduler(app: Flask) -> None:

@@ -36,6 +36,7 @@ PUBLIC_ENDPOINTS: frozenset[str] = frozenset({
     "auth.logout",                  # signing out needs no one signed in (and still a CSRF token)
     "i18n.choose",                  # the sign-in page offers the language switch
     "static",                       # styles, scripts and Swagger UI's assets
+    "favicon",                      # the browser's tab icon
     "auth-api.token",               # where an API client gets its token
     "reference-api.health",         # probes of load balancers and monitors
     "ops.healthz",                  # liveness probe

@@ -126,6 +126,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "action_cancel": ("撤销", "cancelled"),
     "signed_in_as": ("当前用户", "Signed in as"),
     "diagram": ("流程图", "Diagram"),
+    "diagram_fit": ("显示全图", "Whole diagram"),
+    "diagram_focus": ("回到当前步骤", "Current step"),
     "action_migrate": ("迁移版本", "migrated"),
     "action_deploy": ("部署", "deployed"),
     "action_make-current": ("切换当前版本", "changed the current version"),
@@ -193,6 +195,42 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "position": ("当前位置", "Position"),
     "report": ("迁移报告", "Migration report"),
     "no_instances": ("没有需要迁移的实例", "No instance to migrate"),
+    # Notifications
+    "notifications": ("通知", "Notifications"),
+    "notice_bell": ("通知（{count} 条未读）", "Notifications ({count} unread)"),
+    "notice_unread": ("未读", "Unread"),
+    "notice_preferences": ("通知设置", "Notification preferences"),
+    "notice_mark_read": ("标为已读", "Mark read"),
+    "notice_mark_all_read": ("全部标为已读", "Mark all read"),
+    "notice_kind": ("类型", "Kind"),
+    "notice_what": ("内容", "What"),
+    "notice_when": ("时间", "When"),
+    "notice_none": ("暂无通知", "No notifications"),
+    "notice_kind_new_task": ("新任务", "New task"),
+    "notice_kind_assigned": ("交办给我", "Assigned to me"),
+    "notice_kind_returned": ("退回给我", "Returned to me"),
+    "notice_kind_due_soon": ("即将到期", "Due soon"),
+    "notice_kind_overdue": ("已逾期", "Overdue"),
+    "notice_text_new_task": ("「{project}」的「{step}」已到达您所在的办理组",
+                             "“{step}” of “{project}” has reached your group"),
+    "notice_text_assigned": ("「{project}」的「{step}」已交由您办理", "“{step}” of “{project}” was assigned to you"),
+    "notice_text_returned": ("「{project}」的「{step}」已退回，请您重新办理",
+                             "“{step}” of “{project}” came back to you to be done again"),
+    "notice_text_due_soon": ("「{project}」的「{step}」即将到期（截止 {due}）",
+                             "“{step}” of “{project}” is due soon (last day {due})"),
+    "notice_text_overdue": ("「{project}」的「{step}」已逾期（截止 {due}）",
+                            "“{step}” of “{project}” is overdue (last day {due})"),
+    "notice_in_app": ("站内通知", "In the app"),
+    "notice_by_email": ("电子邮件", "By e-mail"),
+    "notice_address": ("电子邮箱", "E-mail address"),
+    "notice_digest": ("邮件改为每日汇总发送一次（每日摘要）", "Send e-mail as one daily digest instead of at once"),
+    "notice_save": ("保存设置", "Save preferences"),
+    "notice_saved": ("通知设置已保存", "Preferences saved"),
+    "notice_mail_off": ("本系统尚未配置邮件服务器，暂不发送电子邮件。",
+                        "No mail server is configured; no e-mail is sent for now."),
+    "notice_bad_kind": ("通知类型无效", "Unknown notification kind"),
+    "notice_bad_address": ("请填写有效的电子邮箱地址", "Enter a valid e-mail address"),
+    "notice_digest_needs_address": ("每日摘要需要填写电子邮箱", "A daily digest needs an e-mail address"),
     # Dashboard (效能监察) and the heat map's table
     "dashboard": ("效能监察", "Dashboard"),
     "dash_period": ("统计期间", "Period"),
@@ -253,6 +291,35 @@ MESSAGES: dict[str, tuple[str, str]] = {
 }
 
 
+# What the version diff calls the parts of an element, flow, lane, decision rule or form field it compares.
+DIFF_WORDS: dict[str, tuple[str, str]] = {
+    "label": ("名称", "name"), "type": ("类型", "type"), "lane": ("所在泳道（办理机构）", "lane (agency)"),
+    "documentation": ("条款依据", "article cited"), "formJsonSchemaFilename": ("表单", "form"),
+    "formUiSchemaFilename": ("表单布局", "form layout"), "dueDate": ("办理期限", "due date"),
+    "decision": ("调用的决策", "decision called"), "timer": ("计时器", "timer"), "script": ("脚本", "script"),
+    "default": ("默认流向", "default flow"), "cancelActivity": ("是否中断原环节", "interrupting"),
+    "events": ("事件类型", "event definitions"), "multiInstance": ("多实例", "multi-instance"),
+    "loopCardinality": ("实例数", "number of instances"), "completionCondition": ("完成条件", "completion condition"),
+    "loop": ("循环", "loop"), "from": ("起点", "from"), "to": ("终点", "to"), "condition": ("条件", "condition"),
+    "group": ("候选组", "candidate group"), "hitPolicy": ("命中策略", "hit policy"), "inputs": ("输入列", "inputs"),
+    "outputs": ("输出列", "outputs"), "when": ("条件", "when"), "then": ("结果", "then"), "note": ("说明", "note"),
+    "ui": ("界面设置", "display settings"), "required": ("必填", "required"), "minimum": ("最小值", "minimum"),
+    "maximum": ("最大值", "maximum"), "exclusiveMinimum": ("下限（不含）", "exclusive minimum"),
+    "exclusiveMaximum": ("上限（不含）", "exclusive maximum"), "minLength": ("最短长度", "minimum length"),
+    "maxLength": ("最长长度", "maximum length"), "pattern": ("格式规则", "pattern"), "format": ("格式", "format"),
+    "enum": ("可选值", "choices"), "const": ("固定值", "fixed value"), "description": ("说明", "description"),
+    "multipleOf": ("精度", "multiple of"), "items": ("列表项", "list items"), "minItems": ("最少项数", "minimum items"),
+    "maxItems": ("最多项数", "maximum items"), "if": ("显示条件", "if"),
+    "allOf": ("组合规则", "all of"), "dependentSchemas": ("关联字段", "dependent fields"),
+}
+
+
+def diff_word(keyword: str) -> str:
+    """Name a keyword of the version diff in the request's language; an unknown one is shown as it is."""
+    pair = DIFF_WORDS.get(keyword)
+    return keyword if pair is None else pair[1] if language() == "en" else pair[0]
+
+
 def language() -> str:
     """Return the interface language of this request."""
     # Chinese unless the person chose English: clerks' machines often run English browsers.
@@ -286,3 +353,4 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
     app.jinja_env.globals["_"] = translate
     app.jinja_env.globals["current_language"] = language
+    app.jinja_env.globals["diff_word"] = diff_word

@@ -11,7 +11,17 @@ from typing import Any
 from flask import Blueprint, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
-from engine import FieldError, InvalidInput, conventions, deployments, drafts, migration, oversight, versiondiff
+from engine import (
+    FieldError,
+    InvalidInput,
+    VersionInfo,
+    conventions,
+    deployments,
+    drafts,
+    migration,
+    oversight,
+    versiondiff,
+)
 
 from .api.common import load_arguments
 from .api.schemas import DeployArgs, DraftFileArgs, DraftSchema, ProblemSchema
@@ -63,9 +73,15 @@ def deploy(bundle: str) -> dict[str, Any]:
     """Deploy the draft with a tag and a change note."""
     body = load_arguments(DeployArgs(), request.get_json(silent=True))
     result = drafts.deploy_draft(get_engine(), get_session(), current_actor(), bundle, **body)
-    return {"deployment": result.deployment.id,
-            "versions": [{"process_id": v.process_id, "version": v.version,
-                          "url": url_for(".versions", process_id=v.process_id)} for v in result.new_versions]}
+    return {"deployment": result.deployment.id, "created": result.created,
+            "versions": [_version_links(v) for v in result.new_versions],
+            "not_current": [_version_links(v) for v in result.not_current]}
+
+
+def _version_links(version: VersionInfo) -> dict[str, Any]:
+    return {"process_id": version.process_id, "name": version.name, "version": version.version,
+            "url": url_for(".versions", process_id=version.process_id),
+            "make_current": url_for(".make_current", process_id=version.process_id)}
 
 
 @bp.post("/modeler/<bundle>/discard")

@@ -9,9 +9,9 @@ import os
 from apscheduler.schedulers.background import BackgroundScheduler
 from flask import Flask
 
-from engine import timers, unit_of_work
+from engine import Conflict, delivery, reminders, timers, unit_of_work
 
-__all__ = ["fire_timers_job", "init_scheduler", "should_start"]
+__all__ = ["fire_timers_job", "init_scheduler", "notify_job", "should_start"]
 
 logger = logging.getLogger(__name__)
 
@@ -33,6 +33,29 @@ def fire_timers_job(app: Flask) -> list[str]:
     return fired
 
 
+def notify_job(app: Flask) -> delivery.DeliveryReport:
+    """Write due reminders and today's digests in one unit of work, then send due e-mails, each exactly once."""
+    engine, sessions = app.extensions["govflow.engine"], app.extensions["govflow.sessions"]
+    try:
+        with unit_of_work(sessions) as session:
+            reminded = reminders.remind_due_tasks(engine, session)
+            digests = reminders.queue_digests(engine, session)
+        if reminded or digests:
+            logger.info("reminded of %d task(s), queued %d digest(s)", len(reminded), len(digests))
+    except Conflict:
+        # Another process wrote the same reminders first (SQLite lets one writer through); the next tick
+        # finds whatever is left. Mail already queued is still sent below.
+        logger.info("reminders left to another process this time")
+    try:
+        report = delivery.deliver_due_mail(engine, sessions)
+    except Conflict:
+        logger.info("e-mail claims left to another process this time")
+        return delivery.DeliveryReport()
+    if report.sent or report.retrying or report.failed:
+        logger.info("e-mail: %d sent, %d to retry, %d given up", report.sent, report.retrying, report.failed)
+    return report
+
+
 def _stop(scheduler: BackgroundScheduler) -> None:
     if scheduler.running:  # a test or an embedding host may have stopped it already
         scheduler.shutdown(wait=False)
@@ -45,6 +68,8 @@ def init_scheduler(app: Flask) -> BackgroundScheduler | None:
     scheduler = BackgroundScheduler(daemon=True)
     scheduler.add_job(fire_timers_job, "interval", args=[app], seconds=app.config["TIMER_INTERVAL_SECONDS"],
                       id="fire-due-timers", max_instances=1, coalesce=True)
+    scheduler.add_job(notify_job, "interval", args=[app], seconds=app.config["NOTIFY_INTERVAL_SECONDS"],
+                      id="notify", max_instances=1, coalesce=True)
     scheduler.start()
     atexit.register(_stop, scheduler)
     app.extensions["govflow.scheduler"] = scheduler

@@ -31,6 +31,10 @@ class ElementChange:
     ran: bool  # it already ran; otherwise the instance stands at it
     removed: bool
     attributes: frozenset[str] = frozenset()  # what changed in a kept element; "definition" when unknown
+    name: str = ""  # the element's name in the diagram, or its id when it has none
+    # Where a kept element leads, before and after, by name: a changed flow is blamed on the step it now reaches.
+    next_before: tuple[str, ...] = ()
+    next_after: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -92,12 +96,17 @@ class WorkflowMigration:
 
 
 def _changes(spec_diff: SpecDiff, diff: WorkflowDiff) -> tuple[ElementChange, ...]:
-    changes = [ElementChange(_label(task.task_spec), bool(task.state & _RAN), True)
+    changes = [ElementChange(_label(task.task_spec), bool(task.state & _RAN), True, name=_name(task.task_spec))
                for task in diff.removed if task.state & (_RAN | _OPEN)]
     # A changed element only matters once it ran; one the instance has not reached yet runs as it now is.
-    changes += [ElementChange(_label(task.task_spec), True, False,
-                              frozenset(spec_diff.changed.get(task.task_spec, ["definition"])))
-                for task in diff.changed if task.state & _RAN]
+    for task in diff.changed:
+        if not task.state & _RAN:
+            continue
+        new_spec = spec_diff.alignment.get(task.task_spec)
+        changes.append(ElementChange(
+            _label(task.task_spec), True, False, frozenset(spec_diff.changed.get(task.task_spec, ["definition"])),
+            name=_name(task.task_spec), next_before=_next(task.task_spec),
+            next_after=_next(new_spec) if new_spec is not None else ()))
     return tuple(changes)
 
 
@@ -105,6 +114,15 @@ def _label(task_spec: Any) -> str:
     name = getattr(task_spec, "bpmn_name", None)
     element = getattr(task_spec, "bpmn_id", None) or task_spec.name
     return f"{name} ({element})" if name else str(element)
+
+
+def _name(task_spec: Any) -> str:
+    return str(getattr(task_spec, "bpmn_name", None) or getattr(task_spec, "bpmn_id", None) or task_spec.name)
+
+
+def _next(task_spec: Any) -> tuple[str, ...]:
+    # Spiff's internal specs (the "…_EndJoin" plumbing, say) have no BPMN id; they are not steps anyone named.
+    return tuple(sorted(_name(spec) for spec in task_spec.outputs if getattr(spec, "bpmn_id", None)))
 
 
 def _is_timer(task: Any) -> bool:

@@ -236,6 +236,7 @@ class UserRow(Base):
     unit: Mapped[str | None] = mapped_column(String(128))
     groups: Mapped[list[str]] = mapped_column(JSON)
     active: Mapped[bool] = mapped_column(default=True)
+    email: Mapped[str | None] = mapped_column(String(254))  # where notifications are mailed; none: no e-mail
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 

@@ -17,12 +17,13 @@ from engine.spiff.elements import FlowElement
 from engine.spiff.expressions import BUILTIN_NAMES, assigned_names
 from engine.spiff.runtime import Engine
 from engine.store.models import ProcessVersion
+from engine.usecases.migration_reasons import Reason
 
 __all__ = ["names_missing_ahead"]
 
 
 def names_missing_ahead(engine: Engine, source: ProcessVersion, target: ProcessVersion,
-                        standing_at: Iterable[str], passed: Iterable[str], data: Iterable[str]) -> list[str]:
+                        standing_at: Iterable[str], passed: Iterable[str], data: Iterable[str]) -> list[Reason]:
     """Return a reason for each name read ahead that the instance lacks because a step it passed now fills it
     under a name that step's form in the instance's own version did not have."""
     process = engine.process_elements(target)
@@ -37,21 +38,37 @@ def names_missing_ahead(engine: Engine, source: ProcessVersion, target: ProcessV
     renamed = {name: by_id[e] for e in passed if e in by_id
                for name in _filled_by(engine, target, decisions, by_id[e])
                - (_filled_by(engine, source, old_decisions, old_by_id[e]) if e in old_by_id else set())}
-    readers: list[tuple[str, set[str]]] = []
+    readers: list[tuple[str, str, set[str]]] = []  # (English, Chinese, names read)
     for element in (by_id[e] for e in sorted(ahead) if e in by_id):
         decision = decisions.get(element.called_decision or "")
         if decision is not None:
             read = {n for table in decision.tables for c in table.inputs for n in read_names(c.expression or "")}
-            readers.append((f"decision {decision.id} at {element.label}", read))
-    readers += [(f"the condition of flow {flow.name or flow.id}", set(read_names(flow.condition or "")))
+            readers.append((f"decision {decision.id} at {element.label}", f"「{element.label}」的决策", read))
+    by_element = {element.id: element.label for element in process.elements}
+    readers += [(f"the condition of flow {flow.name or flow.id}",
+                 f"「{by_element.get(flow.source, flow.source)}」之后"
+                 f"{'「' + flow.name + '」' if flow.name else ''}连线的条件", set(read_names(flow.condition or "")))
                 for flow in process.flows if flow.source in ahead and flow.condition]
-    reasons = []
-    for reader, names in readers:
+    reasons: dict[str, Reason] = {}
+    for reader_en, reader_zh, names in readers:
         for name in sorted(names - known):
             if name in renamed:
-                reasons.append(f"{reader} reads {name}, which {renamed[name].label} fills in version "
-                               f"{target.version} but filled under another name when this instance passed it")
-    return sorted(set(reasons))
+                filler = renamed[name]
+                title = _title(engine, target, filler, name)
+                text = (f"{reader_en} reads {name}, which {filler.label} fills in version {target.version} "
+                        f"but filled under another name when this instance passed it")
+                reasons[text] = Reason(
+                    "renamed_ahead", text,
+                    f"{reader_zh}要读取「{title}」：版本 {target.version} 由「{filler.label}」填写它，"
+                    f"而本实例办理该环节时它还叫另一个名字", {"field": name, "element": filler.id})
+    return [reasons[text] for text in sorted(reasons)]
+
+
+def _title(engine: Engine, version: ProcessVersion, element: FlowElement, name: str) -> str:
+    """Return a field's title in the element's form, or the name when the form gives none."""
+    form = element.properties.get(FORM_SCHEMA)
+    properties = engine.form(version, form).get("properties", {}) if form else {}
+    return str((properties.get(name) or {}).get("title") or name)
 
 
 def _decisions(engine: Engine, version: ProcessVersion) -> dict[str, Decision]:

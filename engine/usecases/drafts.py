@@ -149,7 +149,11 @@ def validate_draft(engine: Engine, session: Session, actor: Actor, bundle: str) 
 
 def deploy_draft(engine: Engine, session: Session, actor: Actor, bundle: str, *, revision: int | None,
                  tag: str = "", note: str = "") -> DeployResult:
-    """Deploy the draft as new immutable versions that new instances start on, then drop the draft."""
+    """Deploy the draft as new immutable versions that new instances start on, then drop the draft.
+
+    A draft identical to an earlier deployment that is no longer current deploys nothing and keeps the draft;
+    the result's `not_current` names the versions to make current instead.
+    """
     view = open_draft(session, actor, bundle)
     if view.revision is None:
         raise Conflict(f"bundle {bundle} has no saved draft to deploy")
@@ -169,6 +173,10 @@ def deploy_draft(engine: Engine, session: Session, actor: Actor, bundle: str, *,
     result = deploy_bundle(engine, session, checked.compiled.bundle, actor.username, note.strip(), tag.strip(),
                            compiled=checked.compiled)
     if not result.created:
+        if result.not_current:
+            # The draft goes back to content deployed before, whose versions new instances no longer start on:
+            # nothing new is deployed and the draft stays; the result says which versions to make current.
+            return result
         raise Conflict(f"the draft of {bundle} is identical to deployment {result.deployment.id}; nothing to deploy")
     draft = session.get(Draft, bundle)
     session.delete(draft)

@@ -24,6 +24,7 @@ from engine.spiff.workflow import HumanTask, Instance
 from engine.store.audit import record
 from engine.store.models import InstanceRow, ProcessVersion, TaskRow
 from engine.usecases.describe import json_default
+from engine.usecases.notifications import announce_ready
 
 __all__ = [
     "CANCELLED", "COMPLETED", "ERROR", "FINISHED", "RUNNING", "STATUSES", "WAITING",
@@ -47,10 +48,10 @@ def run_and_persist(engine: Engine, session: Session, row: InstanceRow, instance
         else:
             action()
         record_decisions(engine, session, row, instance.run.decisions, actor)
-        persist(engine, session, row, instance)  # evaluates due dates, which may fail too
+        persist(engine, session, row, instance, actor=actor)  # evaluates due dates, which may fail too
     except ProcessError as exc:
         record_decisions(engine, session, row, instance.run.decisions, actor)
-        persist(engine, session, row, instance, error=exc)
+        persist(engine, session, row, instance, error=exc, actor=actor)
         record(session, engine.now(), actor, "error", instance_id=row.id, element=exc.element_id,
                data={"message": exc.message})
 
@@ -78,8 +79,11 @@ def load(engine: Engine, session: Session, instance_id: str, *,
 
 
 def persist(engine: Engine, session: Session, row: InstanceRow, instance: Instance,
-            error: ProcessError | None = None) -> None:
-    """Store state, status, next timer and the task index in the current unit of work."""
+            error: ProcessError | None = None, actor: str | None = None) -> None:
+    """Store state, status, next timer and the task index in the current unit of work.
+
+    People are told of tasks that became ready, except `actor`, whose own action made them ready.
+    """
     now = engine.now()
     row.state = engine.dump_instance(instance)
     row.serializer_version = STATE_FORMAT
@@ -102,12 +106,12 @@ def persist(engine: Engine, session: Session, row: InstanceRow, instance: Instan
     if error is not None and error.element_id and error.element_id not in active:
         active.append(error.element_id)  # a failed due date leaves no failed task behind
     row.active_elements = active
-    _sync_task_index(engine, session, row, instance, now, strict=error is None)
+    _sync_task_index(engine, session, row, instance, now, strict=error is None, actor=actor)
     session.flush()
 
 
 def _sync_task_index(engine: Engine, session: Session, row: InstanceRow, instance: Instance, now: datetime,
-                     strict: bool = True) -> None:
+                     strict: bool = True, actor: str | None = None) -> None:
     ready = {task.id: task for task in instance.ready_human_tasks()} if row.status != CANCELLED else {}
     # One query finds both the open rows and any row a ready task already has.
     known = {t.id: t for t in session.scalars(select(TaskRow).where(
@@ -119,6 +123,7 @@ def _sync_task_index(engine: Engine, session: Session, row: InstanceRow, instanc
             task_row.completed_at = now
         elif task_row.status == "ready":
             task_row.project_name = row.project_name
+    arrived: list[TaskRow] = []
     for task_id, task in ready.items():
         if task_id in known:
             continue
@@ -128,11 +133,14 @@ def _sync_task_index(engine: Engine, session: Session, row: InstanceRow, instanc
             if strict:
                 raise
             due_at = None  # the instance is already recorded in error at that element
-        session.add(TaskRow(
+        arrived.append(TaskRow(
             id=task_id, instance_id=row.id, process_id=row.process_id, bundle=row.process_version.bundle,
             business_key=row.business_key, project_name=row.project_name, unit=row.unit,
             status="ready", created_at=now, due_at=due_at, process_version_id=row.process_version.id,
             **task_index_fields(task, row.process_version)))
+        session.add(arrived[-1])
+    # Written with the task rows, so people hear of a task exactly when it exists; mail goes out later.
+    announce_ready(engine, session, arrived, now, skip=actor)
 
 
 def task_index_fields(task: HumanTask, version: ProcessVersion) -> dict[str, str | None]:
@@ -182,8 +190,17 @@ def _due_at(engine: Engine, instance: Instance, task: HumanTask) -> datetime | N
     return moment.astimezone(UTC)
 
 
-def get_instance(session: Session, instance_id: str) -> InstanceRow:
-    """Return an instance row or raise NotFound."""
+def get_instance(session: Session, instance_id: str, *, for_update: bool = False) -> InstanceRow:
+    """Return an instance row or raise NotFound; `for_update` locks it until the unit of work ends.
+
+    Lock order: a writer that changes an instance and its task rows locks the instance row first, then its
+    task rows; migration, cancel and timers update the instance first anyway, and a completion, which changes
+    its task row first, takes the instance lock up front (a no-op on SQLite, which has one writer at a time).
+    """
+    if for_update:
+        # A lock of its own: the row load joins the version, and a join re-checked after the wait (PostgreSQL
+        # READ COMMITTED) would drop a row that a migration moved to another version meanwhile.
+        session.execute(select(InstanceRow.id).where(InstanceRow.id == instance_id).with_for_update())
     row = session.get(InstanceRow, instance_id)
     if row is None:
         raise NotFound(f"instance {instance_id} does not exist")

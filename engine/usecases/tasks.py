@@ -22,6 +22,7 @@ from engine.store.db import lost_races_as_conflicts
 from engine.store.models import IdempotentResponse, InstanceRow, TaskRow
 from engine.usecases.access import Actor, check_instance, check_task, require_role, visible_tasks
 from engine.usecases.describe import from_json, json_default, to_json
+from engine.usecases.notifications import announce_assigned
 from engine.usecases.snapshots import InstanceInfo, TaskInfo
 from engine.usecases.state import get_instance, load, run_and_persist
 
@@ -119,6 +120,8 @@ def assign(engine: Engine, session: Session, actor: Actor, task_id: str, assigne
     _set_assignee(session, row, assignee, now if assignee else None, seen=(row.assignee,))
     record(session, now, actor.username, "assign", instance_id=row.instance_id, task_id=row.id, element=row.spec_id,
            data={"assignee": assignee})
+    if assignee and assignee != actor.username:
+        announce_assigned(engine, session, row, assignee, now)
     return TaskInfo.of(row)
 
 
@@ -183,7 +186,7 @@ def _complete_task(engine: Engine, session: Session, row: TaskRow, data: Any, us
         raise Conflict(f"task {row.id} is already {row.status}")
     if row.assignee and row.assignee != user:
         raise Conflict(f"task {row.id} is claimed by {row.assignee}")
-    instance_row = get_instance(session, row.instance_id)
+    instance_row = get_instance(session, row.instance_id, for_update=True)  # instance before task: no deadlock
     version = instance_row.process_version
     # Deployment guarantees every user task a form; a task without one accepts no fields.
     schema = engine.validator(version, row.form) if row.form else {"type": "object", "properties": {}}

@@ -21,12 +21,13 @@ from engine.usecases.deployments import list_versions
 from engine.usecases.snapshots import UserInfo
 
 __all__ = ["DEMO_PASSWORD", "ROLES", "active_user", "actor_of", "authenticate", "create_demo_users", "create_user",
-           "get_user", "hash_password", "list_users", "verify_password"]
+           "email_address", "get_user", "hash_password", "list_users", "verify_password"]
 
 ROLES = ("clerk", "process_owner", "admin")
 DEMO_PASSWORD = "govflow-demo"
 _USERNAME = re.compile(r"^[a-z][a-z0-9_.-]{1,63}$")
 _GROUP = re.compile(r"^[a-z][a-z0-9_]*:[a-z][a-z0-9_]*$")
+_ADDRESS_LIMIT = 254
 # scrypt work factors: about 16 MiB and tens of milliseconds per check on a small machine.
 _N, _R, _P = 2**14, 8, 1
 
@@ -52,11 +53,32 @@ def verify_password(password: str, stored: str) -> bool:
     return hmac.compare_digest(candidate, base64.b64decode(digest))
 
 
+def email_address(value: str | None) -> str | None:
+    """Return a trimmed e-mail address (None for an empty one); raise ValueError for a malformed one.
+
+    One @ between a local part and a domain, no spaces or header punctuation: the mail server says the rest.
+    """
+    address = (value or "").strip()
+    if not address:
+        return None
+    local, _, domain = address.partition("@")
+    if (len(address) > _ADDRESS_LIMIT or not local or not domain or "@" in domain
+            or any(c.isspace() or c in "<>,;\"()[]\\" for c in address)):
+        raise ValueError(f"{address!r} is not an e-mail address")
+    return address
+
+
 def create_user(engine: Engine, session: Session, username: str, password: str, *, groups: Iterable[str] = (),
-                unit: str | None = None, role: str = "clerk", display_name: str | None = None) -> UserInfo:
+                unit: str | None = None, role: str = "clerk", display_name: str | None = None,
+                email: str | None = None) -> UserInfo:
     """Create a user; every field is checked and a taken name is a Conflict."""
     group_list = [g.strip() for g in groups if g.strip()]
     errors = []
+    try:
+        address = email_address(email)
+    except ValueError:
+        address = None
+        errors.append(FieldError("email", "not an e-mail address"))
     if not _USERNAME.match(username):
         errors.append(FieldError("username", "lower-case letters, digits, '.', '_' or '-', 2 to 64 characters"))
     if len(password) < 8:
@@ -69,7 +91,8 @@ def create_user(engine: Engine, session: Session, username: str, password: str, 
     if session.scalar(select(UserRow).where(UserRow.username == username)) is not None:
         raise Conflict(f"user {username} already exists")
     user = UserRow(username=username, display_name=display_name or username, password_hash=hash_password(password),
-                   role=role, unit=unit, groups=sorted(set(group_list)), active=True, created_at=engine.now())
+                   role=role, unit=unit, groups=sorted(set(group_list)), active=True, created_at=engine.now(),
+                   email=address)
     session.add(user)
     session.flush()
     return UserInfo.of(user)

@@ -27,7 +27,9 @@ class Change:
     change: str  # added | removed | changed
     where: str
     label: str
-    details: tuple[str, ...] = ()
+    details: tuple[str, ...] = ()  # "keyword: before → after", or "keyword: value" for an added or removed one
+    # The same as (keyword, before, after), "" where there is no before or after: for pages that name keywords.
+    items: tuple[tuple[str, str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -69,21 +71,23 @@ def _compare(kind: str, before: dict[str, dict[str, Any]], after: dict[str, dict
             continue
         label = str((new or old or {}).get("label") or key)
         if old is None:
-            changes.append(Change(kind, "added", key, label, _describe(new or {})))
+            items = tuple((name, "", value) for name, value in _describe(new or {}))
+            changes.append(Change(kind, "added", key, label, tuple(f"{n}: {v}" for n, _, v in items), items))
         elif new is None:
-            changes.append(Change(kind, "removed", key, label, _describe(old)))
+            items = tuple((name, value, "") for name, value in _describe(old))
+            changes.append(Change(kind, "removed", key, label, tuple(f"{n}: {v}" for n, v, _ in items), items))
         else:
             names = [name for name in dict.fromkeys([*old, *new]) if name != "label" and old.get(name) != new.get(name)]
-            details = tuple(f"{name}: {_show(old.get(name))} → {_show(new.get(name))}" for name in names)
             if old.get("label") != new.get("label"):
-                details = (f"label: {_show(old.get('label'))} → {_show(new.get('label'))}", *details)
-            changes.append(Change(kind, "changed", key, label, details))
+                names.insert(0, "label")
+            items = tuple((name, _show(old.get(name)), _show(new.get(name))) for name in names)
+            changes.append(Change(kind, "changed", key, label, tuple(f"{n}: {b} → {a}" for n, b, a in items), items))
     return changes
 
 
-def _describe(values: dict[str, Any]) -> tuple[str, ...]:
-    return tuple(f"{name}: {_show(value)}" for name, value in values.items() if name != "label" and value not in
-                 (None, "", []))
+def _describe(values: dict[str, Any]) -> list[tuple[str, str]]:
+    return [(name, _show(value)) for name, value in values.items() if name != "label" and value not in
+            (None, "", [])]
 
 
 def _show(value: Any) -> str:

@@ -244,6 +244,7 @@ $("deploy").addEventListener("click", async () => {
     if (state.revision === null) { status("草稿中没有可部署的修改", "error"); return; }
     const result = await request(config.urls.deploy, { revision: state.revision, tag: $("deploy-tag").value.trim(), note });
     showProblems([]);
+    if (!result.created) { offerEarlierVersions(result.not_current); return; }
     state.revision = null;
     const box = $("status");
     box.className = "status-ok";
@@ -254,6 +255,25 @@ $("deploy").addEventListener("click", async () => {
     describeDraft();
   } catch (error) { failure(error); }
 });
+
+// The draft is content deployed before, whose versions new instances no longer start on: nothing was deployed,
+// and making those versions current again is one click (the same form as on the versions page).
+function offerEarlierVersions(versions) {
+  const box = $("status");
+  box.className = "status-warn";
+  box.replaceChildren(document.createTextNode("草稿与已部署过的版本完全相同，没有生成新版本；新发起的项目目前不使用这些版本。"));
+  for (const version of versions) {
+    const form = Object.assign(document.createElement("form"), { method: "post", action: version.make_current });
+    form.className = "inline";
+    for (const [name, value] of [["csrf_token", csrf], ["version", String(version.version)]]) {
+      form.append(Object.assign(document.createElement("input"), { type: "hidden", name, value }));
+    }
+    form.append(Object.assign(document.createElement("button"), {
+      type: "submit", textContent: `将「${version.name}」v${version.version} 设为当前版本`,
+    }));
+    box.append(" ", form);
+  }
+}
 
 window.addEventListener("beforeunload", (event) => {
   if (Object.keys(state.files).some((p) => state.files[p] !== state.saved[p]) || isDirty()) event.preventDefault();

@@ -37,10 +37,10 @@ def govflow(database_url: str, monkeypatch: pytest.MonkeyPatch) -> Any:
 
 
 def test_deploy_start_complete_and_inspect(govflow: Any) -> None:
-    [deployed] = govflow("deploy", "--from", str(SMOKE), "--actor", "ops")
+    [deployed] = govflow("deploy", "--json", "--from", str(SMOKE), "--actor", "ops")
     assert deployed["created"] is True and deployed["deployment"]["deployed_by"] == "ops"
     assert [v["process_id"] for v in govflow("versions", "smoke")] == ["smoke"]
-    assert govflow("deploy", "--from", str(SMOKE))[0]["created"] is False
+    assert govflow("deploy", "--json", "--from", str(SMOKE))[0]["created"] is False
     started = govflow("start", "smoke", "--data", "{}", "--business-key", "QY-2025-001", "--actor", "ops")
     [task] = started["tasks"]
     assert task["candidate_group"] == "smoke:applicant"
@@ -59,7 +59,7 @@ def test_deploy_start_complete_and_inspect(govflow: Any) -> None:
 
 
 def test_timers_fire_at_the_given_time(govflow: Any) -> None:
-    govflow("deploy", "--from", str(SMOKE))
+    govflow("deploy", "--json", "--from", str(SMOKE))
     started = govflow("start", "smoke_acceptance", "--actor", "ops")
     assert govflow("fire-timers", "--now", "2000-01-01T00:00:00+08:00")["fired"] == []
     fired = govflow("fire-timers", "--now", "2100-01-01T00:00:00+08:00")["fired"]
@@ -68,7 +68,7 @@ def test_timers_fire_at_the_given_time(govflow: Any) -> None:
 
 
 def test_decide_and_calendar(govflow: Any) -> None:
-    govflow("deploy", "--from", str(SMOKE))
+    govflow("deploy", "--json", "--from", str(SMOKE))
     assert govflow("decide", "DT_S_01", "investmentWan=500")["outputs"] == {"route": "FULL"}
     error = govflow("decide", "DT_S_01", "investmentWan=lots", ok=False)
     assert error["fields"][0]["field"] == "investmentWan"
@@ -85,17 +85,17 @@ def test_decide_and_calendar(govflow: Any) -> None:
 def test_errors_are_one_json_line(govflow: Any, tmp_path: Any) -> None:
     assert govflow("start", "nope", "--actor", "ops", ok=False)["error"] == "NotFound"
     assert govflow("start", "smoke", "--data", "{bad", "--actor", "ops", ok=False)["error"] == "InvalidInput"
-    assert govflow("deploy", ok=False)["error"] == "InvalidInput"
+    assert govflow("deploy", "--json", ok=False)["error"] == "InvalidInput"
     bad = tmp_path / "bad"
     bad.mkdir()
     (bad / "x.bpmn").write_text("<nope>")
-    problem = govflow("deploy", "--from", str(bad), ok=False)["problems"][0]
+    problem = govflow("deploy", "--json", "--from", str(bad), ok=False)["problems"][0]
     assert problem["file"] == "bpmn/x.bpmn"
     assert govflow("complete", "nope", "--actor", "alice", "--data", "{}", ok=False)["error"] == "NotFound"
 
 
 def test_invalid_form_data_exits_non_zero_and_changes_nothing(govflow: Any) -> None:
-    govflow("deploy", "--from", str(SMOKE))
+    govflow("deploy", "--json", "--from", str(SMOKE))
     task = govflow("start", "smoke", "--actor", "ops")["tasks"][0]
     error = govflow("complete", task["id"], "--actor", "alice", "--data", '{"investmentWan": "many"}', ok=False)
     assert error["fields"] == [{"field": "investmentWan", "message": "「投资额（万元）」应填写数字"}]
@@ -103,8 +103,8 @@ def test_invalid_form_data_exits_non_zero_and_changes_nothing(govflow: Any) -> N
 
 
 def test_commands_act_as_an_existing_user_through_the_same_checks(govflow: Any) -> None:
-    govflow("deploy", "--from", str(SMOKE))
-    assert govflow("deploy", "--from", str(SMOKE), "--actor", "nobody", ok=False)["error"] == "NotAuthenticated"
+    govflow("deploy", "--json", "--from", str(SMOKE))
+    assert govflow("deploy", "--json", "--from", str(SMOKE), "--actor", "nobody", ok=False)["error"] == "NotAuthenticated"
     assert govflow("start", "smoke", "--actor", "alice", ok=False)["error"] == "PermissionDenied"
     task = govflow("start", "smoke", "--actor", "ops")["tasks"][0]
     assert govflow("assign", task["id"], "--to", "alice", "--actor", "alice", ok=False)["error"] == "PermissionDenied"
@@ -114,7 +114,7 @@ def test_commands_act_as_an_existing_user_through_the_same_checks(govflow: Any) 
 
 
 def test_an_input_no_rule_needs_for_the_case_may_be_left_out(govflow: Any) -> None:
-    govflow("deploy", "--from", str(SMOKE))
+    govflow("deploy", "--json", "--from", str(SMOKE))
     # Row 1: urgent; row 2: category "service" with more than 2 copies; row 3: signed before 2025; row 4: the rest.
     assert govflow("decide", "DT_S_02", "urgent=true")["outputs"] == {"deadlineDays": 3}
     assert govflow("decide", "DT_S_02", "urgent=false", "category=goods", "signedOn=2025-06-01")["outputs"] == \
@@ -131,6 +131,21 @@ def test_the_readme_decision_examples_run_as_written(govflow: Any) -> None:
     readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
     examples = [line.split("#")[0].split()[1:] for line in readme.splitlines() if line.startswith("govflow decide ")]
     assert examples
-    govflow("deploy", "--all")
+    govflow("deploy", "--json", "--all")
     for example in examples:
         assert govflow(*example)["outputs"], example
+
+
+def test_deploy_prints_one_line_per_bundle_unless_asked_for_json(database_url: str,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GOVFLOW_DATABASE_URL", database_url)
+    runner = CliRunner()
+    assert runner.invoke(main, ["init-db"]).exit_code == 0
+    first = runner.invoke(main, ["deploy", "--from", str(SMOKE)])
+    assert first.exit_code == 0, first.stderr
+    lines = first.stdout.splitlines()
+    assert lines[0].startswith("smoke: deployed smoke") and "files)" in lines[0]
+    assert lines[-1] == "1 bundle(s): 1 deployed, 0 unchanged (--json for details)"
+    again = runner.invoke(main, ["deploy", "--from", str(SMOKE)]).stdout.splitlines()
+    assert again[0] == "smoke: unchanged; this content was deployed before and is current; nothing changed"
+    assert again[-1] == "1 bundle(s): 0 deployed, 1 unchanged (--json for details)"

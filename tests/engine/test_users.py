@@ -80,3 +80,23 @@ def test_cli_users(database_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
     assert "credential_stamp" not in listed[0]
     failed = runner.invoke(main, ["users", "create", "zhao", "--password", "pass-word-1"])
     assert failed.exit_code == 1 and json.loads(failed.stderr)["error"] == "Conflict"
+
+
+def test_users_get_an_email_address_for_notifications(engine: Engine, sessions: sessionmaker[Session],
+                                                      database_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from sqlalchemy import select
+
+    from engine.store.models import UserRow
+
+    with unit(sessions) as session:
+        with pytest.raises(InvalidInput) as bad:
+            create_user(engine, session, "qian", "password1", email="qian at example")
+        assert [e.field for e in bad.value.errors] == ["email"]
+        create_user(engine, session, "sun", "password1", email=" sun@example.org ")
+    monkeypatch.setenv("GOVFLOW_DATABASE_URL", database_url)
+    result = CliRunner().invoke(main, ["users", "create", "li", "--password", "pass-word-1", "--email",
+                                       "li@example.org"])
+    assert result.exit_code == 0, result.output
+    with unit(sessions) as session:
+        emails = {name: email for name, email in session.execute(select(UserRow.username, UserRow.email))}
+    assert emails == {"sun": "sun@example.org", "li": "li@example.org"}

@@ -168,7 +168,7 @@ def test_cli_diff_make_current_and_migrate(database_url: str, tmp_path: Path, mo
         return json.loads(result.stdout)
 
     govflow("init-db")
-    govflow("deploy", "--from", str(SMOKE))
+    govflow("deploy", "--json", "--from", str(SMOKE))
     govflow("users", "create", "ops", "--password", "ops-password", "--role", "admin", "--unit", "smoke:unit")
     started = govflow("start", "smoke_acceptance", "--actor", "ops")["id"]
     changed = tmp_path / "smoke"
@@ -176,7 +176,7 @@ def test_cli_diff_make_current_and_migrate(database_url: str, tmp_path: Path, mo
     path = changed / "acceptance.bpmn"
     path.write_text(path.read_text(encoding="utf-8").replace('name="超期督办"', 'name="超期督办（升级）"'),
                     encoding="utf-8")
-    govflow("deploy", "--from", str(changed))
+    govflow("deploy", "--json", "--from", str(changed))
     [change] = govflow("diff", "smoke_acceptance", "1", "2")["changes"]
     assert (change["where"], change["details"]) == ("Task_Escalate", ["label: 超期督办 → 超期督办（升级）"])
     dry = govflow("migrate", "--process", "smoke_acceptance", "--to-version", "2", "--dry-run")
@@ -219,7 +219,7 @@ def test_migration_is_blocked_when_a_passed_step_now_requires_a_field_the_instan
     [blocked] = report.blocked
     assert blocked.instance_id == run.id
     assert ("Task_Apply already ran, and its form in version 2 requires totalWan, which this instance never "
-            "collected") in blocked.reasons
+            "collected") in map(str, blocked.reasons)
     fresh = harness.start("smoke", version=1)
     assert [c.instance_id for c in harness.migrate("smoke", 2, [fresh.id]).movable] == [fresh.id]
 
@@ -259,8 +259,11 @@ def test_an_open_clerk_task_that_becomes_a_script_blocks_migration_and_keeps_its
         '<bpmn:script>confirmed = True</bpmn:script></bpmn:scriptTask>')
     assert harness.deploy(Bundle.from_texts("smoke", texts)) == {"smoke_acceptance": 2}
     [blocked] = harness.migrate("smoke_acceptance", 2, dry_run=True).blocked
-    assert blocked.reasons == ("Task_Submit「提交验收申请」 waits for a clerk, and in version 2 it is a scriptTask, "
-                               "which would run at once and drop the open task and its claim",)
+    assert tuple(map(str, blocked.reasons)) == (
+        "Task_Submit「提交验收申请」 waits for a clerk, and in version 2 it is a script task, "
+        "which would run at once and drop the open task and its claim",)
+    assert blocked.reasons[0].text_zh == ("「提交验收申请」正等待办理，版本 2 把它改成了脚本任务，迁移会让它立即自动执行，"
+                                          "待办任务和认领都会丢失")
     assert not harness.migrate("smoke_acceptance", 2).movable
     assert run.instance().version == 1 and run.task("Task_Submit").assignee == TESTER.username
 
@@ -321,7 +324,7 @@ def test_a_step_completed_during_a_batch_migration_blocks_only_that_instance(
     report = harness.migrate("smoke_acceptance", 2)
     assert [c.instance_id for c in report.movable] == [calm.id]
     [blocked] = report.blocked
-    assert blocked.instance_id == busy.id and "changed while it was being migrated" in blocked.reasons[0]
+    assert blocked.instance_id == busy.id and "changed while it was being migrated" in str(blocked.reasons[0])
     assert calm.instance().version == 2
     assert busy.instance().version == 1 and "Task_Submit" in busy.path()  # the clerk's work is kept
 
@@ -338,8 +341,10 @@ def test_a_claimed_task_moved_to_another_agency_is_flagged_in_the_dry_run_and_re
         "<bpmn:flowNodeRef>Task_Submit</bpmn:flowNodeRef><bpmn:flowNodeRef>Timer_Overdue</bpmn:flowNodeRef>")
     assert harness.deploy(Bundle.from_texts("smoke", texts)) == {"smoke_acceptance": 2}
     [check] = harness.migrate("smoke_acceptance", 2, dry_run=True).movable
-    assert check.notes == ("Task_Submit「提交验收申请」 moves from smoke:applicant to smoke:data_bureau; "
-                           "tester's claim is released",)
+    assert tuple(map(str, check.notes)) == ("Task_Submit「提交验收申请」 moves from smoke:applicant to smoke:data_bureau; "
+                                           "tester's claim is released",)
+    assert check.notes[0].text_zh == "「提交验收申请」改由数据局办理（原为建设单位），tester 的认领随之解除"
+    assert check.position_names == ("提交验收申请",)
     assert run.task("Task_Submit").assignee == TESTER.username  # a dry run changes nothing
     harness.migrate("smoke_acceptance", 2)
     moved = run.task("Task_Submit")

@@ -85,7 +85,7 @@ def test_moving_the_500_wan_threshold_migrates_projects_that_have_not_decided_th
     assert [c.instance_id for c in plan.movable] == [undecided.id]
     [blocked] = plan.blocked
     assert blocked.instance_id == decided.id and blocked.position == ("Task_Combined",)
-    assert blocked.reasons == ("decision of 判定审批文件路径 (Rule_Path) changed after it ran",)
+    assert tuple(map(str, blocked.reasons)) == ("decision of 判定审批文件路径 (Rule_Path) changed after it ran",)
     assert undecided.instance().version == 1  # a dry run changes nothing
 
     state_before = _stored_state(h, decided.id)
@@ -130,7 +130,11 @@ def test_a_step_added_after_acceptance_reaches_projects_still_before_it(h: Proce
     assert sorted(c.instance_id for c in report.movable) == sorted([filing.id, early.id])
     [blocked] = report.blocked
     assert blocked.instance_id == later.id
-    assert blocked.reasons == ("验收结果备案 (Task_FileAcceptance) already ran and its outgoing flows changed",)
+    # Blamed on the step the version inserted, not on the unchanged step before it.
+    assert tuple(map(str, blocked.reasons)) == (
+        "验收结果备案 (Task_FileAcceptance) already ran and its outgoing flows changed: 后评价时窗开启 is replaced by "
+        "档案移交核查",)
+    assert blocked.reasons[0].text_zh == "「验收结果备案」已经办过，新版本把它之后的「后评价时窗开启」换成了「档案移交核查」"
 
     task_before = filing.task("Task_FileAcceptance")
     walk(filing, until="Task_ArchiveHandover")
@@ -171,6 +175,18 @@ def test_a_changed_form_field_applies_to_open_tasks_and_keeps_their_data(h: Proc
     assert served["properties"]["investmentWan"]["title"] == "总投资（万元，含运维）"
 
 
+def test_a_branch_of_a_passed_gateway_that_now_leads_elsewhere_is_blamed_on_the_new_step(h: ProcessHarness,
+                                                                                           v1: Bundle) -> None:
+    run = h.start(P, business_key="QY-BRANCH")
+    walk(run, until="Task_DeptReview")  # Gateway_Scope has run
+    texts = v1.as_texts()
+    xml = texts[BPMN].replace("End_OutOfScope", "End_NotApplicable").replace('name="不适用本方案"', 'name="不适用本办法"')
+    h.deploy(Bundle.from_texts("qingyang", {**texts, BPMN: xml}), "不适用的结束事件改名")
+    [blocked] = h.migrate(P, 2, dry_run=True).blocked
+    [reason] = blocked.reasons
+    assert reason.text_zh == "「是否适用？」已经办过，新版本把它之后的「不适用本方案」换成了「不适用本办法」"
+
+
 def test_removing_the_task_an_instance_waits_on_blocks_it(h: ProcessHarness, v1: Bundle) -> None:
     run = h.start(P, business_key="QY-RM")
     walk(run, until="Task_DeptReview")
@@ -187,7 +203,7 @@ def test_removing_the_task_an_instance_waits_on_blocks_it(h: ProcessHarness, v1:
     h.deploy(Bundle.from_texts("qingyang", {**texts, BPMN: xml}), "取消主管部门审核")
 
     [blocked] = h.migrate(P, 2).blocked
-    assert "the instance stands at 主管部门汇总审核 (Task_DeptReview), which the new version removes" in blocked.reasons
+    assert "the instance stands at 主管部门汇总审核 (Task_DeptReview), which the new version removes" in map(str, blocked.reasons)
     assert run.instance().version == 1 and run.waiting() == ["Task_DeptReview"]
     with h._unit() as session:
         removed = [c.where for c in diff_versions(session, TESTER, P, 1, 2).changes if c.change == "removed"]
@@ -212,5 +228,10 @@ def test_a_field_renamed_in_a_passed_form_and_in_the_decisions_ahead_blocks_the_
              for path, text in texts.items()}
     assert P in h.deploy(Bundle.from_texts("qingyang", texts), "投资额字段改名")
     [blocked] = h.migrate(P, 2, dry_run=True).blocked
-    assert any(reason.startswith("decision ") and "reads totalInvestmentWan, which 填报项目基本情况 fills in version 2 "
-               "but filled under another name when this instance passed it" in reason for reason in blocked.reasons)
+    assert any(str(reason).startswith("decision ") and "reads totalInvestmentWan, which 填报项目基本情况 fills in "
+               "version 2 but filled under another name when this instance passed it" in str(reason)
+               for reason in blocked.reasons)
+    renamed = next(reason for reason in blocked.reasons if reason.code == "renamed_ahead")
+    # In Chinese the field goes by its form title and the steps by their names, never by ids.
+    assert renamed.text_zh == ("「判定审批文件路径」的决策要读取「申报投资额（万元）」：版本 2 由「填报项目基本情况」填写它，"
+                               "而本实例办理该环节时它还叫另一个名字")

@@ -135,6 +135,16 @@ def test_clerk_fills_a_form_and_sees_the_instance_move(browser: Any, live_url: s
     assert "填报项目基本情况" in page.inner_text("#audit") or "Task_Register" in page.inner_text("#audit")
     assert "Rule_Scope" in page.inner_text("#decisions")
     _shot(page, "05-instance")
+    # Lane (agency) names stay in view when the diagram is panned past the pool's left edge.
+    page.get_by_role("button", name="显示全图").click()
+    assert page.locator(".gf-lane-names").is_hidden()
+    box = page.locator("#diagram").bounding_box()
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.mouse.wheel(600, 0)  # scroll right, so the pool's left edge leaves the view
+    page.wait_for_selector(".gf-lane-names", state="visible")
+    assert "县直主管部门" in page.locator(".gf-lane-names").inner_text()
+    page.get_by_role("button", name="回到当前步骤").click()
+    _shot(page, "05-instance-current-step")
 
     reviewer = _sign_in(browser, live_url, "qingyang_supervising_department")
     assert "青阳县智慧城管平台" in reviewer.inner_text("#inbox")

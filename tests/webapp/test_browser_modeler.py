@@ -80,6 +80,7 @@ def test_owner_edits_deploys_and_admin_migrates(browser: Any, live_url: str) -> 
     assert "填报环节改名" in row.inner_text() and "2026修订" in row.inner_text() and "current" in row.get_attribute("class")
     diff = owner.inner_text("#diff")
     assert "填报项目基本情况（2026修订）" in diff and ">= 400" in diff and "申报总投资（万元）" in diff
+    assert "名称：填报项目基本情况 → 填报项目基本情况（2026修订）" in diff and "label:" not in diff
     owner.wait_for_selector("#diagram[data-ready=true]")
     _shot(owner, "10-versions-diff")
 

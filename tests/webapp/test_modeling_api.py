@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask.testing import FlaskClient
 
-from .conftest import Tokens
+from .conftest import Login, Tokens, csrf_of
 
 OWNER, ADMIN, CLERK = "qingyang_owner", "admin", "qingyang_applicant_unit"
 DMN = "dmn/DT_QY_03.dmn"
@@ -93,3 +93,34 @@ def test_only_administrators_migrate_and_the_report_names_each_instance(client: 
     detail = client.get(f"/api/v1/instances/{started['id']}", headers=admin).json
     assert detail["instance"]["version"] == 2
     assert [a["action"] for a in detail["audit"]][-1] == "migrate"
+
+
+def test_a_draft_back_at_an_earlier_version_deploys_nothing_and_offers_to_make_it_current(
+        client: FlaskClient, token_for: Tokens, login: Login) -> None:
+    owner = token_for(OWNER)
+    original = _draft(client, owner)["files"][DMN]
+    changed = original.replace("&gt;= 500", "&gt;= 400").replace("&lt; 500", "&lt; 400")
+    client.put("/api/v1/bundles/qingyang/draft/files", headers=owner, json={"path": DMN, "text": changed,
+                                                                            "revision": None})
+    assert client.post("/api/v1/bundles/qingyang/draft/deploy", headers=owner,
+                       json={"revision": 1, "note": "400"}).status_code == 201
+    client.put("/api/v1/bundles/qingyang/draft/files", headers=owner, json={"path": DMN, "text": original,
+                                                                            "revision": None})
+    back = client.post("/api/v1/bundles/qingyang/draft/deploy", headers=owner, json={"revision": 1, "note": "500"})
+    assert back.status_code == 200, back.json
+    assert back.json["created"] is False and back.json["versions"] == []
+    assert [(v["process_id"], v["version"]) for v in back.json["not_current"]] == [(P, 1)]
+    assert "make it current" in back.json["notice"]
+    assert _draft(client, owner)["revision"] == 1  # nothing deployed, the draft is kept
+    assert [h["version"] for h in client.get(f"/api/v1/processes/{P}/history", headers=owner).json] == [2, 1]
+
+    # The modeler page's deploy answers the same, with the form that makes the version current.
+    browser = login(OWNER)
+    page = browser.post("/modeler/qingyang/deploy", json={"revision": 1, "note": "500"},
+                        headers={"X-CSRF-Token": csrf_of(browser)})
+    assert page.status_code == 200 and page.json["created"] is False
+    [offer] = page.json["not_current"]
+    assert (offer["version"], offer["make_current"]) == (1, f"/processes/{P}/current")
+    made = browser.post(offer["make_current"], data={"version": "1", "csrf_token": csrf_of(browser)})
+    assert made.status_code == 302
+    assert [h["current"] for h in client.get(f"/api/v1/processes/{P}/history", headers=owner).json] == [False, True]

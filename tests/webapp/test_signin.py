@@ -23,6 +23,7 @@ EXPECTED_PUBLIC = {
     "auth.logout",
     "i18n.choose",
     "static",
+    "favicon",
     "auth-api.token",
     "reference-api.health",
     "ops.healthz",
@@ -85,6 +86,10 @@ def test_public_endpoints_answer_strangers(client: FlaskClient) -> None:
         with client.get(url) as response:
             assert response.status_code == 200, url
     assert client.get("/lang/en").status_code == 302
+    icon = client.get("/favicon.ico")
+    assert (icon.status_code, icon.headers["Location"]) == (301, "/static/favicon.svg")
+    with client.get("/static/favicon.svg") as response:
+        assert response.mimetype == "image/svg+xml"
     with client.session_transaction() as session:
         assert session["lang"] == "en"
 

@@ -72,9 +72,12 @@ def validate(bundle: str) -> object:
 @blp.post("/bundles/<bundle>/draft/deploy")
 @blp.arguments(DeployArgs)
 @blp.response(201, DeployResultSchema)
+@blp.alt_response(200, schema=DeployResultSchema, description="identical to an earlier deployment that is no longer "
+                  "current: nothing deployed, `not_current` names the versions to make current")
 def deploy(args: dict[str, Any], bundle: str) -> tuple[object, int]:
     """Deploy the draft as new versions; a rejected draft deploys nothing and lists its problems."""
-    return drafts.deploy_draft(get_engine(), get_session(), current_actor(), bundle, **args), 201
+    result = drafts.deploy_draft(get_engine(), get_session(), current_actor(), bundle, **args)
+    return result, 201 if result.created else 200
 
 
 @blp.get("/processes/<process_id>/history")

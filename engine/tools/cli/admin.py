@@ -98,14 +98,15 @@ def users() -> None:
 @click.option("--unit", default=None, help="Organisation unit.")
 @click.option("--role", default="clerk", show_default=True, help="clerk, process_owner or admin.")
 @click.option("--name", "display_name", default=None, help="Display name.")
+@click.option("--email", default=None, help="E-mail address for notifications (none: no e-mail).")
 @click.pass_obj
 @domain_errors_as_json
 def users_create(obj: CliContext, username: str, password: str, groups: str, unit: str | None, role: str,
-                 display_name: str | None) -> None:
+                 display_name: str | None, email: str | None) -> None:
     """Create a user."""
     with obj.session() as session:
         user = user_service.create_user(obj.engine, session, username, password, groups=groups.split(","),
-                                        unit=unit, role=role, display_name=display_name)
+                                        unit=unit, role=role, display_name=display_name, email=email)
         emit(user)
 
 

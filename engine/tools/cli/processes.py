@@ -55,11 +55,12 @@ def db_current(obj: CliContext) -> None:
 @click.option("--from", "from_dir", type=click.Path(path_type=Path), help="Deploy one bundle folder.")
 @actor_option()
 @click.option("--note", default="")
+@click.option("--json", "as_json", is_flag=True, help="Print every detail as JSON instead of one line per bundle.")
 @click.pass_obj
 @domain_errors_as_json
 def deploy(obj: CliContext, jurisdictions: tuple[str, ...], deploy_all: bool, from_dir: Path | None,
-           actor_name: str | None, note: str) -> None:
-    """Deploy jurisdiction bundles (or one folder) as new versions."""
+           actor_name: str | None, note: str, as_json: bool) -> None:
+    """Deploy jurisdiction bundles (or one folder) as new versions and summarise what changed."""
     root = obj.settings.project_root
     if not (jurisdictions or deploy_all or from_dir):
         raise InvalidInput("name a jurisdiction, --all or --from DIR")
@@ -72,7 +73,28 @@ def deploy(obj: CliContext, jurisdictions: tuple[str, ...], deploy_all: bool, fr
         bundles.append(Bundle.from_directory(from_dir))
     with obj.session() as session:  # all or nothing: one failed bundle deploys none
         actor = obj.actor(session, actor_name)
-        emit([deployments.deploy(obj.engine, session, actor, bundle, note=note) for bundle in bundles])
+        results = [deployments.deploy(obj.engine, session, actor, bundle, note=note) for bundle in bundles]
+    if as_json:
+        emit(results)
+    else:
+        click.echo(deploy_summary(results))
+
+
+def deploy_summary(results: list[deployments.DeployResult]) -> str:
+    """Say in one line per bundle what a deployment created, then count the bundles."""
+    lines = []
+    for result in results:
+        bundle = result.deployment.bundle
+        if result.created:
+            made = ", ".join(f"{v.process_id} v{v.version}" for v in result.new_versions) or "no process changed"
+            decisions = f", {len(result.new_decisions)} decision(s)" if result.new_decisions else ""
+            lines.append(f"{bundle}: deployed {made}{decisions} ({len(result.deployment.files)} files)")
+        else:
+            lines.append(f"{bundle}: unchanged; {result.notice}")
+    created = sum(result.created for result in results)
+    lines.append(f"{len(results)} bundle(s): {created} deployed, {len(results) - created} unchanged"
+                 " (--json for details)")
+    return "\n".join(lines)
 
 
 @main.command()

@@ -109,15 +109,27 @@ class MigrationArgs(ma.Schema):
     dry_run = fields.Boolean(load_default=True)
 
 
+class MigrationReasonSchema(ma.Schema):
+    code = fields.String(metadata={"description": "the kind of reason, e.g. next_changed, uncollected, lost_race"})
+    text = fields.String(metadata={"description": "in English"})
+    text_zh = fields.String(metadata={"description": "in Chinese, naming elements, fields and agencies by name"})
+    values = fields.Dict(metadata={"description": "the parts of the reason as data (element ids, field names)"})
+
+
 class MigrationCheckSchema(ma.Schema):
     instance_id = fields.String()
     business_key = fields.String(allow_none=True)
     project_name = fields.String(allow_none=True)
     from_version = Whole()
     can_migrate = fields.Boolean()
-    reasons = fields.List(fields.String())
-    position = fields.List(fields.String())
-    notes = fields.List(fields.String(), metadata={"description": "what moving does besides moving"})
+    reasons = fields.Function(lambda check: [reason.text for reason in check.reasons],
+                              metadata={"description": "why it cannot move, in English"})
+    reason_details = fields.List(fields.Nested(MigrationReasonSchema), attribute="reasons")
+    position = fields.List(fields.String(), metadata={"description": "element ids where the instance stands"})
+    position_names = fields.List(fields.String(), metadata={"description": "the same elements by name"})
+    notes = fields.Function(lambda check: [note.text for note in check.notes],
+                            metadata={"description": "what moving does besides moving, in English"})
+    note_details = fields.List(fields.Nested(MigrationReasonSchema), attribute="notes")
 
 
 class MigrationReportSchema(ma.Schema):
