@@ -3,7 +3,7 @@
 Every figure is an SQL aggregate over the task index and the instance table; no workflow state is loaded.
 Months are the jurisdiction's local calendar months, bucketed by boundaries computed here, so SQLite and
 PostgreSQL agree without date functions of their own. The 90th percentile is the nearest rank: the value at
-position ceil(0.9 n) of each group's ordered handling times, picked in SQL with a window function.
+position ceil(0.9 n) of each group's ordered handling times, picked in SQL with the window function cume_dist.
 """
 
 from __future__ import annotations
@@ -213,16 +213,15 @@ def _agency_months(session: Session, bundles: list[str], labels: dict[tuple[str,
     done_month = _bucket(TaskRow.completed_at, bounds).label("month")
     done = scope & (TaskRow.status == "completed") & (TaskRow.completed_at >= start) & (TaskRow.completed_at < end)
     # Each completed task once: its month and handling time, ranked within its agency's month by one sort.
-    # Equal times may rank either way round: the value at a rank is the same.
     rows = select(TaskRow.bundle, TaskRow.candidate_group, done_month, seconds.label("seconds")).where(done).subquery()
-    partition, order = (rows.c.bundle, rows.c.candidate_group, rows.c.month), (rows.c.seconds,)
+    partition = (rows.c.bundle, rows.c.candidate_group, rows.c.month)
     ranked = select(rows.c.bundle, rows.c.candidate_group, rows.c.month, rows.c.seconds,
-                    func.row_number().over(partition_by=partition, order_by=order).label("rank"),
-                    func.count().over(partition_by=partition, order_by=order, rows=(None, None)).label("n")).subquery()
-    at_p90 = ranked.c.rank == (ranked.c.n * 9 + 9) // 10  # nearest rank: ceil(0.9 n) in whole numbers
+                    func.cume_dist().over(partition_by=partition, order_by=rows.c.seconds).label("share")).subquery()
+    # Nearest rank: the smallest time that at least 90 % of the month's times do not exceed. The share is
+    # k/n, correctly rounded, so comparing it with 0.9 is exact for every whole k and n.
     speed = {(b, g, m): (n, avg, p90) for b, g, m, n, avg, p90 in session.execute(
         select(ranked.c.bundle, ranked.c.candidate_group, ranked.c.month, func.count(), func.avg(ranked.c.seconds),
-               func.max(case((at_p90, ranked.c.seconds), else_=None)))
+               func.min(case((ranked.c.share >= 0.9, ranked.c.seconds), else_=None)))
         .group_by(ranked.c.bundle, ranked.c.candidate_group, ranked.c.month))}
     due_month = _bucket(TaskRow.due_at, bounds).label("month")
     missed = or_(and_(TaskRow.status == "completed", TaskRow.completed_at > TaskRow.due_at),

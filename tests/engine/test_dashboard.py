@@ -26,6 +26,7 @@ OWNER = Actor("qy_owner", role="process_owner", groups=frozenset({"qingyang:data
 DATONG_OWNER = Actor("dt_owner", role="process_owner", groups=frozenset({"datong:data_bureau"}))
 CLERK = Actor("qy_data", groups=frozenset({"qingyang:data_bureau"}))
 DATA, DEPT, COUNTY = "qingyang:data_bureau", "qingyang:supervising_department", "qingyang:county_government"
+FINANCE = "qingyang:finance_bureau"
 _ids = count()
 
 
@@ -55,7 +56,7 @@ class Rows:
     def task(self, instance_id: str, group: str, created: datetime, *, hours: float | None = None,
              due: datetime | None = None, name: str = "审核", form: str | None = None,
              data: dict[str, Any] | None = None, status: str | None = None) -> None:
-        lanes = {DATA: "县数据资源管理部门", DEPT: "县直主管部门", COUNTY: "县人民政府"}
+        lanes = {DATA: "县数据资源管理部门", DEPT: "县直主管部门", COUNTY: "县人民政府", FINANCE: "县财政局"}
         done = None if hours is None else created + timedelta(hours=hours)
         self.session.add(TaskRow(
             id=f"t{next(_ids)}", instance_id=instance_id, process_id="qingyang_project", bundle="qingyang",
@@ -82,6 +83,9 @@ def figures(engine: Engine, sessions: sessionmaker[Session]) -> Iterator[session
         rows.task(done, DATA, at("2025-08-31T21:30:00"), hours=2)  # done 23:30 local: still August
         rows.task(done, DEPT, at("2025-08-31T22:30:00"), hours=2)  # done 00:30 local on 1 September
         rows.task(done, DATA, at("2025-08-10T09:00:00"), hours=30)
+        # Ties and the exact boundary: of 20 times, the 18th (ceil 0.9 × 20) is the only 2-hour one.
+        for hours in [1] * 17 + [2] + [5] * 2:
+            rows.task(done, FINANCE, at("2025-09-15T09:00:00"), hours=hours)
         # Still open: one past its deadline in September, one due in October.
         rows.task(open1, DATA, at("2025-09-20T09:00:00"), due=at("2025-09-29T00:00:00"))
         rows.task(open2, DATA, at("2025-09-25T09:00:00"), due=at("2025-10-10T00:00:00"), name="初审")
@@ -136,6 +140,9 @@ def test_handling_times_p90_and_overdue_rates_per_agency_and_month(engine: Engin
     assert months[(DEPT, "2025-09")].completed == 1  # done after local midnight, though 31 August in UTC
     assert months[(DEPT, "2025-07")].completed == 9
     assert months[(COUNTY, "2025-09")].p90_seconds == pytest.approx(3 * 3600)
+    ties = months[(FINANCE, "2025-09")]
+    assert (ties.agency, ties.completed, ties.p90_seconds) == ("县财政局", 20, pytest.approx(2 * 3600))
+    assert ties.average_seconds == pytest.approx((17 + 2 + 10) / 20 * 3600)
     loads = {load.group: (load.open, load.overdue) for load in board.loads}
     assert loads == {DATA: (2, 1)}
 
