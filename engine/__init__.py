@@ -38,6 +38,7 @@ from engine.store.db import init_db, lost_races_as_conflicts, make_db_engine, ma
 from engine.usecases import (
     dashboard,
     decisions,
+    delegations,
     delivery,
     deployments,
     drafts,
@@ -53,6 +54,7 @@ from engine.usecases import (
     timers,
     users,
     versiondiff,
+    withdrawal,
 )
 from engine.usecases.access import Actor
 from engine.usecases.deployments import DeployResult
@@ -103,6 +105,7 @@ __all__ = [
     "conventions",
     "dashboard",
     "decisions",
+    "delegations",
     "delivery",
     "deployments",
     "drafts",
@@ -126,4 +129,5 @@ __all__ = [
     "unit_of_work",
     "users",
     "versiondiff",
+    "withdrawal",
 ]

@@ -97,6 +97,9 @@ def _register_web(app: Flask) -> None:
     app.register_blueprint(modeler.bp)
     app.add_url_rule("/favicon.ico", "favicon", _favicon)
     notifications.init_app(app)
+    from . import handover
+
+    app.register_blueprint(handover.bp)
     app.register_blueprint(dashboard.bp)
     smorest = api.init_app(app)
     errors.init_app(app, api_errors=smorest.handle_http_exception)

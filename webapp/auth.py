@@ -17,9 +17,9 @@ from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import BadRequest
 from werkzeug.wrappers import Response
 
-from engine import Actor, NotAuthenticated, TooManyAttempts, signin, unit_of_work
+from engine import Actor, NotAuthenticated, TooManyAttempts, delegations, signin, unit_of_work
 
-from .db import get_session
+from .db import get_engine, get_session
 
 __all__ = ["PUBLIC_ENDPOINTS", "bearer_token", "bp", "csrf_token", "current_actor", "init_app", "sign_in", "wall_clock",
            "stored_secret_key"]
@@ -85,7 +85,7 @@ def _signed_in(secret: str, kind: str) -> Actor:
     user = signin.session_user(get_session(), secret, kind=kind, max_age=timedelta(
         seconds=current_app.config["TOKEN_MAX_AGE_SECONDS" if kind == signin.TOKEN else "SESSION_MAX_AGE_SECONDS"]),
         now=wall_clock())
-    return Actor.of(user)
+    return delegations.acting_actor(get_engine(), get_session(), user)
 
 
 def _credentials_actor() -> Actor | None:

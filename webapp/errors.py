@@ -22,6 +22,8 @@ from engine import (
     TooManyAttempts,
 )
 
+from .i18n import translate
+
 __all__ = ["STATUS", "handle_domain_error", "init_app"]
 
 STATUS: dict[type[GovflowError], int] = {
@@ -56,7 +58,11 @@ def handle_domain_error(error: GovflowError) -> ResponseReturnValue:
         # Only a page can be come back to; a refused post would come back as a GET of its action.
         back = request.full_path.rstrip("?") if request.method == "GET" else None
         return redirect(url_for("auth.login", next=back))
-    return render_template("error.html", message=error.message, status=status), status
+    message = error.message
+    reason = getattr(error, "reason", None)
+    if isinstance(reason, str):
+        message = translate(f"withdraw_refused_{reason}")  # a refused withdrawal says why, in the chosen language
+    return render_template("error.html", message=message, status=status), status
 
 
 def _wants_json() -> bool:

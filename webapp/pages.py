@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
-from engine import InvalidInput, inbox, instances, oversight, tasks
+from engine import InvalidInput, inbox, instances, oversight, tasks, withdrawal
 
 from .auth import current_actor
 from .db import get_engine, get_session
@@ -56,9 +56,13 @@ def task(task_id: str) -> str:
     """Show a task with its form, or what was submitted once it is done."""
     actor = current_actor()
     view = tasks.task_view(get_engine(), get_session(), actor, task_id)
-    editable = view.task.status == "ready" and view.task.assignee in (None, actor.username)
-    return render_template("task.html", view=view, editable=editable,
-                           due=inbox.due_state(view.task, get_engine().now()))
+    on_behalf_of = actor.standing_in_for(view.task)
+    # Unclaimed, the form is open to the whole group: completing claims the task (claiming first is optional).
+    editable = view.task.status == "ready" and view.task.assignee in (None, actor.username, on_behalf_of)
+    leads = view.task.status == "ready" and (actor.is_admin or view.task.candidate_group in actor.leads)
+    members = tasks.group_members(get_session(), actor, task_id) if leads else []
+    return render_template("task.html", view=view, editable=editable, on_behalf_of=on_behalf_of, leads=leads,
+                           members=members, due=inbox.due_state(view.task, get_engine().now()))
 
 
 def _back(default: str) -> Response:
@@ -117,8 +121,10 @@ def start() -> str | Response | tuple[str, int]:
 @bp.get("/instances/<instance_id>")
 def instance(instance_id: str) -> str:
     """Show where an instance stands on its diagram, with its history and decisions."""
-    view = oversight.instance_view(get_engine(), get_session(), current_actor(), instance_id)
-    return render_template("instance.html", view=view, instance=view.instance)
+    actor, session = current_actor(), get_session()
+    view = oversight.instance_view(get_engine(), session, actor, instance_id)
+    return render_template("instance.html", view=view, instance=view.instance,
+                           withdrawable=withdrawal.withdrawable(session, actor, instance_id), cancel_errors={})
 
 
 @bp.get("/monitor")

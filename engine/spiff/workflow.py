@@ -19,9 +19,10 @@ from SpiffWorkflow.util.task import TaskState
 from engine.conventions import PROPERTIES
 from engine.errors import Conflict, NotFound, ProcessError
 from engine.spiff.internals import last_task, timer_clock, timer_deadline
+from engine.spiff.rewinding import RewindScope, reset_to, restore_deadlines, scope_of
 from engine.spiff.run_context import RunContext
 
-__all__ = ["HumanTask", "Instance", "ReachedElement"]
+__all__ = ["HumanTask", "Instance", "ReachedElement", "RewindScope"]
 
 _REACHED = TaskState.COMPLETED | TaskState.READY | TaskState.WAITING | TaskState.STARTED | TaskState.ERROR
 
@@ -130,6 +131,20 @@ class Instance:
         except SpiffWorkflowException as exc:
             raise _process_error(exc) from exc
         self.run_until_user_input_required()
+
+    def rewind_scope(self, task_id: str) -> RewindScope:
+        """Return what rewinding to a completed human task would undo, without changing anything."""
+        return scope_of(self._workflow, task_id)
+
+    def rewind_to(self, task_id: str) -> None:
+        """Make a completed human task ready again, undoing what followed it; timer deadlines do not move."""
+        try:
+            with self.spiff_call():
+                deadlines = reset_to(self._workflow, task_id)
+        except SpiffWorkflowException as exc:
+            raise _process_error(exc) from exc
+        self.run_until_user_input_required()
+        restore_deadlines(self._workflow, deadlines)
 
     def cancel(self) -> None:
         """Cancel every unfinished task."""

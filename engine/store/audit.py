@@ -18,10 +18,10 @@ _PROCESS_ACTIONS = ("deploy", "make-current", "migrate-batch")
 
 def record(session: Session, at: datetime, actor: str, action: str, *, instance_id: str | None = None,
            task_id: str | None = None, element: str | None = None,
-           data: dict[str, Any] | None = None) -> AuditEvent:
+           data: dict[str, Any] | None = None, on_behalf_of: str | None = None) -> AuditEvent:
     """Add one audit entry to the current unit of work."""
     event = AuditEvent(at=at, actor=actor, action=action, instance_id=instance_id, task_id=task_id,
-                       element=element, data=data)
+                       element=element, data=data, on_behalf_of=on_behalf_of)
     session.add(event)
     return event
 

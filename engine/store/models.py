@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String, Text, TypeDecorator, UniqueConstraint
+from sqlalchemy import JSON, Date, DateTime, ForeignKey, Index, Integer, String, Text, TypeDecorator, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 __all__ = [
@@ -14,6 +14,7 @@ __all__ = [
     "Base",
     "CurrentVersion",
     "DecisionVersion",
+    "Delegation",
     "Deployment",
     "Draft",
     "IdempotentResponse",
@@ -221,6 +222,8 @@ class AuditEvent(Base):
     task_id: Mapped[str | None] = mapped_column(String(36))
     element: Mapped[str | None] = mapped_column(String(128))
     data: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # Whom the actor stood in for under a delegation (委托): "X on behalf of Y".
+    on_behalf_of: Mapped[str | None] = mapped_column(String(64))
 
 
 class UserRow(Base):
@@ -238,6 +241,28 @@ class UserRow(Base):
     active: Mapped[bool] = mapped_column(default=True)
     email: Mapped[str | None] = mapped_column(String(254))  # where notifications are mailed; none: no e-mail
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # The candidate groups this user leads: a leader hands the group's tasks to its members.
+    leads: Mapped[list[str]] = mapped_column(JSON, default=list)
+
+
+class Delegation(Base):
+    """A user's tasks handed to a colleague for a period (委托), optionally within a jurisdiction or process."""
+
+    __tablename__ = "delegation"
+    __table_args__ = (Index("ix_delegation_delegate_period", "delegate", "starts_on", "ends_on"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    delegator: Mapped[str] = mapped_column(String(64), index=True)
+    delegate: Mapped[str] = mapped_column(String(64))
+    # Local dates, both inclusive: the delegate stands in from the first day to the end of the last.
+    starts_on: Mapped[date] = mapped_column(Date)
+    ends_on: Mapped[date] = mapped_column(Date)
+    bundle: Mapped[str | None] = mapped_column(String(64))
+    process_id: Mapped[str | None] = mapped_column(String(128))
+    note: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    ended_by: Mapped[str | None] = mapped_column(String(64))
 
 
 class SignInFailure(Base):

@@ -20,8 +20,8 @@ from engine.errors import NotFound, PermissionDenied
 from engine.store.models import InstanceRow, ProcessVersion, TaskRow
 from engine.usecases.snapshots import TaskInfo, UserInfo
 
-__all__ = ["Actor", "check_instance", "check_jurisdiction", "check_task", "is_applicant_group", "require_owner",
-           "require_role", "visible_instances", "visible_tasks"]
+__all__ = ["Actor", "Cover", "check_instance", "check_jurisdiction", "check_task", "is_applicant_group",
+           "require_owner", "require_role", "visible_instances", "visible_tasks"]
 
 
 def is_applicant_group(group: str | None) -> bool:
@@ -38,11 +38,15 @@ class Actor:
     unit: str | None = None
     groups: frozenset[str] = field(default_factory=frozenset)
     display_name: str = ""
+    leads: frozenset[str] = field(default_factory=frozenset)
+    # Colleagues whose tasks the actor stands in for today under a delegation (委托).
+    covers: tuple[Cover, ...] = ()
 
     @classmethod
-    def of(cls, user: UserInfo) -> Actor:
-        """Build the actor of a user."""
-        return cls(user.username, user.role, user.unit, frozenset(user.groups), user.display_name)
+    def of(cls, user: UserInfo, covers: tuple[Cover, ...] = ()) -> Actor:
+        """Build the actor of a user, standing in for the colleagues of `covers`."""
+        return cls(user.username, user.role, user.unit, frozenset(user.groups), user.display_name,
+                   frozenset(user.leads), covers)
 
     @property
     def is_admin(self) -> bool:
@@ -65,6 +69,24 @@ class Actor:
 
     def may_see_task(self, task: TaskRow | TaskInfo) -> bool:
         """Mirror `visible_tasks` for one task."""
+        return self._sees_by_own_right(task) or self.standing_in_for(task) is not None
+
+    def standing_in_for(self, task: TaskRow | TaskInfo) -> str | None:
+        """Return the delegator for whom the actor works the task, or None when the actor works it as their own.
+
+        That is the delegator who holds the task, else the one through whom alone the actor sees it.
+        """
+        if task.assignee == self.username:
+            return None
+        covering = [cover for cover in self.covers if cover.includes(task) and cover.delegator.may_see_task(task)]
+        for cover in covering:
+            if task.assignee == cover.delegator.username:
+                return task.assignee
+        if self._sees_by_own_right(task) or not covering:
+            return None
+        return covering[0].delegator.username
+
+    def _sees_by_own_right(self, task: TaskRow | TaskInfo) -> bool:
         if self.is_admin or task.assignee == self.username:
             return True
         if task.candidate_group not in self.groups:
@@ -72,8 +94,31 @@ class Actor:
         return not is_applicant_group(task.candidate_group) or (self.unit is not None and task.unit == self.unit)
 
 
+@dataclass(frozen=True)
+class Cover:
+    """One delegation in force: the delegator's tasks, within a jurisdiction or process when scoped."""
+
+    delegator: Actor
+    bundle: str | None = None
+    process_id: str | None = None
+
+    def includes(self, task: TaskRow | TaskInfo) -> bool:
+        """Tell whether the task lies within the delegation's scope (the delegator's access is checked apart)."""
+        return (self.bundle is None or task.bundle == self.bundle) and \
+            (self.process_id is None or task.process_id == self.process_id)
+
+    def condition(self) -> ColumnElement[bool]:
+        """Return the SQL condition selecting the delegator's tasks within the scope."""
+        clauses = [visible_tasks(self.delegator)]
+        if self.bundle is not None:
+            clauses.append(TaskRow.bundle == self.bundle)
+        if self.process_id is not None:
+            clauses.append(TaskRow.process_id == self.process_id)
+        return and_(*clauses)
+
+
 def visible_tasks(actor: Actor) -> ColumnElement[bool]:
-    """Return the SQL condition selecting the task rows `actor` may see."""
+    """Return the SQL condition selecting the task rows `actor` may see, their own and their delegators'."""
     if actor.is_admin:
         return true()
     plain = sorted(g for g in actor.groups if not is_applicant_group(g))
@@ -83,6 +128,8 @@ def visible_tasks(actor: Actor) -> ColumnElement[bool]:
         clauses.append(TaskRow.candidate_group.in_(plain))
     if applicant and actor.unit:
         clauses.append(and_(TaskRow.candidate_group.in_(applicant), TaskRow.unit == actor.unit))
+    # A delegate sees no more than the delegator does, and only within the delegation's scope.
+    clauses += [cover.condition() for cover in actor.covers]
     return or_(*clauses) if clauses else false()
 
 

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from engine.errors import Conflict, NotFound
+from engine.errors import Conflict, FieldError, InvalidInput, NotFound
 from engine.spiff.runtime import Engine
 from engine.store.audit import audit_trail, record
 from engine.store.models import InstanceRow, ProcessVersion, TaskRow
@@ -29,6 +29,7 @@ __all__ = ["ElementCount", "HeatMap", "InstanceView", "OverdueGroup", "VersionLo
 
 _FINISHED = (state.COMPLETED, state.CANCELLED)
 _ADMIN = ("admin",)
+_REASON_LIMIT = 500
 
 
 @dataclass(frozen=True)
@@ -218,11 +219,15 @@ def retry(engine: Engine, session: Session, actor: Actor, instance_id: str,
 
 
 def cancel(engine: Engine, session: Session, actor: Actor, instance_id: str, reason: str = "") -> InstanceInfo:
-    """Cancel an unfinished instance and withdraw its open tasks (administrators)."""
+    """Cancel an unfinished instance and withdraw its open tasks, giving the reason (administrators)."""
     require_role(actor, _ADMIN, "cancelling an instance")
     row, instance = state.load(engine, session, instance_id)
     if row.status in state.FINISHED:
         raise Conflict(f"instance {instance_id} is already {row.status}")
+    reason = reason.strip()
+    if not reason or len(reason) > _REASON_LIMIT:
+        raise InvalidInput("cancelling needs a reason",
+                           [FieldError("reason", f"请填写撤销原因（1 到 {_REASON_LIMIT} 个字）")])
     instance.cancel()
     row.status = state.CANCELLED
     row.ended_at = engine.now()

@@ -152,12 +152,13 @@ class AuditEntry:
     task_id: str | None
     element: str | None
     data: dict[str, Any] | None
+    on_behalf_of: str | None = None
 
     @classmethod
     def of(cls, row: AuditEvent) -> AuditEntry:
         """Copy a stored audit event."""
         return cls(row.at, row.actor, row.action, row.instance_id, row.task_id, row.element,
-                   dict(row.data) if row.data is not None else None)
+                   dict(row.data) if row.data is not None else None, row.on_behalf_of)
 
 
 @dataclass(frozen=True)
@@ -175,9 +176,11 @@ class UserInfo:
     groups: tuple[str, ...]
     active: bool
     credential_stamp: str = field(repr=False, default="")
+    leads: tuple[str, ...] = ()
 
     @classmethod
     def of(cls, row: UserRow) -> UserInfo:
         """Copy a stored user, keeping only a stamp of the password hash."""
         stamp = hashlib.sha256(row.password_hash.encode()).hexdigest()[:16]
-        return cls(row.username, row.display_name, row.role, row.unit, tuple(row.groups or ()), row.active, stamp)
+        return cls(row.username, row.display_name, row.role, row.unit, tuple(row.groups or ()), row.active, stamp,
+                   tuple(row.leads or ()))

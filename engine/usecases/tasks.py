@@ -14,20 +14,21 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from engine.conventions import REVISES
-from engine.errors import Conflict, FieldError, InvalidInput, NotFound
+from engine.errors import Conflict, FieldError, InvalidInput, NotFound, PermissionDenied
 from engine.forms import declared_properties, validate_submission
 from engine.spiff.runtime import Engine
 from engine.store.audit import record
 from engine.store.db import lost_races_as_conflicts
-from engine.store.models import IdempotentResponse, InstanceRow, TaskRow
-from engine.usecases.access import Actor, check_instance, check_task, require_role, visible_tasks
+from engine.store.models import IdempotentResponse, InstanceRow, TaskRow, UserRow
+from engine.usecases.access import Actor, check_instance, check_task, is_applicant_group, visible_tasks
 from engine.usecases.describe import from_json, json_default, to_json
 from engine.usecases.notifications import announce_assigned
-from engine.usecases.snapshots import InstanceInfo, TaskInfo
+from engine.usecases.snapshots import InstanceInfo, TaskInfo, UserInfo
 from engine.usecases.state import get_instance, load, run_and_persist
 
 __all__ = [
-    "Completion", "EarlierStep", "TaskView", "assign", "claim", "complete", "instance_tasks", "task_view", "unclaim",
+    "Completion", "EarlierStep", "TaskView", "assign", "claim", "complete", "group_members", "instance_tasks",
+    "task_view", "unclaim",
 ]
 
 _KEY_LIMIT = 128
@@ -72,7 +73,9 @@ def task_view(engine: Engine, session: Session, actor: Actor, task_id: str) -> T
     earlier = list(session.scalars(select(TaskRow).where(
         TaskRow.instance_id == row.instance_id, TaskRow.status == "completed").order_by(TaskRow.completed_at)))
     form_data: dict[str, Any] = {}
-    if row.status == "ready":
+    if row.status == "ready" and row.data:
+        form_data = dict(row.data)  # a withdrawn completion comes back as it was submitted
+    elif row.status == "ready":
         _, instance = load(engine, session, row.instance_id)
         prefilled = _prefilled(schema, instance.human_task(task_id).data, earlier, row.spec_id)
         form_data = json.loads(json.dumps(prefilled, default=_form_value))
@@ -97,7 +100,8 @@ def claim(engine: Engine, session: Session, actor: Actor, task_id: str) -> TaskI
         raise Conflict(f"task {task_id} is already claimed by {row.assignee}")
     now = engine.now()
     _set_assignee(session, row, actor.username, now, seen=(None, actor.username))
-    record(session, now, actor.username, "claim", instance_id=row.instance_id, task_id=row.id, element=row.spec_id)
+    record(session, now, actor.username, "claim", instance_id=row.instance_id, task_id=row.id, element=row.spec_id,
+           on_behalf_of=actor.standing_in_for(row))
     return TaskInfo.of(row)
 
 
@@ -113,16 +117,46 @@ def unclaim(engine: Engine, session: Session, actor: Actor, task_id: str) -> Tas
 
 
 def assign(engine: Engine, session: Session, actor: Actor, task_id: str, assignee: str | None) -> TaskInfo:
-    """Set or clear a ready task's assignee on someone's behalf (administrators)."""
-    require_role(actor, ("admin",), "assigning a task")
+    """Hand a ready task to someone, or back to its group (`assignee` None).
+
+    A group's leaders hand its tasks to the group's members (for an applicant group, members of the
+    task's unit); administrators to anyone.
+    """
     row = _open_task(session, actor, task_id)
+    if not actor.is_admin:
+        if row.candidate_group is None or row.candidate_group not in actor.leads:
+            raise PermissionDenied(f"assigning task {task_id} needs a leader of its group; "
+                                   f"{actor.username} leads {', '.join(sorted(actor.leads)) or 'none'}")
+        if assignee is not None and not _is_member(session, row, assignee):
+            raise InvalidInput(f"{assignee} is not a member of {row.candidate_group}",
+                               [FieldError("assignee", "只能分派给本组成员")])
     now = engine.now()
-    _set_assignee(session, row, assignee, now if assignee else None, seen=(row.assignee,))
+    previous = row.assignee
+    _set_assignee(session, row, assignee, now if assignee else None, seen=(previous,))
     record(session, now, actor.username, "assign", instance_id=row.instance_id, task_id=row.id, element=row.spec_id,
-           data={"assignee": assignee})
+           data={"assignee": assignee, "previous": previous})
     if assignee and assignee != actor.username:
         announce_assigned(engine, session, row, assignee, now)
     return TaskInfo.of(row)
+
+
+def group_members(session: Session, actor: Actor, task_id: str) -> list[UserInfo]:
+    """Return the active clerks a leader may hand a visible task to: its group's members, by name."""
+    row = check_task(actor, _get_task(session, task_id))
+    users = session.scalars(select(UserRow).where(UserRow.active.is_(True)).order_by(UserRow.username))
+    return [UserInfo.of(user) for user in users if _member_row(user, row)]
+
+
+def _is_member(session: Session, row: TaskRow, username: str) -> bool:
+    user = session.scalar(select(UserRow).where(UserRow.username == username, UserRow.active.is_(True)))
+    return user is not None and _member_row(user, row)
+
+
+def _member_row(user: UserRow, row: TaskRow) -> bool:
+    # A member is a clerk the task's group shows it to anyway: same group, and same unit for an applicant group.
+    if user.role != "clerk" or row.candidate_group not in (user.groups or []):
+        return False
+    return not is_applicant_group(row.candidate_group) or (user.unit is not None and user.unit == row.unit)
 
 
 def _set_assignee(session: Session, row: TaskRow, assignee: str | None, at: datetime | None,
@@ -159,7 +193,7 @@ def complete(engine: Engine, session: Session, actor: Actor, task_id: str, data:
             if stored.request_hash != fingerprint:
                 raise Conflict(f"idempotency key {idempotency_key} was used for a different request")
             return replace(from_json(Completion, stored.body), replayed=True)
-    done = _complete_task(engine, session, row, data, actor.username)
+    done = _complete_task(engine, session, row, data, actor.username, actor.standing_in_for(row))
     if idempotency_key is not None:
         session.add(IdempotentResponse(username=actor.username, key=idempotency_key, request_hash=fingerprint,
                                        status=_UNUSED_STATUS, body=to_json(done), created_at=engine.now()))
@@ -181,10 +215,12 @@ def _open_task(session: Session, actor: Actor, task_id: str) -> TaskRow:
     return row
 
 
-def _complete_task(engine: Engine, session: Session, row: TaskRow, data: Any, user: str) -> Completion:
+def _complete_task(engine: Engine, session: Session, row: TaskRow, data: Any, user: str,
+                   on_behalf_of: str | None = None) -> Completion:
     if row.status != "ready":
         raise Conflict(f"task {row.id} is already {row.status}")
-    if row.assignee and row.assignee != user:
+    # A delegate works the delegator's claimed tasks as the delegator would.
+    if row.assignee and row.assignee not in (user, on_behalf_of):
         raise Conflict(f"task {row.id} is claimed by {row.assignee}")
     instance_row = get_instance(session, row.instance_id, for_update=True)  # instance before task: no deadlock
     version = instance_row.process_version
@@ -194,9 +230,12 @@ def _complete_task(engine: Engine, session: Session, row: TaskRow, data: Any, us
     instance = engine.load_instance(instance_row)
     instance.human_task(row.id)  # raises Conflict if the workflow no longer has it ready
     now = engine.now()
+    if not row.assignee:
+        # Completing a group task claims it implicitly: claiming beforehand only tells the group who works on it.
+        row.assignee, row.claimed_by, row.claimed_at = user, user, now
     row.status, row.completed_at, row.completed_by, row.data = "completed", now, user, data
     record(session, now, user, "complete", instance_id=row.instance_id, task_id=row.id, element=row.spec_id,
-           data=data)
+           data=data, on_behalf_of=on_behalf_of)
     with lost_races_as_conflicts():
         run_and_persist(engine, session, instance_row, instance, user,
                         action=lambda: instance.complete(row.id, clean))

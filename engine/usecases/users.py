@@ -15,13 +15,14 @@ from sqlalchemy.orm import Session
 from engine.conventions import APPLICANT_ROLE, GROUP_SEPARATOR, group_jurisdiction, group_name, group_role
 from engine.errors import Conflict, FieldError, InvalidInput, NotAuthenticated, NotFound
 from engine.spiff.runtime import Engine
+from engine.store.audit import record
 from engine.store.models import UserRow
-from engine.usecases.access import Actor
+from engine.usecases.access import Actor, require_role
 from engine.usecases.deployments import list_versions
 from engine.usecases.snapshots import UserInfo
 
 __all__ = ["DEMO_PASSWORD", "ROLES", "active_user", "actor_of", "authenticate", "create_demo_users", "create_user",
-           "email_address", "get_user", "hash_password", "list_users", "verify_password"]
+           "email_address", "get_user", "hash_password", "list_users", "set_leader", "verify_password"]
 
 ROLES = ("clerk", "process_owner", "admin")
 DEMO_PASSWORD = "govflow-demo"
@@ -70,8 +71,11 @@ def email_address(value: str | None) -> str | None:
 
 def create_user(engine: Engine, session: Session, username: str, password: str, *, groups: Iterable[str] = (),
                 unit: str | None = None, role: str = "clerk", display_name: str | None = None,
-                email: str | None = None) -> UserInfo:
-    """Create a user; every field is checked and a taken name is a Conflict."""
+                email: str | None = None, leads: Iterable[str] = (), password_hash: str | None = None) -> UserInfo:
+    """Create a user; every field is checked and a taken name is a Conflict.
+
+    `password_hash`, when given, is the hash of `password` already computed (demo users share one).
+    """
     group_list = [g.strip() for g in groups if g.strip()]
     errors = []
     try:
@@ -86,15 +90,34 @@ def create_user(engine: Engine, session: Session, username: str, password: str, 
     if role not in ROLES:
         errors.append(FieldError("role", f"one of {', '.join(ROLES)}"))
     errors += [FieldError("groups", f"'{g}' is not <jurisdiction>:<role>") for g in group_list if not _GROUP.match(g)]
+    lead_list = sorted({g.strip() for g in leads if g.strip()})
+    errors += [FieldError("leads", f"'{g}' is not one of the user's groups") for g in lead_list if g not in group_list]
     if errors:
         raise InvalidInput(f"cannot create user {username!r}", errors)
     if session.scalar(select(UserRow).where(UserRow.username == username)) is not None:
         raise Conflict(f"user {username} already exists")
-    user = UserRow(username=username, display_name=display_name or username, password_hash=hash_password(password),
-                   role=role, unit=unit, groups=sorted(set(group_list)), active=True, created_at=engine.now(),
-                   email=address)
+    user = UserRow(username=username, display_name=display_name or username,
+                   password_hash=password_hash or hash_password(password), role=role, unit=unit,
+                   groups=sorted(set(group_list)), active=True, created_at=engine.now(), email=address,
+                   leads=lead_list)
     session.add(user)
     session.flush()
+    return UserInfo.of(user)
+
+
+def set_leader(engine: Engine, session: Session, actor: Actor, username: str, group: str,
+               leads: bool = True) -> UserInfo:
+    """Make a member of `group` one of its leaders, or stop them leading it (administrators)."""
+    require_role(actor, ("admin",), "naming group leaders")
+    user = session.scalar(select(UserRow).where(UserRow.username == username))
+    if user is None:
+        raise NotFound(f"user {username} does not exist")
+    if group not in (user.groups or []):
+        raise InvalidInput(f"{username} is not in {group}", [FieldError("group", f"{username} is not in {group}")])
+    user.leads = sorted(set(user.leads or []) | {group}) if leads else [g for g in user.leads or [] if g != group]
+    session.flush()
+    record(session, engine.now(), actor.username, "lead" if leads else "unlead",
+           data={"user": username, "group": group})
     return UserInfo.of(user)
 
 
@@ -143,27 +166,33 @@ def create_demo_users(engine: Engine, session: Session, password: str = DEMO_PAS
 
     Clerk names are the group with '_' for ':' (e.g. datong_applicant_unit); applicant clerks belong to the
     unit `<jurisdiction>:demo_unit`, and a second applicant clerk `<jurisdiction>_other_applicant` to the unit
-    `<jurisdiction>:other_unit`, to show that units see only their own projects. Existing users are left as
-    they are.
+    `<jurisdiction>:other_unit`, to show that units see only their own projects. Each clerk named after a
+    group leads it, and every agency group gets a member `<name>_member` its leader can hand tasks to.
+    Existing users are left as they are.
     """
     groups: dict[str, set[str]] = {}
     for version in list_versions(session):
         for lanes in version.lanes.values():
             for group in lanes.values():
                 groups.setdefault(group_jurisdiction(group), set()).add(group)
-    wanted: list[tuple[str, list[str], str, str | None]] = []
+    wanted: list[tuple[str, list[str], str, str | None, list[str]]] = []
     for jurisdiction, names in sorted(groups.items()):
         for group in sorted(names):
             unit = group_name(jurisdiction, "demo_unit") if group_role(group) == APPLICANT_ROLE else None
-            wanted.append((group.replace(GROUP_SEPARATOR, "_"), [group], "clerk", unit))
+            clerk = group.replace(GROUP_SEPARATOR, "_")
+            wanted.append((clerk, [group], "clerk", unit, [group]))
             if unit is not None:
                 wanted.append((f"{jurisdiction}_other_applicant", [group], "clerk",
-                               group_name(jurisdiction, "other_unit")))
-        wanted.append((f"{jurisdiction}_owner", sorted(names), "process_owner", None))
-    wanted.append(("admin", sorted(g for names in groups.values() for g in names), "admin", None))
+                               group_name(jurisdiction, "other_unit"), []))
+            else:
+                wanted.append((f"{clerk}_member", [group], "clerk", None, []))
+        wanted.append((f"{jurisdiction}_owner", sorted(names), "process_owner", None, []))
+    wanted.append(("admin", sorted(g for names in groups.values() for g in names), "admin", None, []))
     created = []
     existing = {u.username for u in list_users(session)}
-    for username, user_groups, role, unit in wanted:
+    shared = hash_password(password)  # one scrypt run for every demo user: they share the demo password anyway
+    for username, user_groups, role, unit, leads in wanted:
         if username not in existing:
-            created.append(create_user(engine, session, username, password, groups=user_groups, unit=unit, role=role))
+            created.append(create_user(engine, session, username, password, groups=user_groups, unit=unit, role=role,
+                                       leads=leads, password_hash=shared))
     return created

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -109,7 +110,8 @@ def test_commands_act_as_an_existing_user_through_the_same_checks(govflow: Any) 
     task = govflow("start", "smoke", "--actor", "ops")["tasks"][0]
     assert govflow("assign", task["id"], "--to", "alice", "--actor", "alice", ok=False)["error"] == "PermissionDenied"
     assert govflow("assign", task["id"], "--to", "alice")["assignee"] == "alice"  # the system administrator
-    assert govflow("cancel", task["instance_id"], "--actor", "alice", ok=False)["error"] == "PermissionDenied"
+    assert govflow("cancel", task["instance_id"], "--actor", "alice", "--reason", "重复",
+                   ok=False)["error"] == "PermissionDenied"
     assert govflow("cancel", task["instance_id"], "--reason", "重复")["status"] == "cancelled"
 
 
@@ -149,3 +151,27 @@ def test_deploy_prints_one_line_per_bundle_unless_asked_for_json(database_url: s
     again = runner.invoke(main, ["deploy", "--from", str(SMOKE)]).stdout.splitlines()
     assert again[0] == "smoke: unchanged; this content was deployed before and is current; nothing changed"
     assert again[-1] == "1 bundle(s): 0 deployed, 1 unchanged (--json for details)"
+
+
+def test_leaders_withdrawal_and_delegations(govflow: Any) -> None:
+    govflow("deploy", "--json", "--from", str(SMOKE))
+    govflow("users", "create", "bob", "--password", "bob-password", "--groups", "smoke:applicant")
+    assert govflow("users", "lead", "alice", "smoke:applicant")["leads"] == ["smoke:applicant"]
+    assert govflow("users", "lead", "alice", "other:group", ok=False)["error"] == "InvalidInput"
+    [task] = govflow("start", "smoke", "--business-key", "QY-CLI-1", "--actor", "ops")["tasks"]
+    assert govflow("assign", task["id"], "--to", "bob", "--actor", "alice")["assignee"] == "bob"
+    assert govflow("assign", task["id"], "--to", "alice", "--actor", "bob", ok=False)["error"] == "PermissionDenied"
+    today = date.today()  # the command line runs on the real clock
+    given = govflow("delegations", "add", "alice", "--from", str(today - timedelta(days=1)),
+                    "--until", str(today + timedelta(days=30)), "--note", "出差", "--actor", "bob")
+    assert given["status"] == "active" and given["delegate"] == "alice"
+    # Signed in a month: the timer after the step still waits, so the step may be withdrawn.
+    done = govflow("complete", task["id"], "--actor", "alice", "--data",
+                   json.dumps({"investmentWan": 1, "signedOn": str(today + timedelta(days=30))}))
+    assert done["task"]["completed_by"] == "alice"
+    complete = [e for e in govflow("instance", task["instance_id"])["audit"] if e["action"] == "complete"]
+    assert complete[0]["on_behalf_of"] == "bob"
+    assert govflow("withdraw", task["id"], "--actor", "bob", ok=False)["error"] == "PermissionDenied"
+    assert govflow("withdraw", task["id"], "--actor", "alice")["status"] == "ready"
+    assert govflow("delegations", "end", str(given["id"]), "--actor", "bob")["status"] == "ended"
+    assert [d["status"] for d in govflow("delegations", "list", "--actor", "alice")] == ["ended"]

@@ -59,8 +59,13 @@ def test_demo_users_cover_every_candidate_group(engine: Engine, sessions: sessio
     deploy_smoke(engine, sessions)
     with unit(sessions) as session:
         created = {u.username for u in create_demo_users(engine, session)}
-    assert created == {"smoke_applicant", "smoke_data_bureau", "smoke_owner", "admin"}
+    assert created == {"smoke_applicant", "smoke_data_bureau", "smoke_owner", "admin", "smoke_applicant_member",
+                       "smoke_data_bureau_member"}
     with unit(sessions) as session:
+        # The clerk named after a group leads it; its member is whom the leader hands tasks to.
+        assert get_user(session, "smoke_data_bureau").leads == ("smoke:data_bureau",)
+        assert get_user(session, "smoke_data_bureau_member").leads == ()
+        assert get_user(session, "smoke_data_bureau_member").groups == ("smoke:data_bureau",)
         assert get_user(session, "smoke_owner").groups == ("smoke:applicant", "smoke:data_bureau")
         assert get_user(session, "admin").role == "admin"
         assert authenticate(session, "smoke_data_bureau", DEMO_PASSWORD).groups == ("smoke:data_bureau",)

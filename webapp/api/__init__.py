@@ -62,5 +62,8 @@ def init_app(app: Flask) -> GovflowApi:
     for module in (auth, processes, modeling, instances, tasks, reference):
         api.register_blueprint(module.blp)
     api.register_blueprint(notifications.blp)
+    from . import handover
+
+    api.register_blueprint(handover.blp)
     app.extensions["govflow.api"] = api
     return api

@@ -130,6 +130,18 @@ def users_demo(obj: CliContext, password: str) -> None:
         emit({"created": created})
 
 
+@users.command("lead")
+@click.argument("username")
+@click.argument("group")
+@click.option("--stop", is_flag=True, help="Stop leading the group instead.")
+@click.pass_obj
+@domain_errors_as_json
+def users_lead(obj: CliContext, username: str, group: str, stop: bool) -> None:
+    """Make a member of GROUP one of its leaders (they hand its tasks to members), or stop them leading it."""
+    with obj.session() as session:
+        emit(user_service.set_leader(obj.engine, session, SYSTEM_ADMIN, username, group, leads=not stop))
+
+
 @users.command("sign-out")
 @click.argument("username")
 @click.pass_obj

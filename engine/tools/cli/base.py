@@ -26,7 +26,7 @@ from engine.settings import Settings
 from engine.spiff.internals import install
 from engine.spiff.runtime import Engine
 from engine.store.db import make_db_engine, make_session_factory, unit_of_work
-from engine.usecases import users
+from engine.usecases import delegations, users
 from engine.usecases.access import Actor
 from engine.usecases.describe import json_default, to_json
 
@@ -50,7 +50,9 @@ class CliContext:
 
     def actor(self, session: Session, name: str | None) -> Actor:
         """Return whom a command acts as: the named active user, or the system administrator."""
-        return SYSTEM_ADMIN if name is None else users.actor_of(session, name)
+        if name is None:
+            return SYSTEM_ADMIN
+        return delegations.acting_actor(self.engine, session, users.active_user(session, name))
 
 
 def actor_option(*, required: bool = False) -> Callable[[Callable[..., Any]], Callable[..., Any]]:

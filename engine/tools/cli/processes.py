@@ -227,7 +227,7 @@ def assign(obj: CliContext, task_id: str, assignee: str | None, actor_name: str 
 
 @main.command()
 @click.argument("instance_id")
-@click.option("--reason", default="")
+@click.option("--reason", required=True, help="Why the instance is cancelled (kept in the audit trail).")
 @actor_option()
 @click.pass_obj
 @domain_errors_as_json

@@ -4,6 +4,7 @@ comes out, as the OpenAPI document shows it."""
 from __future__ import annotations
 
 from .errors import ErrorSchema, FieldMessageSchema
+from .handover import AssignArgs, DelegationArgs, DelegationSchema
 from .modeling import (
     ChangeSchema,
     CurrentArgs,
@@ -59,4 +60,5 @@ __all__ = [
     "RevisionArgs", "SignOutArgs", "SignedOutSchema", "StartArgs", "TaskDetailSchema", "TaskListArgs",
     "TaskPageSchema", "TaskSchema", "TimerSchema",
     "TokenRequestSchema", "TokenSchema", "UserSchema", "VersionEntrySchema", "VersionLoadSchema", "VersionSchema",
+    "AssignArgs", "DelegationArgs", "DelegationSchema",
 ]

@@ -29,3 +29,4 @@ class ErrorSchema(ma.Schema):
     decision = fields.String(allow_none=True, metadata={"description": "the decision that gave no result"})
     instance = fields.String(metadata={"description": "an instance whose stored state cannot be loaded"})
     state_format = fields.String()
+    reason = fields.String(metadata={"description": "a refused withdrawal: which rule refused it (next_claimed ...)"})

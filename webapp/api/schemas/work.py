@@ -54,6 +54,7 @@ class UserSchema(ma.Schema):
     unit = fields.String(allow_none=True)
     groups = fields.List(fields.String())
     active = fields.Boolean()
+    leads = fields.List(fields.String(), metadata={"description": "the groups this user leads"})
 
 
 class VersionSchema(ma.Schema):
@@ -150,6 +151,7 @@ class AuditSchema(ma.Schema):
     task_id = fields.String(allow_none=True)
     element = fields.String(allow_none=True)
     data = fields.Dict(allow_none=True)
+    on_behalf_of = fields.String(allow_none=True, metadata={"description": "whom the actor stood in for (委托)"})
 
 
 class TimerSchema(ma.Schema):
@@ -182,7 +184,9 @@ class StartArgs(ma.Schema):
 
 
 class CancelArgs(ma.Schema):
-    reason = fields.String(load_default="")
+    # Checked by the cancel itself, after the caller's role: a clerk is told 403, not what to fill in.
+    reason = fields.String(load_default="", validate=ma.validate.Length(max=500), metadata={
+        "description": "required: why the instance is cancelled (1 to 500 characters); kept in the audit trail"})
 
 
 class DecisionArgs(ma.Schema):
