@@ -13,6 +13,7 @@ from flask import Blueprint, render_template, request
 from werkzeug.exceptions import NotFound as NoSuchPage
 from werkzeug.wrappers import Response
 
+from engine import Actor
 from engine import dashboard as figures
 
 from .auth import current_actor
@@ -20,7 +21,7 @@ from .db import get_engine, get_session
 from .i18n import MESSAGES, translate
 from .limits import whole_number
 
-__all__ = ["TABLES", "Table", "bp", "tables"]
+__all__ = ["TABLES", "Table", "bp", "may_see_dashboard", "tables"]
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
 
@@ -129,6 +130,12 @@ def _charts(board: figures.Dashboard) -> dict[str, Any]:
             "dash_open", "dash_open_overdue", "dash_p90_days", "dash_overdue_rate", "dash_projects",
             "dash_investment_wan", "dash_approved", "dash_returned")},
     }
+
+
+@bp.app_template_global("may_see_dashboard")
+def may_see_dashboard(actor: Actor) -> bool:
+    """Tell the navigation whether to offer the dashboard."""
+    return figures.may_see(actor)
 
 
 def _query() -> figures.DashboardQuery:

@@ -17,15 +17,16 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import ColumnElement, Float, and_, case, cast, false, func, literal, or_, select, true
 from sqlalchemy.orm import Session
 
+from engine.conventions import group_jurisdiction
 from engine.errors import FieldError, InvalidInput, NotFound
 from engine.spiff.runtime import Engine
 from engine.store.models import InstanceRow, ProcessVersion, TaskRow
 from engine.usecases import state
-from engine.usecases.access import Actor, require_role
+from engine.usecases.access import Actor, is_applicant_group, require_role
 from engine.usecases.dashboard_facts import fact_forms, investment_by_plan_year, verdict_fields
 
 __all__ = ["MAX_MONTHS", "AgencyLoad", "AgencyMonth", "Dashboard", "DashboardQuery", "PlanYearInvestment",
-           "StageCount", "VerdictMonth", "dashboard", "month_bounds"]
+           "StageCount", "VerdictMonth", "dashboard", "may_see", "month_bounds"]
 
 MAX_MONTHS = 36
 _ROLES = ("process_owner", "admin")
@@ -148,9 +149,21 @@ def _seconds(session: Session, end: Any, start: Any) -> ColumnElement[float]:
     return cast(func.extract("epoch", end - start), Float)
 
 
+def _led_agencies(actor: Actor) -> list[str]:
+    """Return the agency groups a clerk leads; applicant groups are left out, since each unit sees only its own."""
+    return sorted(group for group in actor.leads if not is_applicant_group(group))
+
+
+def may_see(actor: Actor) -> bool:
+    """Tell whether the actor may open the dashboard at all."""
+    return actor.role in _ROLES or bool(_led_agencies(actor))
+
+
 def _allowed(session: Session, actor: Actor, query: DashboardQuery) -> tuple[list[str], list[str], dict[str, str]]:
     """Return the bundles on offer, the ones selected, and each bundle's name; refuse clerks and strangers."""
-    require_role(actor, _ROLES, "the dashboard")
+    led = _led_agencies(actor)
+    if not led:
+        require_role(actor, _ROLES, "the dashboard")
     if not 1 <= query.months <= MAX_MONTHS:
         raise InvalidInput(f"months must be between 1 and {MAX_MONTHS}",
                            [FieldError("months", f"must be between 1 and {MAX_MONTHS}")])
@@ -160,14 +173,27 @@ def _allowed(session: Session, actor: Actor, query: DashboardQuery) -> tuple[lis
         # The shortest process name reads most like the jurisdiction's own (云浮市… before 云浮市市级…).
         if bundle not in names or len(name) < len(names[bundle]):
             names[bundle] = name
-    offered = sorted(b for b in names if actor.is_admin or b in actor.jurisdictions)
+    overseen = actor.jurisdictions if actor.role == "process_owner" else {group_jurisdiction(g) for g in led}
+    offered = sorted(b for b in names if actor.is_admin or b in overseen)
     if query.bundle and query.bundle not in offered:
         raise NotFound(f"jurisdiction {query.bundle} is not deployed")
     return offered, [query.bundle] if query.bundle else offered, names
 
 
+def _agencies(actor: Actor) -> ColumnElement[bool]:
+    """Return the condition on tasks of the agencies whose figures the actor sees: all, or those they lead."""
+    if actor.is_admin or actor.role == "process_owner":
+        return TaskRow.candidate_group.is_not(None)
+    return TaskRow.candidate_group.in_(_led_agencies(actor))
+
+
 def dashboard(engine: Engine, session: Session, actor: Actor, query: DashboardQuery) -> Dashboard:
-    """Return the dashboard figures for the jurisdictions the actor oversees (process owners, administrators)."""
+    """Return the dashboard figures for the jurisdictions the actor oversees.
+
+    Administrators see every jurisdiction, process owners theirs. A clerk who leads an agency group sees that
+    agency's figures and its jurisdiction's project figures (counts and sums, no project named); other clerks
+    are refused.
+    """
     offered, bundles, names = _allowed(session, actor, query)
     now = engine.now()
     bounds = month_bounds(now, query.months, engine.settings.timezone)
@@ -175,8 +201,9 @@ def dashboard(engine: Engine, session: Session, actor: Actor, query: DashboardQu
     if not bundles:
         return Dashboard(query, offered, names, months)
     labels = _agency_labels(session, bundles)
-    return Dashboard(query, offered, names, months, _loads(session, bundles, labels, now),
-                     _agency_months(session, bundles, labels, bounds, now), _stages(session, bundles),
+    agencies = _agencies(actor)
+    return Dashboard(query, offered, names, months, _loads(session, bundles, agencies, labels, now),
+                     _agency_months(session, bundles, agencies, labels, bounds, now), _stages(session, bundles),
                      [PlanYearInvestment(*row) for row in investment_by_plan_year(
                          session, bundles, fact_forms(engine, session, bundles))],
                      _verdicts(engine, session, bundles, bounds))
@@ -194,21 +221,22 @@ def _agency_labels(session: Session, bundles: list[str]) -> dict[tuple[str, str]
     return labels
 
 
-def _loads(session: Session, bundles: list[str], labels: dict[tuple[str, str], str],
+def _loads(session: Session, bundles: list[str], agencies: ColumnElement[bool], labels: dict[tuple[str, str], str],
            now: datetime) -> list[AgencyLoad]:
     rows = session.execute(
         select(TaskRow.bundle, TaskRow.candidate_group, func.count(),
                func.sum(case((TaskRow.due_at <= now, 1), else_=0)))
-        .where(TaskRow.bundle.in_(bundles), TaskRow.status == "ready", TaskRow.candidate_group.is_not(None))
+        .where(TaskRow.bundle.in_(bundles), TaskRow.status == "ready", agencies)
         .group_by(TaskRow.bundle, TaskRow.candidate_group))
     loads = [AgencyLoad(b, g, labels.get((b, g), g), n, int(late or 0)) for b, g, n, late in rows]
     return sorted(loads, key=lambda load: (load.bundle, -load.open, load.agency))
 
 
-def _agency_months(session: Session, bundles: list[str], labels: dict[tuple[str, str], str],
+def _agency_months(session: Session, bundles: list[str], agencies: ColumnElement[bool],
+                   labels: dict[tuple[str, str], str],
                    bounds: list[tuple[str, datetime]], now: datetime) -> list[AgencyMonth]:
     start, end = bounds[0][1], bounds[-1][1]
-    scope = and_(TaskRow.bundle.in_(bundles), TaskRow.candidate_group.is_not(None))
+    scope = and_(TaskRow.bundle.in_(bundles), TaskRow.candidate_group.is_not(None), agencies)
     seconds = _seconds(session, TaskRow.completed_at, TaskRow.created_at)
     done_month = _bucket(TaskRow.completed_at, bounds).label("month")
     done = scope & (TaskRow.status == "completed") & (TaskRow.completed_at >= start) & (TaskRow.completed_at < end)

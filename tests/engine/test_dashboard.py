@@ -25,6 +25,9 @@ ADMIN = Actor("root", role="admin")
 OWNER = Actor("qy_owner", role="process_owner", groups=frozenset({"qingyang:data_bureau"}))
 DATONG_OWNER = Actor("dt_owner", role="process_owner", groups=frozenset({"datong:data_bureau"}))
 CLERK = Actor("qy_data", groups=frozenset({"qingyang:data_bureau"}))
+LEADER = Actor("qy_data_head", groups=frozenset({"qingyang:data_bureau"}), leads=frozenset({"qingyang:data_bureau"}))
+APPLICANT_LEADER = Actor("qy_unit_head", unit="qingyang:unit_a", groups=frozenset({"qingyang:applicant_unit"}),
+                         leads=frozenset({"qingyang:applicant_unit"}))
 DATA, DEPT, COUNTY = "qingyang:data_bureau", "qingyang:supervising_department", "qingyang:county_government"
 FINANCE = "qingyang:finance_bureau"
 _ids = count()
@@ -165,6 +168,12 @@ def test_only_process_owners_and_administrators_see_the_dashboard(engine: Engine
     with unit(figures) as session:
         with pytest.raises(PermissionDenied):
             dashboard(engine, session, CLERK, DashboardQuery())
+        with pytest.raises(PermissionDenied):  # an applicant unit's leader: other units' work stays hidden
+            dashboard(engine, session, APPLICANT_LEADER, DashboardQuery())
+        led = dashboard(engine, session, LEADER, DashboardQuery(months=3))
+        assert led.bundles == ["qingyang"] and {m.group for m in led.agency_months} == {DATA}
+        assert [load.group for load in led.loads] == [DATA]
+        assert len(led.stages) == 5 and led.verdicts  # the jurisdiction's project figures, no project named
         outsider = dashboard(engine, session, DATONG_OWNER, DashboardQuery())
         assert (outsider.bundles, outsider.loads, outsider.stages) == ([], [], [])
         with pytest.raises(NotFound):

@@ -40,10 +40,20 @@ def _table(page: str, key: str) -> list[list[str]]:
 def test_clerks_are_refused_and_strangers_sent_to_sign_in(client: FlaskClient, login: Login) -> None:
     assert client.get("/dashboard").status_code == 302
     assert client.get("/dashboard/agencies.csv").status_code == 302
-    clerk = login("qingyang_data_bureau")
-    assert clerk.get("/dashboard").status_code == 403
-    assert clerk.get("/dashboard/stages.csv").status_code == 403
-    assert "/dashboard" not in clerk.get("/").get_data(as_text=True)
+    for name in ("qingyang_data_bureau_member", "qingyang_applicant_unit"):  # a member; an applicant unit's leader
+        clerk = login(name)
+        assert clerk.get("/dashboard").status_code == 403
+        assert clerk.get("/dashboard/stages.csv").status_code == 403
+        assert "/dashboard" not in clerk.get("/").get_data(as_text=True)
+
+
+def test_a_group_leader_sees_the_agency_they_lead(app: Flask, login: Login) -> None:
+    _applications(login, 2, registered=1)
+    leader = login("qingyang_supervising_department")
+    page = leader.get("/dashboard").get_data(as_text=True)
+    assert 'href="/dashboard"' in page
+    assert _table(page, "agencies") == [["青阳县", "县直主管部门", "1", "0"]]
+    assert _table(page, "stages") == [["青阳县", "主管部门汇总审核", "1"], ["青阳县", "填报项目基本情况", "1"]]
 
 
 def test_process_owners_see_their_jurisdiction_only(app: Flask, login: Login) -> None:
