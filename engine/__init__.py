@@ -37,6 +37,7 @@ from engine.spiff.labels import Labels, is_period_or_date
 from engine.spiff.runtime import Engine
 from engine.store.db import init_db, lost_races_as_conflicts, make_db_engine, make_session_factory, unit_of_work
 from engine.usecases import (
+    dashboard,
     decisions,
     delegations,
     delivery,
@@ -105,6 +106,7 @@ __all__ = [
     "UserInfo",
     "VersionInfo",
     "conventions",
+    "dashboard",
     "decisions",
     "delegations",
     "delivery",

@@ -14,6 +14,7 @@ await build({
     "task-form": join(here, "src", "task-form.jsx"),
     "diagram": join(here, "src", "diagram.js"),
     "modeler": join(here, "src", "modeler.js"),
+    "dashboard": join(here, "src", "dashboard.js"),
   },
   outdir: out,
   bundle: true,

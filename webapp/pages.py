@@ -13,6 +13,7 @@ from engine import InvalidInput, inbox, instances, naming, oversight, tasks, wit
 
 from .auth import current_actor
 from .db import get_engine, get_session
+from .i18n import MESSAGES, translate
 from .limits import whole_number
 
 __all__ = ["bp"]
@@ -140,7 +141,16 @@ def heat_map(process_id: str, version: int) -> str:
     """Show a process version's diagram with unfinished instances counted per element."""
     heat = oversight.heat_map(get_session(), current_actor(), process_id, version)
     names = naming.names_for(get_engine(), get_session(), process_id=process_id, version=version)
-    return render_template("heatmap.html", heat=heat, names=names)
+    return render_template("heatmap.html", heat=heat, names=names,
+                           table=oversight.heat_table(get_engine(), get_session(), heat), element_label=_element_label)
+
+
+def _element_label(row: oversight.ElementCount) -> str:
+    """Name an element of a heat map's table; an unnamed one by what it is, never by its id."""
+    if row.name:
+        return row.name
+    key = f"element_kind_{row.kind}"
+    return translate(key if key in MESSAGES else "element_kind_other")
 
 
 @bp.post("/instances/<instance_id>/retry")

@@ -24,9 +24,9 @@ from engine.usecases.deployments import get_version, list_versions
 from engine.usecases.naming import Names, version_names
 from engine.usecases.snapshots import AuditEntry, InstanceInfo, TaskInfo, VersionInfo
 
-__all__ = ["HeatMap", "InstanceView", "OverdueGroup", "VersionLoad", "WaitingTimer", "cancel", "diagram", "heat_map",
-           "instance_diagram", "instance_view", "list_visible_instances", "overdue_by_agency", "retry",
-           "version_loads"]
+__all__ = ["ElementCount", "HeatMap", "InstanceView", "OverdueGroup", "VersionLoad", "WaitingTimer", "cancel",
+           "diagram", "heat_map", "heat_table", "instance_diagram", "instance_view", "list_visible_instances",
+           "overdue_by_agency", "retry", "version_loads"]
 
 _FINISHED = (state.COMPLETED, state.CANCELLED)
 _ADMIN = ("admin",)
@@ -79,6 +79,17 @@ class HeatMap:
     counts: dict[str, int]
     total: int
     errors: list[InstanceInfo]
+
+
+@dataclass(frozen=True)
+class ElementCount:
+    """One row of a heat map's table: an element, what it is, and how many unfinished instances stand there."""
+
+    element: str
+    name: str | None  # None: the diagram leaves the element unnamed (a gateway or an event, say)
+    kind: str  # the BPMN element type: userTask, boundaryEvent, …
+    lane: str | None
+    count: int
 
 
 @dataclass(frozen=True)
@@ -172,6 +183,19 @@ def heat_map(session: Session, actor: Actor, process_id: str, version_number: in
         InstanceRow.process_version_id == version.id, InstanceRow.status == state.ERROR)
         .order_by(InstanceRow.updated_at.desc()))]
     return HeatMap(VersionInfo.of(version), _diagram_xml(version), dict(counts), total, errors)
+
+
+def heat_table(engine: Engine, session: Session, heat: HeatMap) -> list[ElementCount]:
+    """Return a heat map's counts as rows naming each element, most instances first."""
+    version = get_version(session, heat.version.process_id, heat.version.version)
+    elements = {element.id: element for process in engine.deployment_processes(version).values()
+                for element in process.elements}
+    rows = []
+    for element_id, count in heat.counts.items():
+        element = elements.get(element_id)
+        rows.append(ElementCount(element_id, element.name if element else None, element.kind if element else "",
+                                 element.lane.label if element and element.lane else None, count))
+    return sorted(rows, key=lambda row: (-row.count, row.name or "", row.element))
 
 
 def overdue_by_agency(session: Session, actor: Actor, now: datetime) -> list[OverdueGroup]:

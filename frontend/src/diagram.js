@@ -29,12 +29,29 @@ async function show(config) {
     badge.textContent = String(count);
     overlays.add(id, { position: { top: -12, right: 12 }, html: badge });
   }
+  // A heat map shows every element that holds instances: fit the view to all of them, not the hottest alone.
+  const counted = Object.keys(counts).map((id) => registry.get(id)).filter(Boolean);
+  const fitCounted = () => {
+    const margin = 80;
+    const left = Math.min(...counted.map((e) => e.x)) - margin;
+    const top = Math.min(...counted.map((e) => e.y)) - margin;
+    const right = Math.max(...counted.map((e) => e.x + e.width)) + margin;
+    const bottom = Math.max(...counted.map((e) => e.y + e.height)) + margin;
+    // Never magnify past 100 %: a small box is widened to the container around its centre.
+    const width = Math.max(right - left, container.clientWidth);
+    const height = Math.max(bottom - top, container.clientHeight);
+    canvas.viewbox({ x: (left + right - width) / 2, y: (top + bottom - height) / 2, width, height });
+  };
   // Wide lifecycle diagrams shrink to unreadable size when fitted: zoom in on where the work is.
   const hottest = Object.entries(counts).sort((a, b) => b[1] - a[1])[0];
   const focusId = [...(config.failed || []), ...(config.active || []), ...(hottest ? [hottest[0]] : [])]
     .find((id) => registry.get(id));
   const focus = () => {
     canvas.zoom("fit-viewport");
+    if (counted.length > 1) {
+      fitCounted();
+      return;
+    }
     if (focusId && canvas.viewbox().scale < 0.6) {
       canvas.zoom(0.9);
       canvas.scrollToElement(registry.get(focusId), { top: 200, left: 300, right: 300, bottom: 200 });

@@ -153,6 +153,21 @@ def test_monitoring_heat_map_and_retry_for_administrators(app: Flask, login: Log
     assert login(APPLICANT).get("/monitor/qingyang_project/1").status_code == 403
 
 
+def test_heat_map_lists_every_element_with_its_count_by_name(app: Flask, login: Login) -> None:
+    applicant = login(APPLICANT)
+    tasks = [_start(applicant, key=f"QY-TABLE-{n}") for n in range(3)]
+    assert _complete(applicant, tasks[0], ANSWERS["Task_Register"]).status_code == 200
+    for language in ("zh", "en"):
+        admin = login("admin")
+        admin.get(f"/lang/{language}")
+        heat = admin.get("/monitor/qingyang_project/1").get_data(as_text=True)
+        assert _embedded_json(heat, "diagram-config")["counts"] == {"Task_Register": 2, "Task_DeptReview": 1}
+        table = heat.split('id="heat-table"', 1)[1].split("</table>", 1)[0]
+        cells = [re.sub(r"<[^>]+>", " ", row).split() for row in re.findall(r"<tr data-element.*?</tr>", table, re.S)]
+        assert cells == [["填报项目基本情况", "项目建设单位", "2"], ["主管部门汇总审核", "县直主管部门", "1"]]
+        assert "Task_" not in re.sub(r'data-element="[^"]*"', "", table)
+
+
 def test_instances_in_error_are_listed_with_their_message_and_can_be_retried(app: Flask, login: Login) -> None:
     engine = app.extensions["govflow.engine"]
     with unit_of_work(app.extensions["govflow.sessions"]) as session:
