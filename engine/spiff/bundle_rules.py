@@ -66,10 +66,12 @@ def _fields(schema: Mapping[str, Any]) -> Iterator[tuple[str, tuple[str, ...]]]:
     for key in ("then", "else"):
         if isinstance(schema.get(key), dict):
             yield from _fields(schema[key])
-    for key in _BRANCHES:
-        for branch in schema.get(key) or ():
-            if isinstance(branch, dict):
-                yield from _fields(branch)
+    dependent = schema.get("dependentSchemas")
+    branches = [*(dependent.values() if isinstance(dependent, dict) else ())]
+    branches += [branch for key in _BRANCHES for branch in schema.get(key) or ()]
+    for branch in branches:
+        if isinstance(branch, dict):
+            yield from _fields(branch)
 
 
 def _overwrite_problems(process: Process, fields: dict[str, dict[str, tuple[str, ...]]]) -> list[Problem]:
