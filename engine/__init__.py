@@ -10,11 +10,13 @@ This module is the engine's public face: the web app imports ``engine`` and noth
                 the Instance wrapper and the Engine that hands instances out
     store/      tables, database sessions and the unit of work, the audit trail
     errors, settings, calendar, clock, forms, typerefs, conventions    primitives every layer may use
+    deadlines   the display rule of due dates (the last day), also a primitive
 """
 
 from engine import conventions, limits
 from engine.calendar import BusinessCalendar, CalendarError
 from engine.clock import Clock, FakeClock, SystemClock
+from engine.deadlines import DueDay, due_day
 from engine.errors import (
     Conflict,
     DecisionError,
@@ -78,6 +80,7 @@ __all__ = [
     "DeployResult",
     "DeploymentError",
     "DeploymentInfo",
+    "DueDay",
     "Engine",
     "FakeClock",
     "FieldError",
@@ -100,6 +103,7 @@ __all__ = [
     "decisions",
     "deployments",
     "drafts",
+    "due_day",
     "inbox",
     "init_db",
     "install_spiff_patches",
