@@ -193,6 +193,13 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "position": ("当前位置", "Position"),
     "report": ("迁移报告", "Migration report"),
     "no_instances": ("没有需要迁移的实例", "No instance to migrate"),
+    # deadlines, shown as their last day (README, "Dates and periods")
+    "due_on": ("截止 {day}", "Due {day}"),
+    "due_today": ("今天到期", "Due today"),
+    "day_left": ("剩 1 天", "1 day left"),
+    "days_left": ("剩 {n} 天", "{n} days left"),
+    "day_overdue": ("逾期 1 天", "1 day overdue"),
+    "days_overdue": ("逾期 {n} 天", "{n} days overdue"),
 }
 
 
