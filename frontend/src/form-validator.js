@@ -41,3 +41,9 @@ export function withDependencies(node) {
 // A field of a conditional branch appears only while its branch applies; when an answer hides it, its value is
 // dropped at once, so nothing the clerk can no longer see is submitted (the server refuses such data).
 export const OMIT_HIDDEN = { omitExtraData: true, liveOmit: "onChange" };
+
+// Ajv adds a summary error at the form's root when a `then`/`else` branch fails ("应当匹配模式 "then""); the
+// branch's own error (a missing field, by its title) says it better, and the root error would mark every field.
+export function withoutBranchSummaries(errors) {
+  return errors.filter((error) => error.name !== "if");
+}
