@@ -32,6 +32,8 @@ def test_data_for_a_hidden_branch_is_refused_naming_the_field_and_changes_nothin
     assert "填报项目基本情况" in clerk.get(task).get_data(as_text=True)  # still open, nothing stored
     joint = {**single, "crossDepartment": True}
     assert _complete(clerk, task, joint).status_code == 200
+    done = clerk.get(task).get_data(as_text=True)  # the submitted record titles the branch's field too
+    assert "<dt>牵头单位</dt><dd>县数据资源管理局</dd>" in done and "leadUnit" not in done
 
 
 def _due_cell(page: str) -> list[str]:
