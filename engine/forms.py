@@ -14,8 +14,8 @@ from engine.conventions import SHARED_FIELDS, SHARED_REF_PREFIX
 from engine.errors import FieldError, InvalidInput
 from engine.limits import check_data_depth
 
-__all__ = ["FormValidator", "applicable_properties", "declared_properties", "expand_shared", "make_validator",
-           "shared_field_problems", "validate_submission"]
+__all__ = ["FormValidator", "applicable_properties", "branch_field_problems", "declared_properties", "expand_shared",
+           "make_validator", "shared_field_problems", "validate_submission"]
 
 # A field using a shared definition may narrow its range or add a title, never change what the value is.
 _FIXED_KEYWORDS = ("type", "multipleOf")
@@ -72,6 +72,17 @@ def shared_field_problems(document: Any, where: str = "") -> list[str]:
         for key, value in document.items():
             problems += shared_field_problems(value, f"{where}/{key}")
     return problems
+
+
+def branch_field_problems(document: Mapping[str, Any]) -> list[str]:
+    """Return why a form's conditional fields could not be filled in the browser, if they could not."""
+    only_in_branches = sorted(set(declared_properties(document)) - set(document.get("properties") or ()))
+    if not only_in_branches or "additionalProperties" not in document:
+        return []
+    # additionalProperties sees only the top `properties`, so the browser's validator would refuse a branch's field.
+    names = ", ".join(f"'{name}'" for name in only_in_branches)
+    return [f"{names} declared only in a conditional branch: close the form with \"unevaluatedProperties\": false, "
+            f"not \"additionalProperties\", which refuses them"]
 
 
 def make_validator(schema: dict[str, Any]) -> Validator:

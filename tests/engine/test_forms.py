@@ -10,16 +10,20 @@ from typing import Any
 
 import pytest
 
-from engine import InvalidInput
+from engine import Bundle, DeploymentError, InvalidInput
 from engine.conventions import MONEY, SHARED_FIELDS
 from engine.forms import (
     applicable_properties,
+    branch_field_problems,
     declared_properties,
     expand_shared,
     make_validator,
     shared_field_problems,
     validate_submission,
 )
+from engine.spiff.compiler import compile_bundle
+
+from .helpers import SMOKE
 
 FORMS = Path(__file__).resolve().parents[2] / "forms"
 AMOUNT = {"type": "object", "properties": {"amount": {"type": "number", "title": "金额（万元）", "minimum": 0,
@@ -189,3 +193,20 @@ def test_bundle_forms_open_a_field_only_where_the_regulation_makes_it_relevant(
     with pytest.raises(InvalidInput) as refused:
         validate_submission(validator, {**answers, hidden: "x"})
     assert (hidden, f"「{title}」不适用于本表当前的选择，不应填写") in [(e.field, e.message) for e in refused.value.errors]
+
+
+def test_a_form_whose_branch_fields_the_browser_would_refuse_is_not_deployed() -> None:
+    closed = {"type": "object", "additionalProperties": False,
+              "properties": {"approved": {"type": "boolean", "title": "同意"}},
+              "if": {"properties": {"approved": {"const": False}}, "required": ["approved"]},
+              "then": {"properties": {"returnReason": {"type": "string", "title": "退回理由"}}}}
+    assert branch_field_problems(closed) == [
+        "'returnReason' declared only in a conditional branch: close the form with \"unevaluatedProperties\": false, "
+        "not \"additionalProperties\", which refuses them"]
+    opened = {("unevaluatedProperties" if key == "additionalProperties" else key): value for key, value in closed.items()}
+    assert branch_field_problems(opened) == []
+    texts = Bundle.from_directory(SMOKE, "smoke").as_texts()
+    texts["forms/rectify.schema.json"] = json.dumps(closed)
+    with pytest.raises(DeploymentError) as refused:
+        compile_bundle(Bundle.from_texts("smoke", texts))
+    assert [(p.file, "returnReason" in p.message) for p in refused.value.problems] == [("forms/rectify.schema.json", True)]
