@@ -16,7 +16,7 @@ This module is the engine's public face: the web app imports ``engine`` and noth
 from engine import conventions, limits
 from engine.calendar import BusinessCalendar, CalendarError
 from engine.clock import Clock, FakeClock, SystemClock
-from engine.deadlines import DueDay, due_day
+from engine.deadlines import DueDay, due_day, moment_text
 from engine.errors import (
     Conflict,
     DecisionError,
@@ -114,6 +114,7 @@ __all__ = [
     "make_db_engine",
     "make_session_factory",
     "migration",
+    "moment_text",
     "operations",
     "oversight",
     "signin",

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-__all__ = ["MAX_COMMITTED_DAYS", "DueDay", "committed_days", "due_day", "end_of_day"]
+__all__ = ["MAX_COMMITTED_DAYS", "DueDay", "committed_days", "due_day", "end_of_day", "moment_text"]
 
 MAX_COMMITTED_DAYS = 250
 """The longest committed handling time, in working days (about one year)."""
@@ -46,6 +46,18 @@ def due_day(due_at: datetime, now: datetime, zone: str) -> DueDay:
         last_day, at = local.date(), local.time().replace(second=0, microsecond=0)
     today = now.astimezone(tz).date()
     return DueDay(last_day, at, (last_day - today).days, due_at <= now)
+
+
+def moment_text(at: datetime, zone: str) -> str:
+    """Return a moment as a deadline is written: a local midnight is 24:00 of the day that just ended.
+
+    A waiting timer set by `deadline(day)` fires at the end of `day`; the law writes that moment as 24:00 of the
+    last day (Civil Code Art. 203), and so does every page, never as 00:00 of the day after.
+    """
+    local = at.astimezone(ZoneInfo(zone))
+    if local.time() == time(0, 0):
+        return f"{local.date() - timedelta(days=1)} 24:00"
+    return local.strftime("%Y-%m-%d %H:%M")
 
 
 def committed_days(text: str) -> int:

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
-from engine import DueDay, InvalidInput, due_day, inbox, instances, oversight, tasks
+from engine import DueDay, InvalidInput, due_day, inbox, instances, moment_text, oversight, tasks
 
 from .auth import current_actor
 from .db import get_engine, get_session
@@ -56,6 +56,12 @@ def days_left(value: datetime | None) -> str:
     if shown.days_left == 0:
         return translate("due_today")
     return translate("day_left" if shown.days_left == 1 else "days_left", n=shown.days_left)
+
+
+@bp.app_template_filter("deadline_moment")
+def deadline_moment(value: datetime | None) -> str:
+    """Show when a timer fires the way a deadline is written: the end of a day is 24:00 of that day."""
+    return "" if value is None else moment_text(value, get_engine().settings.timezone)
 
 
 def _inbox_query() -> inbox.InboxQuery:

@@ -8,7 +8,7 @@ from datetime import date, datetime, time
 import pytest
 
 from engine import Bundle, DeploymentError, FakeClock, due_day, inbox
-from engine.deadlines import committed_days, end_of_day
+from engine.deadlines import committed_days, end_of_day, moment_text
 from engine.spiff.bundle_rules import bundle_rule_problems
 from engine.spiff.elements import read_elements
 from engine.tools.testing import ProcessHarness
@@ -42,6 +42,11 @@ def test_a_due_moment_within_a_day_keeps_its_time_and_the_overdue_rule_is_the_st
     before = due_day(at_five, _moment("2026-12-04T16:59:00+08:00"), ZONE)
     assert (before.last_day, before.time, before.days_left, before.overdue) == (date(2026, 12, 4), time(17, 0), 0, False)
     assert due_day(at_five, _moment("2026-12-04T17:00:00+08:00"), ZONE).overdue
+
+
+def test_a_timer_at_the_end_of_a_day_is_written_as_24_00_of_that_day() -> None:
+    assert moment_text(end_of_day(date(2026, 12, 4), ZONE), ZONE) == "2026-12-04 24:00"
+    assert moment_text(_moment("2026-12-04T09:00:00+00:00"), ZONE) == "2026-12-04 17:00"
 
 
 @pytest.mark.parametrize(("text", "days"), [("5", 5), (" 1 ", 1), ("250", 250)])

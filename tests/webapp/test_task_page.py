@@ -6,7 +6,7 @@ import re
 
 from flask import Flask
 
-from engine import FakeClock, unit_of_work
+from engine import FakeClock, tasks, unit_of_work
 from engine.tools.testing import TESTER
 from engine.usecases.instances import start_project
 
@@ -68,3 +68,8 @@ def test_a_deadline_is_shown_as_its_last_day_with_the_days_left_or_overdue(
     assert " ".join(_due_cell(english)) == "Due 2026-12-04 4 days overdue"
     clock.set("2026-12-03T09:00:00+08:00")
     assert " ".join(_due_cell(admin.get("/?q=DUE-1").get_data(as_text=True))) == "Due 2026-12-04 1 day left"
+    with unit_of_work(app.extensions["govflow.sessions"]) as session:  # a 5-working-day wait after signing
+        tasks.complete(app.extensions["govflow.engine"], session, TESTER, task_id,
+                       {"investmentWan": 120, "signedOn": "2026-12-08"})
+    waiting = admin.get(f"/instances/{started.id}").get_data(as_text=True)
+    assert "2026-12-15 24:00" in waiting and "2026-12-16 00:00" not in waiting
