@@ -174,25 +174,29 @@ def test_dependent_schemas_and_all_of_branches_open_their_fields_only_when_they_
         ("phases", "「期数」不适用于本表当前的选择，不应填写"), ("leadUnit", "「牵头单位」不适用于本表当前的选择，不应填写")]
 
 
-@pytest.mark.parametrize(("form", "answers", "hidden", "title"), [
-    ("qingyang/register", {"crossDepartment": False}, "leadUnit", "牵头单位"),
-    ("qingyang/city_review", {"cityConsent": True, "cityOpinion": "同意"}, "cityReturnReason", "退回修改的理由"),
-    ("qingyang/province_review", {"provinceConsent": True, "provinceOpinion": "同意"}, "provinceReturnReason",
-     "退回修改的理由"),
-    ("datong/apply", {"crossDepartment": False, "multiYear": False}, "leadDepartment", "牵头部门"),
-    ("datong/apply", {"crossDepartment": False, "multiYear": False}, "yearlyBudgets", "年度预算"),
+@pytest.mark.parametrize(("form", "closed", "opened", "field"), [
+    ("qingyang/register", {"crossDepartment": False}, {"crossDepartment": True}, "leadUnit"),
+    ("qingyang/city_review", {"cityConsent": True}, {"cityConsent": False}, "cityReturnReason"),
+    ("qingyang/province_review", {"provinceConsent": True}, {"provinceConsent": False}, "provinceReturnReason"),
+    ("datong/apply", {"crossDepartment": False}, {"crossDepartment": True}, "leadDepartment"),
+    ("datong/apply", {"multiYear": False}, {"multiYear": True}, "yearlyBudgets"),
+    ("datong/deferral", {"deferralApproved": True}, {"deferralApproved": False}, "refusalReason"),
+    ("datong/deferral", {"deferralApproved": False}, {"deferralApproved": True}, "deferredTo"),
+    ("xichuan/drc_decision", {"drcApproved": True}, {"drcApproved": False}, "drcRefusalReason"),
+    ("fengxian/tender_review", {"tenderDocsApproved": True}, {"tenderDocsApproved": False}, "tenderReturnReason"),
+    ("yunfu/approval_opinion", {"opinionDecision": "APPROVE"}, {"opinionDecision": "REFUSE"}, "refusalReason"),
 ])
 def test_bundle_forms_open_a_field_only_where_the_regulation_makes_it_relevant(
-        form: str, answers: dict[str, Any], hidden: str, title: str) -> None:
+        form: str, closed: dict[str, Any], opened: dict[str, Any], field: str) -> None:
     schema = expand_shared(json.loads((FORMS / f"{form}.schema.json").read_text(encoding="utf-8")))
     validator = make_validator(schema)
-    assert hidden in declared_properties(schema)
-    assert hidden not in applicable_properties(validator, answers)
-    flipped = {key: not value if isinstance(value, bool) else value for key, value in answers.items()}
-    assert hidden in applicable_properties(validator, flipped)
+    title = declared_properties(schema)[field]["title"]
+    assert field not in schema["properties"] and schema.get("unevaluatedProperties") is False
+    assert field not in applicable_properties(validator, closed)
+    assert field in applicable_properties(validator, opened)
     with pytest.raises(InvalidInput) as refused:
-        validate_submission(validator, {**answers, hidden: "x"})
-    assert (hidden, f"「{title}」不适用于本表当前的选择，不应填写") in [(e.field, e.message) for e in refused.value.errors]
+        validate_submission(validator, {**closed, field: "x"})
+    assert (field, f"「{title}」不适用于本表当前的选择，不应填写") in [(e.field, e.message) for e in refused.value.errors]
 
 
 def test_a_form_whose_branch_fields_the_browser_would_refuse_is_not_deployed() -> None:
