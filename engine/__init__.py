@@ -10,11 +10,13 @@ This module is the engine's public face: the web app imports ``engine`` and noth
                 the Instance wrapper and the Engine that hands instances out
     store/      tables, database sessions and the unit of work, the audit trail
     errors, settings, calendar, clock, forms, typerefs, conventions    primitives every layer may use
+    deadlines   the display rule of due dates (the last day), also a primitive
 """
 
 from engine import conventions, limits
 from engine.calendar import BusinessCalendar, CalendarError
 from engine.clock import Clock, FakeClock, SystemClock
+from engine.deadlines import DueDay, due_day, moment_text
 from engine.errors import (
     Conflict,
     DecisionError,
@@ -86,6 +88,7 @@ __all__ = [
     "DeployResult",
     "DeploymentError",
     "DeploymentInfo",
+    "DueDay",
     "Engine",
     "FakeClock",
     "FieldError",
@@ -112,17 +115,19 @@ __all__ = [
     "delivery",
     "deployments",
     "drafts",
+    "due_day",
     "inbox",
     "init_db",
-    "is_period_or_date",
     "install_spiff_patches",
     "instances",
+    "is_period_or_date",
     "json_default",
     "limits",
     "lost_races_as_conflicts",
     "make_db_engine",
     "make_session_factory",
     "migration",
+    "moment_text",
     "naming",
     "notifications",
     "operations",

@@ -13,7 +13,8 @@ import re
 from typing import Any
 
 __all__ = [
-    "APPLICANT_ROLE", "BPMN_DI_NS", "BPMN_NS", "CALLED_DECISION", "CANDIDATE_GROUP", "CITATION", "DC_NS", "DI_NS",
+    "APPLICANT_ROLE", "BPMN_DI_NS", "BPMN_NS", "CALLED_DECISION", "CANDIDATE_GROUP", "CITATION", "COMMITTED_DAYS",
+    "DC_NS", "DI_NS",
     "DMN_NAMESPACES", "DMN_NS", "DUE_DATE", "FORM_SCHEMA", "FORM_SCHEMA_SUFFIX", "FORM_UI_SCHEMA",
     "FORM_UI_SCHEMA_SUFFIX", "GROUP_SEPARATOR", "MONEY", "PROPERTIES", "PROPERTY", "REGULATION", "REGULATION_FROM",
     "REGULATION_STATUS", "REGULATION_UNTIL", "REVISES", "RULE_CITATION",
@@ -68,6 +69,10 @@ FORM_UI_SCHEMA = "formUiSchemaFilename"
 
 DUE_DATE = "dueDate"
 """Property of a user task: a Python expression over task data giving its statutory due date or date-time."""
+
+COMMITTED_DAYS = "committedWorkingDays"
+"""Property of a user task: its committed handling time (承诺办理时限), a whole number of official working days
+counted from the day after the task opens; with a statutory DUE_DATE as well, the earlier deadline holds."""
 
 REGULATION = "regulation"
 """Property of a process: the title (and document number) of the regulation it implements."""
@@ -197,6 +202,7 @@ def for_modeler() -> dict[str, Any]:
     """
     return {
         "FORM_SCHEMA": FORM_SCHEMA, "FORM_UI_SCHEMA": FORM_UI_SCHEMA, "DUE_DATE": DUE_DATE,
+        "COMMITTED_DAYS": COMMITTED_DAYS,
         "CANDIDATE_GROUP": CANDIDATE_GROUP, "CALLED_DECISION": CALLED_DECISION,
         "FORM_SCHEMA_SUFFIX": FORM_SCHEMA_SUFFIX, "FORM_UI_SCHEMA_SUFFIX": FORM_UI_SCHEMA_SUFFIX,
         "TIME_DURATION": TIME_DURATION, "TIME_DATE": TIME_DATE, "TIME_CYCLE": TIME_CYCLE,

@@ -14,8 +14,8 @@ from engine.conventions import SHARED_FIELDS, SHARED_REF_PREFIX
 from engine.errors import FieldError, InvalidInput
 from engine.limits import check_data_depth
 
-__all__ = ["FormValidator", "declared_properties", "expand_shared", "make_validator", "shared_field_problems",
-           "validate_submission"]
+__all__ = ["FormValidator", "applicable_properties", "branch_field_problems", "declared_properties", "expand_shared",
+           "make_validator", "shared_field_problems", "validate_submission"]
 
 # A field using a shared definition may narrow its range or add a title, never change what the value is.
 _FIXED_KEYWORDS = ("type", "multipleOf")
@@ -74,6 +74,17 @@ def shared_field_problems(document: Any, where: str = "") -> list[str]:
     return problems
 
 
+def branch_field_problems(document: Mapping[str, Any]) -> list[str]:
+    """Return why a form's conditional fields could not be filled in the browser, if they could not."""
+    only_in_branches = sorted(set(declared_properties(document)) - set(document.get("properties") or ()))
+    if not only_in_branches or "additionalProperties" not in document:
+        return []
+    # additionalProperties sees only the top `properties`, so the browser's validator would refuse a branch's field.
+    names = ", ".join(f"'{name}'" for name in only_in_branches)
+    return [f"{names} declared only in a conditional branch: close the form with \"unevaluatedProperties\": false, "
+            f"not \"additionalProperties\", which refuses them"]
+
+
 def make_validator(schema: dict[str, Any]) -> Validator:
     """Compile a form schema once; validators are reused across submissions."""
     return FormValidator(schema, format_checker=_FORMAT_CHECKER)
@@ -82,8 +93,9 @@ def make_validator(schema: dict[str, Any]) -> Validator:
 def validate_submission(schema: dict[str, Any] | Validator, data: Any) -> dict[str, Any]:
     """Return `data` ready for the workflow, or raise InvalidInput listing every bad field.
 
-    Unknown fields are rejected even when the schema forgets `additionalProperties`,
-    and decimal numbers become Decimal so money compares exactly.
+    Unknown fields are rejected even when the schema forgets `additionalProperties`; so is a field of a
+    conditional branch that does not apply to the answers given (the form does not show it, so its value
+    would be stored unseen); and decimal numbers become Decimal so money compares exactly.
     """
     if not isinstance(data, dict):
         raise InvalidInput("the submission must be a JSON object", [FieldError("", "应提交一个对象")])
@@ -91,6 +103,9 @@ def validate_submission(schema: dict[str, Any] | Validator, data: Any) -> dict[s
     validator = make_validator(expand_shared(schema)) if isinstance(schema, dict) else schema
     properties = declared_properties(validator.schema)
     errors = [FieldError(key, f"未知字段「{key}」") for key in data if key not in properties]
+    shown = applicable_properties(validator, data)
+    errors += [FieldError(key, f"「{_title(properties[key], key)}」不适用于本表当前的选择，不应填写")
+               for key in data if key in properties and key not in shown]
     for error in sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path)):
         if error.validator in ("additionalProperties", "unevaluatedProperties"):
             continue  # already reported per field above
@@ -108,12 +123,51 @@ def declared_properties(schema: Any) -> dict[str, Any]:
     found: dict[str, Any] = {}
     branches = [schema.get(key) for key in ("then", "else")]
     branches += [branch for key in ("allOf", "anyOf", "oneOf") for branch in schema.get(key) or ()]
+    dependent = schema.get("dependentSchemas")
+    branches += list(dependent.values()) if isinstance(dependent, Mapping) else []
     for branch in branches:
         found.update(declared_properties(branch))
     top = schema.get("properties")
     if isinstance(top, Mapping):
         found.update(top)
     return found
+
+
+def applicable_properties(validator: Validator, data: Mapping[str, Any]) -> set[str]:
+    """Return the fields a form shows for `data`: its top fields and those of every branch that applies.
+
+    A branch applies as the browser's form decides: `then` when `if` holds, `else` when it does not, a
+    `dependentSchemas` entry when its field is given, every `allOf` member, an `anyOf`/`oneOf` member that holds.
+    """
+    return _applicable(validator, validator.schema, data)
+
+
+def _applicable(validator: Validator, schema: Any, data: Mapping[str, Any]) -> set[str]:
+    if not isinstance(schema, Mapping):
+        return set()
+    shown = set(schema.get("properties") or ())
+    if "if" in schema:
+        branch = schema.get("then") if _holds(validator, schema["if"], data) else schema.get("else")
+        shown |= _applicable(validator, branch, data)
+    dependent = schema.get("dependentSchemas")
+    for key, branch in (dependent.items() if isinstance(dependent, Mapping) else ()):
+        if key in data:
+            shown |= _applicable(validator, branch, data)
+    for branch in schema.get("allOf") or ():
+        shown |= _applicable(validator, branch, data)
+    for branch in [*(schema.get("anyOf") or ()), *(schema.get("oneOf") or ())]:
+        if _holds(validator, branch, data):
+            shown |= _applicable(validator, branch, data)
+    return shown
+
+
+def _holds(validator: Validator, schema: Any, data: Mapping[str, Any]) -> bool:
+    # evolve keeps the form's validator class (exact multipleOf), format checks and reference resolution.
+    return bool(validator.evolve(schema=schema).is_valid(data))
+
+
+def _title(spec: Any, key: str) -> str:
+    return str(spec.get("title") or key) if isinstance(spec, Mapping) else key
 
 
 def _field_error(error: ValidationError, properties: dict[str, Any]) -> FieldError:

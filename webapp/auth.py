@@ -26,6 +26,12 @@ __all__ = ["PUBLIC_ENDPOINTS", "bearer_token", "bp", "csrf_token", "current_acto
 
 bp = Blueprint("auth", __name__)
 
+
+class CsrfRejected(BadRequest):
+    """A page post without this session's CSRF token: an expired form, or one sent from another site."""
+
+    description = "CSRF token missing or wrong; reload the page and try again"
+
 _UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 
 
@@ -135,7 +141,7 @@ def _check_csrf() -> None:
     sent = request.form.get("csrf_token") or request.headers.get("X-CSRF-Token") or ""
     expected = session.get("csrf")
     if not expected or not hmac.compare_digest(sent, str(expected)):
-        raise BadRequest("表单已过期或来源不明，请刷新页面后重试 (CSRF token missing or wrong)")
+        raise CsrfRejected()
 
 
 def _safe_next(target: str | None) -> str:

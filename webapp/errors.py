@@ -82,7 +82,9 @@ def handle_http_error(error: HTTPException) -> Any:
         return error
     if request.path.startswith("/api/"):
         return current_app.extensions["govflow.api_errors"](error)
-    worded = translate(f"http_{error.code}") if f"http_{error.code}" in MESSAGES else error.description
+    # The most specific wording there is: for this kind of refusal (a failed CSRF check), else for its status.
+    key = next((k for k in (f"http_{type(error).__name__}", f"http_{error.code}") if k in MESSAGES), None)
+    worded = translate(key) if key else error.description
     if request.is_json:
         return {"error": error.name.replace(" ", ""), "message": error.description, "text": worded}, error.code
     return render_template("error.html", message=worded, status=error.code), error.code

@@ -242,6 +242,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
                                  "{user} deployed after you opened the draft; discard it and redo the edit"),
     "error_nothing_to_deploy": ("草稿与已部署的版本相同，无需部署", "The draft is identical to a deployment"),
     "http_400": ("请求有误", "Bad request"),
+    "http_CsrfRejected": ("表单已过期或来源不明，请刷新页面后重试",
+                          "The form has expired or came from elsewhere; reload the page and try again"),
     "http_403": ("您无权访问此页面", "Forbidden"),
     "http_404": ("页面不存在", "Page not found"),
     "http_405": ("不支持此操作", "Method not allowed"),
@@ -396,6 +398,13 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "element_kind_boundaryEvent": ("未命名的边界事件", "Unnamed boundary event"),
     "element_kind_intermediateCatchEvent": ("未命名的等待事件", "Unnamed waiting event"),
     "element_kind_other": ("未命名的环节", "Unnamed element"),
+    # deadlines, shown as their last day (README, "Dates and periods")
+    "due_on": ("截止 {day}", "Due {day}"),
+    "due_today": ("今天到期", "Due today"),
+    "day_left": ("剩 1 天", "1 day left"),
+    "days_left": ("剩 {n} 天", "{n} days left"),
+    "day_overdue": ("逾期 1 天", "1 day overdue"),
+    "days_overdue": ("逾期 {n} 天", "{n} days overdue"),
 }
 
 

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, datetime
 
 from flask import Blueprint, Flask, g, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
-from engine import InvalidInput, notifications
+from engine import InvalidInput, due_day, notifications
 
 from .auth import current_actor
 from .db import get_engine, get_session
@@ -20,11 +19,12 @@ bp = Blueprint("notifications", __name__, url_prefix="/notifications")
 _PER_PAGE = 30
 
 
-def last_day(value: datetime | None) -> date | None:
-    """Return the last local day of a due moment (a due date ends at the next local midnight)."""
+def notice_day(value: datetime | None) -> date | None:
+    """Return the last local day of a due moment, by the same rule as every other page."""
     if value is None:
         return None
-    return (value.astimezone(ZoneInfo(get_engine().settings.timezone)) - timedelta(microseconds=1)).date()
+    engine = get_engine()
+    return due_day(value, engine.now(), engine.settings.timezone).last_day
 
 
 def unread() -> int:
@@ -99,4 +99,4 @@ def init_app(app: Flask) -> None:
     """Register the notification centre and the unread count every page's bell shows."""
     app.register_blueprint(bp)
     app.jinja_env.globals["unread_notifications"] = unread
-    app.jinja_env.filters["last_day"] = last_day
+    app.jinja_env.filters["notice_day"] = notice_day

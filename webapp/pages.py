@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
-from engine import InvalidInput, inbox, instances, naming, oversight, tasks, withdrawal
+from engine import DueDay, InvalidInput, due_day, inbox, instances, moment_text, naming, oversight, tasks, withdrawal
 
 from .auth import current_actor
 from .db import get_engine, get_session
@@ -27,6 +27,41 @@ def local_time(value: datetime | None, pattern: str = "%Y-%m-%d %H:%M") -> str:
     if value is None:
         return ""
     return value.astimezone(ZoneInfo(get_engine().settings.timezone)).strftime(pattern)
+
+
+def _due(value: datetime) -> DueDay:
+    engine = get_engine()
+    return due_day(value, engine.now(), engine.settings.timezone)
+
+
+@bp.app_template_filter("last_day")
+def last_day(value: datetime | None) -> str:
+    """Show a stored due moment as the last day to act on (截止 2026-12-04), by the README's date rule."""
+    if value is None:
+        return ""
+    shown = _due(value)
+    day = shown.last_day.isoformat() + (f" {shown.time:%H:%M}" if shown.time is not None else "")
+    return translate("due_on", day=day)
+
+
+@bp.app_template_filter("days_left")
+def days_left(value: datetime | None) -> str:
+    """Say how far a due moment is: 今天到期, 剩 n 天 or 逾期 n 天 (days counted on the calendar)."""
+    if value is None:
+        return ""
+    shown = _due(value)
+    if shown.overdue:
+        late = -shown.days_left
+        return translate("overdue") if late < 1 else translate("day_overdue" if late == 1 else "days_overdue", n=late)
+    if shown.days_left == 0:
+        return translate("due_today")
+    return translate("day_left" if shown.days_left == 1 else "days_left", n=shown.days_left)
+
+
+@bp.app_template_filter("deadline_moment")
+def deadline_moment(value: datetime | None) -> str:
+    """Show when a timer fires the way a deadline is written: the end of a day is 24:00 of that day."""
+    return "" if value is None else moment_text(value, get_engine().settings.timezone)
 
 
 def _inbox_query() -> inbox.InboxQuery:
@@ -121,10 +156,12 @@ def start() -> str | Response | tuple[str, int]:
 @bp.get("/instances/<instance_id>")
 def instance(instance_id: str) -> str:
     """Show where an instance stands on its diagram, with its history and decisions."""
-    actor, session = current_actor(), get_session()
-    view = oversight.instance_view(get_engine(), session, actor, instance_id)
+    actor, session, engine = current_actor(), get_session(), get_engine()
+    view = oversight.instance_view(engine, session, actor, instance_id)
+    now = engine.now()
     return render_template("instance.html", view=view, instance=view.instance,
-                           withdrawable=withdrawal.withdrawable(session, actor, instance_id), cancel_errors={})
+                           withdrawable=withdrawal.withdrawable(session, actor, instance_id), cancel_errors={},
+                           due_state=lambda task: inbox.due_state(task, now))
 
 
 @bp.get("/monitor")

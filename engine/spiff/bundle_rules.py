@@ -8,6 +8,7 @@
 - A declared regulation is well formed (engine.regulation).
 - One date rule: month and year periods always roll over rest days, so `add_months`/`add_years`
   take no third argument.
+- A committed handling time (承诺办理时限) belongs to a user task and is a whole number of working days.
 """
 
 from __future__ import annotations
@@ -17,7 +18,8 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from engine.conventions import DUE_DATE, FORM_SCHEMA, REVISES
+from engine.conventions import COMMITTED_DAYS, DUE_DATE, FORM_SCHEMA, REVISES
+from engine.deadlines import committed_days
 from engine.errors import Problem
 from engine.regulation import Regulation, RegulationDeclarationError
 from engine.spiff.bundle import Bundle
@@ -37,6 +39,7 @@ def bundle_rule_problems(bundle: Bundle, elements: BundleElements) -> list[Probl
         problems += _regulation_problems(process)
         problems += _overwrite_problems(process, fields)
         problems += _period_problems(process)
+        problems += _committed_problems(process)
     problems += _decision_period_problems(elements)
     return problems
 
@@ -66,10 +69,12 @@ def _fields(schema: Mapping[str, Any]) -> Iterator[tuple[str, tuple[str, ...]]]:
     for key in ("then", "else"):
         if isinstance(schema.get(key), dict):
             yield from _fields(schema[key])
-    for key in _BRANCHES:
-        for branch in schema.get(key) or ():
-            if isinstance(branch, dict):
-                yield from _fields(branch)
+    dependent = schema.get("dependentSchemas")
+    branches = [*(dependent.values() if isinstance(dependent, dict) else ())]
+    branches += [branch for key in _BRANCHES for branch in schema.get(key) or ()]
+    for branch in branches:
+        if isinstance(branch, dict):
+            yield from _fields(branch)
 
 
 def _overwrite_problems(process: Process, fields: dict[str, dict[str, tuple[str, ...]]]) -> list[Problem]:
@@ -91,6 +96,26 @@ def _overwrite_problems(process: Process, fields: dict[str, dict[str, tuple[str,
             problems += [Problem(f"forms/{form}", (
                 f"field '{name}' declares it revises step {claimed}, which does not fill '{name}' in process "
                 f"{process.id}"), element=step) for claimed in revises if claimed not in writers - {step}]
+    return problems
+
+
+# --- committed handling time -------------------------------------------------------------------------------------
+
+def _committed_problems(process: Process) -> list[Problem]:
+    problems = []
+    for element in process.elements:
+        text = element.properties.get(COMMITTED_DAYS)
+        if text is None:
+            continue
+        if element.kind != "userTask":
+            problems.append(Problem(process.file, f"{element.kind} {element.id} has {COMMITTED_DAYS}, which only a "
+                                    f"user task may have", line=element.line, element=element.id))
+            continue
+        try:
+            committed_days(text)
+        except ValueError as exc:
+            problems.append(Problem(process.file, f"{COMMITTED_DAYS} of {element.id}: {exc}", line=element.line,
+                                    element=element.id))
     return problems
 
 

@@ -16,7 +16,7 @@ from SpiffWorkflow.spiff.parser import VALIDATOR, SpiffBpmnParser
 
 from engine.conventions import CANDIDATE_GROUP, DUE_DATE, FORM_SCHEMA, FORM_SCHEMA_SUFFIX, FORM_UI_SCHEMA, PROPERTIES
 from engine.errors import DeploymentError, Problem
-from engine.forms import expand_shared, shared_field_problems
+from engine.forms import branch_field_problems, expand_shared, shared_field_problems
 from engine.limits import MAX_DEPTH, json_text_depth
 from engine.spiff.bundle import Bundle
 from engine.spiff.bundle_rules import bundle_rule_problems
@@ -222,3 +222,4 @@ def _check_forms(bundle: Bundle, checker: _Checker) -> None:
                 continue
             if document.get("type") != "object":
                 checker.problems.append(Problem(item.path, 'a form schema must have "type": "object"'))
+            checker.problems += [Problem(item.path, problem) for problem in branch_field_problems(document)]

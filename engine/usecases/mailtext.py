@@ -7,11 +7,11 @@ public address of the site is configured (GOVFLOW_PUBLIC_URL).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, datetime
 
 from sqlalchemy.orm import Session
 
+from engine.deadlines import due_day
 from engine.spiff.runtime import Engine
 from engine.store.messaging import MailMessage, Notification
 
@@ -36,7 +36,7 @@ def last_day(engine: Engine, due_at: datetime | None) -> date | None:
     """Return the last local day a task may be done on (its due moment is the following midnight)."""
     if due_at is None:
         return None
-    return (due_at.astimezone(ZoneInfo(engine.settings.timezone)) - timedelta(microseconds=1)).date()
+    return due_day(due_at, engine.now(), engine.settings.timezone).last_day  # the README's one date rule
 
 
 def notice_line(engine: Engine, notice: Notification, english: bool = False) -> str:

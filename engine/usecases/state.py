@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import or_, select
@@ -15,7 +15,8 @@ from sqlalchemy.orm import Session
 
 from engine.calendar import parse_date
 from engine.clock import Clock
-from engine.conventions import DUE_DATE, FORM_SCHEMA, FORM_UI_SCHEMA
+from engine.conventions import COMMITTED_DAYS, DUE_DATE, FORM_SCHEMA, FORM_UI_SCHEMA
+from engine.deadlines import committed_days, end_of_day
 from engine.errors import InvalidInput, NotFound, ProcessError
 from engine.spiff.run_context import DecisionLog
 from engine.spiff.runtime import Engine
@@ -128,7 +129,7 @@ def _sync_task_index(engine: Engine, session: Session, row: InstanceRow, instanc
         if task_id in known:
             continue
         try:
-            due_at = _due_at(engine, instance, task)
+            due_at = _due_at(engine, instance, task, now)
         except ProcessError:
             if strict:
                 raise
@@ -155,7 +156,26 @@ def task_index_fields(task: HumanTask, version: ProcessVersion) -> dict[str, str
     }
 
 
-def _due_at(engine: Engine, instance: Instance, task: HumanTask) -> datetime | None:
+def _due_at(engine: Engine, instance: Instance, task: HumanTask, opened: datetime) -> datetime | None:
+    # A statutory due date and a committed handling time may both bind a step: the earlier one holds.
+    dues = [due for due in (_statutory_due(engine, instance, task), _committed_due(engine, task, opened)) if due]
+    return min(dues, default=None)
+
+
+def _committed_due(engine: Engine, task: HumanTask, opened: datetime) -> datetime | None:
+    text = task.properties.get(COMMITTED_DAYS)
+    if not text:
+        return None
+    try:
+        days = committed_days(text)
+    except ValueError as exc:  # deployment refuses it; a version deployed before that rule still names the element
+        raise ProcessError(f"{COMMITTED_DAYS} of {task.spec_id}: {exc}", element_id=task.spec_id) from exc
+    zone = engine.settings.timezone
+    last_day = engine.calendar.add_working_days(opened.astimezone(ZoneInfo(zone)).date(), days)
+    return end_of_day(last_day, zone).astimezone(UTC)
+
+
+def _statutory_due(engine: Engine, instance: Instance, task: HumanTask) -> datetime | None:
     expression = task.properties.get(DUE_DATE)
     if not expression:
         return None
@@ -176,13 +196,12 @@ def _due_at(engine: Engine, instance: Instance, task: HumanTask) -> datetime | N
                                    element_id=task.spec_id) from None
         else:
             # A due *date* means the whole day is allowed: due at the next local midnight.
-            zone = ZoneInfo(engine.settings.timezone)
             try:
                 day = parse_date(text)
             except InvalidInput:
                 raise ProcessError(f"{DUE_DATE} of {task.spec_id} gave {text!r}, not an ISO date",
                                    element_id=task.spec_id) from None
-            moment = datetime.combine(day, time(0, 0), zone) + timedelta(days=1)
+            moment = end_of_day(day, engine.settings.timezone)
     else:
         raise ProcessError(f"{DUE_DATE} of {task.spec_id} gave {value!r}, not a date", element_id=task.spec_id)
     if moment.tzinfo is None:

@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from engine.conventions import DUE_DATE, FORM_SCHEMA, FORM_UI_SCHEMA
+from engine.conventions import COMMITTED_DAYS, DUE_DATE, FORM_SCHEMA, FORM_UI_SCHEMA
 from engine.forms import declared_properties
 from engine.spiff.bundle import Bundle
 from engine.spiff.dmn_elements import Decision
@@ -140,7 +140,8 @@ class _Model:
                 "label": element.label, "type": element.kind, "lane": element.lane.label if element.lane else None,
                 "documentation": element.documentation or None,
                 "form": properties.get(FORM_SCHEMA), "uiForm": properties.get(FORM_UI_SCHEMA),
-                DUE_DATE: properties.get(DUE_DATE), "decision": element.called_decision,
+                DUE_DATE: properties.get(DUE_DATE), COMMITTED_DAYS: properties.get(COMMITTED_DAYS),
+                "decision": element.called_decision,
                 "timer": timer.expression.strip() if timer is not None else None,
                 "script": element.script, "default": element.default_flow, **element.behaviour}
             if element.called_decision:

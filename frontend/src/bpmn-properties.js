@@ -161,6 +161,11 @@ export function createPropertiesPanel(modeler, container, context) {
         context.uiForms(), (v) => setProperty(element, FORM_UI_SCHEMA, v))));
       container.append(field("办理期限", input(DUE_DATE, extensionProperty(bo, DUE_DATE),
         (v) => setProperty(element, DUE_DATE, v)), "表达式，如 add_working_days(signingDate, 5)"));
+      // The committed handling time gives any step a deadline; with a statutory one too, the earlier holds.
+      const { COMMITTED_DAYS } = conventions;
+      container.append(field("承诺办理时限（工作日）", input(COMMITTED_DAYS, extensionProperty(bo, COMMITTED_DAYS),
+        (v) => setProperty(element, COMMITTED_DAYS, v), { type: "number", min: "1", step: "1" }),
+        "自任务到达次日起算的工作日数，如 5；与法定期限并存时以较早者为准"));
     }
     if (type === "bpmn:BusinessRuleTask") {
       container.append(field("决策表", select(conventions.CALLED_DECISION, calledDecision(bo), context.decisions(),

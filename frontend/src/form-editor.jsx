@@ -2,7 +2,7 @@
 import { createRoot } from "react-dom/client";
 import { Component } from "react";
 import Form from "@rjsf/core";
-import { FORM_DEFAULTS, expandShared, makeFormValidator } from "./form-validator.js";
+import { FORM_DEFAULTS, OMIT_HIDDEN, withoutBranchSummaries, expandShared, makeFormValidator, withDependencies } from "./form-validator.js";
 
 const validator = makeFormValidator("zh");
 
@@ -47,7 +47,7 @@ export function createFormEditor({ schemaText, uiText, preview, errorBox, shared
     let schema;
     let uiSchema;
     try {
-      schema = expandShared(parse(schemaText.value, "JSON Schema"), sharedFields);
+      schema = withDependencies(expandShared(parse(schemaText.value, "JSON Schema"), sharedFields));
       uiSchema = parse(uiText.value, "uiSchema");
       if (schema.type !== "object") throw new Error('JSON Schema: 表单须为 "type": "object"');
     } catch (error) {
@@ -58,7 +58,7 @@ export function createFormEditor({ schemaText, uiText, preview, errorBox, shared
     errorBox.hidden = true;
     root.render(
       <Guard version={version}>
-        <Form schema={schema} uiSchema={uiSchema} validator={validator} liveValidate={false} noHtml5Validate
+        <Form schema={schema} {...OMIT_HIDDEN} transformErrors={withoutBranchSummaries} uiSchema={uiSchema} validator={validator} liveValidate={false} noHtml5Validate
           experimental_defaultFormStateBehavior={FORM_DEFAULTS}
           onSubmit={() => {}}><button type="submit">校验示例提交</button></Form>
       </Guard>,

@@ -28,3 +28,22 @@ export function expandShared(node, shared) {
 // rjsf fills a field whose schema says `const` with that value; a confirmation (`"const": true`, 必须满足)
 // would then arrive ticked, and the clerk never ticks it. Every form takes its defaults from `default` only.
 export const FORM_DEFAULTS = { constAsDefaults: "never" };
+
+// rjsf shows the fields of a `dependentSchemas` branch only when it is spelt `dependencies` (the draft-07
+// keyword, which Ajv applies the same way); forms and the server use the draft 2020-12 spelling.
+export function withDependencies(node) {
+  if (Array.isArray(node)) return node.map(withDependencies);
+  if (node === null || typeof node !== "object") return node;
+  return Object.fromEntries(Object.entries(node).map(([key, value]) => [
+    key === "dependentSchemas" ? "dependencies" : key, withDependencies(value)]));
+}
+
+// A field of a conditional branch appears only while its branch applies; when an answer hides it, its value is
+// dropped at once, so nothing the clerk can no longer see is submitted (the server refuses such data).
+export const OMIT_HIDDEN = { omitExtraData: true, liveOmit: "onChange" };
+
+// Ajv adds a summary error at the form's root when a `then`/`else` branch fails ("应当匹配模式 "then""); the
+// branch's own error (a missing field, by its title) says it better, and the root error would mark every field.
+export function withoutBranchSummaries(errors) {
+  return errors.filter((error) => error.name !== "if");
+}

@@ -3,7 +3,7 @@ import { createRoot } from "react-dom/client";
 import { useState } from "react";
 import Form from "@rjsf/core";
 import { englishStringTranslator, TranslatableString } from "@rjsf/utils";
-import { FORM_DEFAULTS, makeFormValidator } from "./form-validator.js";
+import { FORM_DEFAULTS, OMIT_HIDDEN, withoutBranchSummaries, makeFormValidator, withDependencies } from "./form-validator.js";
 
 // rjsf's own words (the error list title, array buttons) in Chinese, the rest as rjsf has them.
 const CHINESE = {
@@ -58,6 +58,7 @@ function newKey() {
 }
 
 function TaskForm({ config, validator }) {
+  const [schema] = useState(() => withDependencies(config.schema));
   const [formData, setFormData] = useState(config.formData || {});
   const [extraErrors, setExtraErrors] = useState({});
   const [alert, setAlert] = useState(null);
@@ -98,7 +99,7 @@ function TaskForm({ config, validator }) {
   return (
     <>
       {alert && <p className="alert" role="alert" id="form-alert">{alert}</p>}
-      <Form schema={config.schema} uiSchema={{ ...config.uiSchema, "ui:submitButtonOptions": {
+      <Form schema={schema} {...OMIT_HIDDEN} transformErrors={withoutBranchSummaries} uiSchema={{ ...config.uiSchema, "ui:submitButtonOptions": {
               submitText: config.messages.submit, props: { disabled: busy } } }}
             formData={formData} validator={validator} extraErrors={extraErrors}
             experimental_defaultFormStateBehavior={FORM_DEFAULTS}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -46,7 +47,7 @@ def _review_process() -> ProcessBuilder:
 def _bundle(tmp_path: Path) -> Path:
     folder = tmp_path / "gen"
     folder.mkdir()
-    for name in ("DT_S_01.dmn", "apply.schema.json", "accept.schema.json", "check.schema.json",
+    for name in ("DT_S_01.dmn", "labels.schema.json", "apply.schema.json", "accept.schema.json", "check.schema.json",
                  "rectify.schema.json"):
         shutil.copy(SMOKE / name, folder / name)
     for form in ("apply", "accept", "check", "rectify"):
@@ -100,6 +101,11 @@ def test_decision_builder_writes_a_deployable_typed_table(tmp_path: Path, databa
     folder = tmp_path / "gen"
     folder.mkdir()
     (folder / "DT_GEN_01.dmn").write_text(b.to_xml(), encoding="utf-8")
+    # Every value a rule outputs has a name for clerks, or the bundle does not deploy.
+    (folder / "labels.schema.json").write_text(json.dumps({"type": "object", "properties": {"route": {
+        "type": "string", "title": "路径", "oneOf": [{"const": "SELF_ADJUST_AND_FILE", "title": "自行调整后备案"},
+                                                    {"const": "FORMAL_APPROVAL", "title": "报批"}]}}},
+        ensure_ascii=False), encoding="utf-8")
     harness = ProcessHarness([Bundle.from_directory(folder)], database_url=database_url)
     try:
         assert harness.decide("DT_GEN_01", approvedEstimateWan="1150", adjustAmountWan="172.50").outputs == {

@@ -17,6 +17,7 @@ ROOT = Path(__file__).resolve().parents[2]
 SPELLED_ONCE = (
     conventions.BPMN_NS, conventions.BPMN_DI_NS, conventions.DC_NS, conventions.DI_NS, conventions.SPIFF_NS,
     *conventions.DMN_NAMESPACES, conventions.FORM_SCHEMA, conventions.FORM_UI_SCHEMA, conventions.DUE_DATE,
+    conventions.COMMITTED_DAYS,
     conventions.CANDIDATE_GROUP, conventions.CALLED_DECISION, *conventions.TIMER_KINDS,
     conventions.FORM_SCHEMA_SUFFIX, conventions.FORM_UI_SCHEMA_SUFFIX,
 )
@@ -66,7 +67,8 @@ def _read_by_scripts() -> set[str]:
 
 def test_every_name_the_modeler_reads_is_sent_with_its_page() -> None:
     read = _read_by_scripts()
-    assert {"FORM_SCHEMA", "FORM_UI_SCHEMA", "DUE_DATE", "CANDIDATE_GROUP", "CALLED_DECISION", "TIME_DATE"} <= read
+    assert {"FORM_SCHEMA", "FORM_UI_SCHEMA", "DUE_DATE", "COMMITTED_DAYS", "CANDIDATE_GROUP", "CALLED_DECISION",
+            "TIME_DATE"} <= read
     sent = for_modeler()
     assert read <= set(sent), f"the modeler reads {sorted(read - set(sent))}, which its page does not carry"
     assert all(getattr(conventions, name) == value for name, value in sent.items())

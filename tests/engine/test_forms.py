@@ -10,9 +10,20 @@ from typing import Any
 
 import pytest
 
-from engine import InvalidInput
+from engine import Bundle, DeploymentError, InvalidInput
 from engine.conventions import MONEY, SHARED_FIELDS
-from engine.forms import expand_shared, make_validator, shared_field_problems, validate_submission
+from engine.forms import (
+    applicable_properties,
+    branch_field_problems,
+    declared_properties,
+    expand_shared,
+    make_validator,
+    shared_field_problems,
+    validate_submission,
+)
+from engine.spiff.compiler import compile_bundle
+
+from .helpers import SMOKE
 
 FORMS = Path(__file__).resolve().parents[2] / "forms"
 AMOUNT = {"type": "object", "properties": {"amount": {"type": "number", "title": "金额（万元）", "minimum": 0,
@@ -130,3 +141,76 @@ def test_a_field_declared_only_in_a_conditional_branch_is_accepted_and_required_
         "approved": False, "returnReason": "概算含运维费用"}
     assert _messages(schema, {"approved": False}) == [("returnReason", "「退回理由」为必填项")]
     assert _messages(schema, {"approved": True, "extra": 1}) == [("extra", "未知字段「extra」")]
+
+
+def test_data_for_a_branch_the_answers_do_not_open_is_refused_by_title() -> None:
+    schema = {"type": "object", "unevaluatedProperties": False,
+              "properties": {"approved": {"type": "boolean", "title": "同意"}},
+              "if": {"properties": {"approved": {"const": False}}, "required": ["approved"]},
+              "then": {"properties": {"returnReason": {"type": "string", "title": "退回理由"}}, "required": ["returnReason"]},
+              "else": {"properties": {"approvalNumber": {"type": "string", "title": "批复文号"}}}}
+    assert validate_submission(schema, {"approved": True, "approvalNumber": "青数〔2026〕1号"})
+    assert _messages(schema, {"approved": True, "returnReason": "概算偏高"}) == [
+        ("returnReason", "「退回理由」不适用于本表当前的选择，不应填写")]
+    assert _messages(schema, {"approved": False, "returnReason": "概算偏高", "approvalNumber": "1号"}) == [
+        ("approvalNumber", "「批复文号」不适用于本表当前的选择，不应填写")]
+
+
+def test_dependent_schemas_and_all_of_branches_open_their_fields_only_when_they_apply() -> None:
+    schema = {"type": "object",
+              "properties": {"crossDepartment": {"type": "boolean", "title": "跨部门共建"},
+                             "phased": {"type": "boolean", "title": "分期建设"}},
+              "dependentSchemas": {"phased": {"properties": {"phases": {"type": "integer", "title": "期数"}}}},
+              "allOf": [{"if": {"properties": {"crossDepartment": {"const": True}}, "required": ["crossDepartment"]},
+                         "then": {"properties": {"leadUnit": {"type": "string", "title": "牵头单位"}},
+                                  "required": ["leadUnit"]}}]}
+    assert set(declared_properties(schema)) == {"crossDepartment", "phased", "phases", "leadUnit"}
+    validator = make_validator(schema)
+    assert applicable_properties(validator, {}) == {"crossDepartment", "phased"}
+    assert applicable_properties(validator, {"phased": False, "crossDepartment": True}) == {
+        "crossDepartment", "phased", "phases", "leadUnit"}
+    assert validate_submission(schema, {"phased": True, "phases": 2, "crossDepartment": True, "leadUnit": "数据局"})
+    assert _messages(schema, {"phases": 2, "crossDepartment": False, "leadUnit": "数据局"}) == [
+        ("phases", "「期数」不适用于本表当前的选择，不应填写"), ("leadUnit", "「牵头单位」不适用于本表当前的选择，不应填写")]
+
+
+@pytest.mark.parametrize(("form", "closed", "opened", "field"), [
+    ("qingyang/register", {"crossDepartment": False}, {"crossDepartment": True}, "leadUnit"),
+    ("qingyang/city_review", {"cityConsent": True}, {"cityConsent": False}, "cityReturnReason"),
+    ("qingyang/province_review", {"provinceConsent": True}, {"provinceConsent": False}, "provinceReturnReason"),
+    ("datong/apply", {"crossDepartment": False}, {"crossDepartment": True}, "leadDepartment"),
+    ("datong/apply", {"multiYear": False}, {"multiYear": True}, "yearlyBudgets"),
+    ("datong/deferral", {"deferralApproved": True}, {"deferralApproved": False}, "refusalReason"),
+    ("datong/deferral", {"deferralApproved": False}, {"deferralApproved": True}, "deferredTo"),
+    ("xichuan/drc_decision", {"drcApproved": True}, {"drcApproved": False}, "drcRefusalReason"),
+    ("fengxian/tender_review", {"tenderDocsApproved": True}, {"tenderDocsApproved": False}, "tenderReturnReason"),
+    ("yunfu/approval_opinion", {"opinionDecision": "APPROVE"}, {"opinionDecision": "REFUSE"}, "refusalReason"),
+])
+def test_bundle_forms_open_a_field_only_where_the_regulation_makes_it_relevant(
+        form: str, closed: dict[str, Any], opened: dict[str, Any], field: str) -> None:
+    schema = expand_shared(json.loads((FORMS / f"{form}.schema.json").read_text(encoding="utf-8")))
+    validator = make_validator(schema)
+    title = declared_properties(schema)[field]["title"]
+    assert field not in schema["properties"] and schema.get("unevaluatedProperties") is False
+    assert field not in applicable_properties(validator, closed)
+    assert field in applicable_properties(validator, opened)
+    with pytest.raises(InvalidInput) as refused:
+        validate_submission(validator, {**closed, field: "x"})
+    assert (field, f"「{title}」不适用于本表当前的选择，不应填写") in [(e.field, e.message) for e in refused.value.errors]
+
+
+def test_a_form_whose_branch_fields_the_browser_would_refuse_is_not_deployed() -> None:
+    closed = {"type": "object", "additionalProperties": False,
+              "properties": {"approved": {"type": "boolean", "title": "同意"}},
+              "if": {"properties": {"approved": {"const": False}}, "required": ["approved"]},
+              "then": {"properties": {"returnReason": {"type": "string", "title": "退回理由"}}}}
+    assert branch_field_problems(closed) == [
+        "'returnReason' declared only in a conditional branch: close the form with \"unevaluatedProperties\": false, "
+        "not \"additionalProperties\", which refuses them"]
+    opened = {("unevaluatedProperties" if key == "additionalProperties" else key): value for key, value in closed.items()}
+    assert branch_field_problems(opened) == []
+    texts = Bundle.from_directory(SMOKE, "smoke").as_texts()
+    texts["forms/rectify.schema.json"] = json.dumps(closed)
+    with pytest.raises(DeploymentError) as refused:
+        compile_bundle(Bundle.from_texts("smoke", texts))
+    assert [(p.file, "returnReason" in p.message) for p in refused.value.problems] == [("forms/rectify.schema.json", True)]

@@ -9,6 +9,7 @@ from engine.tools.testing import ProcessHarness
 
 from .conftest import HarnessFactory
 from .datong_walk import ANSWERS, walk
+from .walking import OMIT
 
 P = "datong_project"
 
@@ -125,7 +126,7 @@ def test_changes_during_construction(h: ProcessHarness) -> None:
 def test_late_acceptance_is_deferred_or_rectified(h: ProcessHarness) -> None:
     run = h.start(P)
     late = {"canApplyOnTime": False, "delayReason": "硬件到货延迟"}
-    refused = {"deferralApproved": False, "refusalReason": "无合理原因拖延验收"}
+    refused = {"deferralApproved": False, "refusalReason": "无合理原因拖延验收", "deferredTo": OMIT}
     walk(run, {"Task_AcceptanceTiming": [{**late, "hasReasonableCause": True}, late, {}],
                "Task_Deferral": [{}, refused]}, until="Task_Acceptance")
     run.assert_path("Task_AcceptanceTiming", "Task_Deferral", "Task_AcceptanceTiming", "Task_Deferral",

@@ -188,3 +188,35 @@ def test_a_confirmation_starts_unticked_and_every_two_decimal_amount_passes(brow
     amount.fill("150.015")
     page.locator("#task-form button[type=submit]").click()
     page.wait_for_function("document.querySelector('#task-form .errors').innerText.includes('估算投资')")
+
+
+def test_a_conditional_field_appears_when_relevant_and_its_value_goes_when_hidden(browser: Any, live_url: str) -> None:
+    page = _sign_in(browser, live_url, "qingyang_applicant_unit")
+    page.goto(f"{live_url}/start")
+    page.locator("form.start-form input[name=business_key]").fill("QY-BROWSER-IF")
+    page.locator("form.start-form button[type=submit]").click()
+    page.wait_for_selector("#task-form form")
+    _fill_register(page)
+    form = page.locator("#task-form")
+    cross, lead = form.get_by_label("跨部门共建共享", exact=True), form.locator("#root_leadUnit")
+    assert lead.count() == 0  # 牵头单位 only for a cross-department project (二(一)5)
+    cross.check()
+    lead.wait_for()
+    page.locator("#task-form button[type=submit]").click()
+    page.wait_for_function("document.querySelector('#task-form .errors').innerText.includes('牵头单位')")
+    assert "then" not in page.inner_text("#task-form")  # the missing field is named, not the branch
+    lead.fill("县数据资源管理局")
+    _shot(page, "10-task-form-conditional-field")
+    cross.uncheck()
+    lead.wait_for(state="detached")
+    cross.check()
+    lead.wait_for()
+    assert lead.input_value() == ""  # hiding it dropped what was typed
+    lead.fill("县数据资源管理局")
+    cross.uncheck()
+    lead.wait_for(state="detached")
+    with page.expect_request("**/complete") as sent:
+        page.locator("#task-form button[type=submit]").click()
+    submitted = json.loads(sent.value.post_data or "{}")
+    assert submitted["crossDepartment"] is False and "leadUnit" not in submitted
+    page.wait_for_url("**/instances/*")

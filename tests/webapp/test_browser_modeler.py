@@ -122,3 +122,30 @@ def test_properties_panel_reads_and_writes_what_govflow_reads(browser: Any, live
     owner.wait_for_selector("#workspace[data-ready=true]")
     _select(owner, "Lane_data_bureau")
     assert owner.input_value("#properties input[name=candidateGroup]") == "qingyang:archive_office"
+
+
+def test_owner_sets_a_committed_handling_time_on_any_user_task(browser: Any, live_url: str) -> None:  # noqa: F811
+    owner = _sign_in(browser, live_url, "qingyang_owner")
+    owner.goto(f"{live_url}/modeler/qingyang")
+    owner.wait_for_selector("#workspace[data-ready=true]")
+    _select(owner, "Task_DeptReview")  # a step with no statutory deadline
+    field = "#properties input[name=committedWorkingDays]"
+    assert owner.input_value(field) == ""
+    assert "承诺办理时限" in owner.inner_text("#properties")
+    owner.fill(field, "0")
+    owner.press(field, "Tab")
+    owner.click("#validate")
+    owner.wait_for_selector("#problems li >> text=Task_DeptReview")
+    assert "committedWorkingDays" in owner.inner_text("#problems")
+    assert owner.locator('[data-element-id="Task_DeptReview"].gf-problem').count() == 1
+    _select(owner, "Task_DeptReview")
+    owner.fill(field, "3")
+    owner.press(field, "Tab")
+    owner.click("#save")
+    owner.wait_for_selector(".status-ok >> text=已保存")
+    owner.click("#validate")
+    owner.wait_for_selector(".status-ok >> text=校验通过")
+    owner.reload()
+    owner.wait_for_selector("#workspace[data-ready=true]")
+    _select(owner, "Task_DeptReview")
+    assert owner.input_value(field) == "3"

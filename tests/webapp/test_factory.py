@@ -35,7 +35,7 @@ def test_wrong_password_is_refused_in_chinese(client: FlaskClient) -> None:
 def test_every_page_post_needs_the_csrf_token(client: FlaskClient, login: Login) -> None:
     client.get("/login")
     refused = client.post("/login", data={"username": "admin", "password": "govflow-demo"})
-    assert refused.status_code == 400 and "CSRF" in refused.get_data(as_text=True)
+    assert refused.status_code == 400 and "表单已过期或来源不明，请刷新页面后重试" in refused.get_data(as_text=True)
     admin = login("admin")
     assert admin.post("/logout").status_code == 400
     assert admin.post("/logout", data={"csrf_token": csrf_of(admin)}).status_code == 302
