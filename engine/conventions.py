@@ -20,6 +20,7 @@ __all__ = [
     "SHARED_FIELDS", "SHARED_REF_PREFIX", "SPIFF_NS",
     "TIMER_KINDS", "TIME_CYCLE", "TIME_DATE", "TIME_DURATION", "article_keys", "for_modeler", "group_jurisdiction",
     "group_name", "group_role",
+    "PROJECT_AMOUNT", "PROJECT_FIELD", "PROJECT_FIELD_KINDS", "PROJECT_PLAN_YEAR",
 ]
 
 # --- XML namespaces -------------------------------------------------------------------------------------------
@@ -105,6 +106,21 @@ REVISES = "x-govflow-revises"
 """Keyword of a form field: the id of the earlier step whose value of that field this step revises.
 
 Process data is one namespace; a field that a later step writes again must say whose value it replaces."""
+
+PROJECT_FIELD = "x-govflow-project"
+"""Keyword of a form field: which project figure the field holds (PROJECT_PLAN_YEAR or PROJECT_AMOUNT).
+
+The project lists show and filter by these figures; each bundle marks the fields of its own forms, so no
+field name of one jurisdiction is spelled in the engine. A process marks at most one field per figure."""
+
+PROJECT_PLAN_YEAR = "planYear"
+"""PROJECT_FIELD value: the field holds the project's plan (or budget) year, a whole number."""
+
+PROJECT_AMOUNT = "amount"
+"""PROJECT_FIELD value: the field holds the project's amount in 万元 (a `govflow:money` field)."""
+
+PROJECT_FIELD_KINDS = (PROJECT_PLAN_YEAR, PROJECT_AMOUNT)
+"""Every figure a form field may be marked as with PROJECT_FIELD."""
 
 # --- Timers --------------------------------------------------------------------------------------------------------
 

@@ -24,6 +24,7 @@ from engine.spiff.workflow import HumanTask, Instance
 from engine.store.audit import record
 from engine.store.models import InstanceRow, ProcessVersion, TaskRow
 from engine.usecases.describe import json_default
+from engine.usecases.project_index import sync_project
 
 __all__ = [
     "CANCELLED", "COMPLETED", "ERROR", "FINISHED", "RUNNING", "STATUSES", "WAITING",
@@ -102,12 +103,14 @@ def persist(engine: Engine, session: Session, row: InstanceRow, instance: Instan
     if error is not None and error.element_id and error.element_id not in active:
         active.append(error.element_id)  # a failed due date leaves no failed task behind
     row.active_elements = active
-    _sync_task_index(engine, session, row, instance, now, strict=error is None)
+    ready, due = _sync_task_index(engine, session, row, instance, now, strict=error is None)
+    sync_project(engine, session, row, instance, ready, due, now)
     session.flush()
 
 
 def _sync_task_index(engine: Engine, session: Session, row: InstanceRow, instance: Instance, now: datetime,
-                     strict: bool = True) -> None:
+                     strict: bool = True) -> tuple[list[HumanTask], dict[str, datetime | None]]:
+    # Returns the ready tasks and each one's due moment, which the project index reads.
     ready = {task.id: task for task in instance.ready_human_tasks()} if row.status != CANCELLED else {}
     # One query finds both the open rows and any row a ready task already has.
     known = {t.id: t for t in session.scalars(select(TaskRow).where(
@@ -119,6 +122,7 @@ def _sync_task_index(engine: Engine, session: Session, row: InstanceRow, instanc
             task_row.completed_at = now
         elif task_row.status == "ready":
             task_row.project_name = row.project_name
+    due = {task_id: known[task_id].due_at for task_id in ready if task_id in known}
     for task_id, task in ready.items():
         if task_id in known:
             continue
@@ -133,6 +137,8 @@ def _sync_task_index(engine: Engine, session: Session, row: InstanceRow, instanc
             business_key=row.business_key, project_name=row.project_name, unit=row.unit,
             status="ready", created_at=now, due_at=due_at, process_version_id=row.process_version.id,
             **task_index_fields(task, row.process_version)))
+        due[task_id] = due_at
+    return list(ready.values()), due
 
 
 def task_index_fields(task: HumanTask, version: ProcessVersion) -> dict[str, str | None]:
