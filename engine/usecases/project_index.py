@@ -58,8 +58,12 @@ def figures_of(fields: Mapping[str, str], data: Mapping[str, Any]) -> tuple[int 
 
 
 def sync_project(engine: Engine, session: Session, row: InstanceRow, instance: Instance, ready: list[HumanTask],
-                 due: Mapping[str, datetime | None], now: datetime) -> ProjectRow:
-    """Write the instance's project row: status, where it stands, the next step and its agency, due, figures."""
+                 due: Mapping[str, datetime | None], now: datetime,
+                 fields: Mapping[str, str] | None = None) -> ProjectRow:
+    """Write the instance's project row: status, where it stands, the next step and its agency, due, figures.
+
+    `fields` names the marked data fields (`project_fields`); by default those of the instance's own version.
+    """
     project = session.get(ProjectRow, row.id)
     if project is None:
         project = ProjectRow(instance_id=row.id, created_at=row.created_at)
@@ -78,8 +82,11 @@ def sync_project(engine: Engine, session: Session, row: InstanceRow, instance: I
     if first is not None:
         project.stage_element, project.stage = first.spec_id, first.name
     else:
-        project.stage_element, project.stage = _waiting_at(engine, version, row)
-    year, amount = figures_of(project_fields(engine, version), instance.data)
+        # A row indexed before it recorded its active elements asks the state where it stands.
+        active = list(row.active_elements or ()) or (instance.active_elements() if row.status not in _FINISHED
+                                                     else [])
+        project.stage_element, project.stage = _waiting_at(engine, version, row, active)
+    year, amount = figures_of(project_fields(engine, version) if fields is None else fields, instance.data)
     # A figure once given stays when the data no longer carries it (a cancelled workflow drops its data).
     project.plan_year = year if year is not None else project.plan_year
     project.amount = amount if amount is not None else project.amount
@@ -87,13 +94,14 @@ def sync_project(engine: Engine, session: Session, row: InstanceRow, instance: I
     return project
 
 
-def _waiting_at(engine: Engine, version: ProcessVersion, row: InstanceRow) -> tuple[str | None, str | None]:
+def _waiting_at(engine: Engine, version: ProcessVersion, row: InstanceRow,
+                active: list[str]) -> tuple[str | None, str | None]:
     # No open task: the project waits at a timer or a message, or failed at an element; name it in words.
     if row.status in _FINISHED:
         return None, None
     names = {element.id: element.name for process in engine.deployment_processes(version).values()
              for element in process.elements if element.name}
-    for element_id in ([row.error_element] if row.error_element else []) + list(row.active_elements or ()):
+    for element_id in ([row.error_element] if row.error_element else []) + active:
         if element_id in names:
             return element_id, names[element_id]
     return None, None

@@ -73,12 +73,13 @@ def _backfill(project: sa.Table) -> None:
     # What the index tables already hold; the rest comes from `govflow projects reindex`.
     bind = op.get_bind()
     far = datetime(9999, 12, 31) if bind.dialect.name == 'sqlite' else datetime(9999, 12, 31, tzinfo=UTC)
+    moment = sa.DateTime(timezone=True)  # typed, so SQLite's stored text comes back as datetimes
     instance = sa.table('instance', *(sa.column(c) for c in (
-        'id', 'process_version_id', 'process_id', 'business_key', 'unit', 'project_name', 'status', 'created_at',
-        'updated_at')))
+        'id', 'process_version_id', 'process_id', 'business_key', 'unit', 'project_name', 'status')),
+        sa.column('created_at', moment), sa.column('updated_at', moment))
     version = sa.table('process_version', sa.column('id'), sa.column('bundle'), sa.column('name'))
-    task = sa.table('task', *(sa.column(c) for c in (
-        'id', 'instance_id', 'spec_id', 'name', 'lane', 'due_at', 'status', 'created_at')))
+    task = sa.table('task', *(sa.column(c) for c in ('id', 'instance_id', 'spec_id', 'name', 'lane', 'status')),
+                    sa.column('due_at', moment), sa.column('created_at', moment))
     open_tasks: dict[str, list[Any]] = {}
     for row in bind.execute(sa.select(task.c.instance_id, task.c.id, task.c.spec_id, task.c.name, task.c.lane,
                                       task.c.due_at).where(task.c.status == 'ready')
