@@ -207,6 +207,13 @@ def test_a_cursor_of_another_order_or_a_made_up_one_is_refused(engine: Engine, d
             assert refused.value.errors[0].field == "after"
 
 
+def _capture_into(statements: list[tuple[str, Any]]) -> Any:
+    def capture(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, executemany: bool) -> None:
+        if "FROM project" in statement:
+            statements.append((statement, parameters))
+    return capture
+
+
 def test_the_list_query_seeks_in_the_project_index_without_sorting(engine: Engine, deployed: sessionmaker[Session],
                                                                    clock: FakeClock, database_url: str) -> None:
     if not database_url.startswith("sqlite"):
@@ -221,13 +228,8 @@ def test_the_list_query_seeks_in_the_project_index_without_sorting(engine: Engin
         cases.append((BURO, ProjectQuery(sort="due", per_page=2, after=first.next_cursor), "ix_project_bundle_due"))
         for actor, query, index in cases:
             statements: list[tuple[str, Any]] = []
-
-            def capture(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any,
-                        executemany: bool) -> None:
-                if "FROM project" in statement:
-                    statements.append((statement, parameters))
-
             connection = session.connection()
+            capture = _capture_into(statements)
             event.listen(connection, "before_cursor_execute", capture)
             try:
                 list_projects(session, actor, query, engine.now())

@@ -12,8 +12,8 @@ from engine.calendar import CalendarError
 from engine.errors import InvalidInput
 from engine.spiff.bundle import Bundle
 from engine.tools.consistency import check_consistency
-from engine.tools.reindex import reindex_projects
 from engine.tools.obligations import ObligationError, load_obligations
+from engine.tools.reindex import reindex_projects
 from engine.tools.trace import trace_markdown
 from engine.usecases import decisions, instances, signin, timers
 from engine.usecases import users as user_service
