@@ -87,6 +87,7 @@ def _register_engine(app: Flask) -> None:
 
 def _register_web(app: Flask) -> None:
     from . import api, auth, errors, i18n, limits, modeler, operations, pages
+    from . import projects as project_pages
 
     operations.init_app(app)  # first: it times and logs every request, refused ones included
     limits.init_app(app)
@@ -94,6 +95,7 @@ def _register_web(app: Flask) -> None:
     i18n.init_app(app)
     app.register_blueprint(pages.bp)
     app.register_blueprint(modeler.bp)
+    app.register_blueprint(project_pages.bp)
     smorest = api.init_app(app)
     errors.init_app(app, api_errors=smorest.handle_http_exception)
 

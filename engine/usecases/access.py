@@ -59,6 +59,11 @@ class Actor:
         """Tell whether the actor clerks for an applicant unit somewhere, so may start projects."""
         return any(is_applicant_group(group) for group in self.groups)
 
+    @property
+    def oversees(self) -> bool:
+        """Tell whether the actor follows whole jurisdictions' projects (an agency, an owner, an administrator)."""
+        return self.is_admin or bool(overseen_bundles(self))
+
     def owns(self, bundle: str) -> bool:
         """Tell whether the actor may edit and deploy this jurisdiction's bundle."""
         return self.is_admin or (self.role == "process_owner" and bundle in self.jurisdictions)

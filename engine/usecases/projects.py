@@ -24,8 +24,8 @@ from engine.store.models import ProcessVersion, ProjectRow, TaskRow
 from engine.usecases.access import Actor, is_applicant_group, overseen_bundles
 from engine.usecases.state import FINISHED, STATUSES
 
-__all__ = ["SCOPES", "SORTS", "ProjectFacets", "ProjectInfo", "ProjectPage", "ProjectQuery", "list_projects",
-           "project_facets"]
+__all__ = ["SCOPES", "SORTS", "STATUSES", "ProjectFacets", "ProjectInfo", "ProjectPage", "ProjectQuery", "Scope",
+           "Sort", "list_projects", "project_facets"]
 
 Scope = Literal["mine", "handled", "all"]
 Sort = Literal["due", "newest", "amount"]
@@ -101,7 +101,7 @@ class ProjectPage:
 class ProjectFacets:
     """The values the filters offer: only what the actor may list."""
 
-    bundles: list[str] = field(default_factory=list)
+    bundles: list[tuple[str, str]] = field(default_factory=list)  # (bundle, jurisdiction name)
     stages: list[tuple[str, str]] = field(default_factory=list)  # (element id, name)
     plan_years: list[int] = field(default_factory=list)
 
@@ -186,19 +186,22 @@ def list_projects(session: Session, actor: Actor, query: ProjectQuery, now: date
 
 
 def project_facets(session: Session, actor: Actor, scope: Scope, bundle: str | None = None) -> ProjectFacets:
-    """Return the jurisdictions, stages and plan years present among the projects of a scope."""
+    """Return the jurisdictions (with a name in words), stages and plan years among the projects of a scope."""
     visible = select(ProjectRow.bundle, ProjectRow.stage_element, ProjectRow.stage, ProjectRow.plan_year).where(
         _scope(actor, scope)).distinct()
     found = session.execute(visible).all()
-    if actor.is_admin and scope == "all":
-        bundles = sorted(set(session.scalars(select(ProcessVersion.bundle).distinct())))
-    else:
-        bundles = sorted({row.bundle for row in found})
+    # A jurisdiction is named by its shortest process name: 青阳县政务信息化项目全周期, never `qingyang`.
+    names: dict[str, str] = {}
+    for key, name in session.execute(select(ProcessVersion.bundle, ProcessVersion.name).distinct()).all():
+        if key not in names or len(name) < len(names[key]):
+            names[key] = name
+    present = set(names) if actor.is_admin and scope == "all" else {row.bundle for row in found}
     chosen = [row for row in found if bundle is None or row.bundle == bundle]
     stages = sorted({(row.stage_element, row.stage) for row in chosen if row.stage_element and row.stage},
                     key=lambda pair: pair[1])
     years = sorted({row.plan_year for row in chosen if row.plan_year is not None}, reverse=True)
-    return ProjectFacets(bundles, stages, years)
+    return ProjectFacets(sorted(((key, names.get(key, key)) for key in present), key=lambda pair: pair[1]),
+                         stages, years)
 
 
 def _encode(sort: Sort, row: ProjectRow) -> str:

@@ -137,7 +137,7 @@ def test_each_scope_lists_only_what_the_actor_may_see(engine: Engine, deployed: 
         with pytest.raises(NotFound):
             visible_instance(session, OTTO, ids["A-1"])
         assert visible_instance(session, BURO, ids["A-1"]).business_key == "A-1"
-        assert project_facets(session, OTTO, "all").bundles == ["smoke"]
+        assert project_facets(session, OTTO, "all").bundles == [("smoke", "冒烟")]
         facets = project_facets(session, ANN, "mine")
     assert facets.plan_years == [2027, 2026]
     assert facets.stages == [("Task_Apply", "申报"), ("Timer", "等待")]

@@ -57,9 +57,10 @@ def init_app(app: Flask) -> GovflowApi:
     for key, value in API_CONFIG.items():
         app.config.setdefault(key, value)
     api = GovflowApi(app)
-    from . import auth, instances, modeling, processes, reference, tasks
+    from . import auth, instances, modeling, processes, projects, reference, tasks
 
     for module in (auth, processes, modeling, instances, tasks, reference):
         api.register_blueprint(module.blp)
+    api.register_blueprint(projects.blp)
     app.extensions["govflow.api"] = api
     return api

@@ -21,6 +21,7 @@ from .modeling import (
     RevisionArgs,
     VersionEntrySchema,
 )
+from .projects import ProjectListArgs, ProjectPageSchema, ProjectSchema
 from .work import (
     AuditSchema,
     CalendarAnswerSchema,
@@ -59,4 +60,5 @@ __all__ = [
     "RevisionArgs", "SignOutArgs", "SignedOutSchema", "StartArgs", "TaskDetailSchema", "TaskListArgs",
     "TaskPageSchema", "TaskSchema", "TimerSchema",
     "TokenRequestSchema", "TokenSchema", "UserSchema", "VersionEntrySchema", "VersionLoadSchema", "VersionSchema",
+    "ProjectListArgs", "ProjectPageSchema", "ProjectSchema",
 ]
