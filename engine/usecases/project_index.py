@@ -64,29 +64,32 @@ def sync_project(engine: Engine, session: Session, row: InstanceRow, instance: I
 
     `fields` names the marked data fields (`project_fields`); by default those of the instance's own version.
     """
+    version = row.process_version
+    # Everything that may read the database (a version's files, elements) is read before the row exists:
+    # an autoflush must never meet a half-filled row.
+    first = min(ready, key=lambda t: (due.get(t.id) or FAR_FUTURE, t.name, t.id)) if ready else None
+    if first is not None:
+        stage: tuple[str | None, str | None] = (first.spec_id, first.name)
+    else:
+        # A row indexed before it recorded its active elements asks the state where it stands.
+        active = list(row.active_elements or ()) or (instance.active_elements() if row.status not in _FINISHED
+                                                     else [])
+        stage = _waiting_at(engine, version, row, active)
+    year, amount = figures_of(project_fields(engine, version) if fields is None else fields, instance.data)
     project = session.get(ProjectRow, row.id)
     if project is None:
         project = ProjectRow(instance_id=row.id, created_at=row.created_at)
         session.add(project)
-    version = row.process_version
     project.bundle, project.process_id, project.process_name = version.bundle, row.process_id, version.name
     project.business_key, project.project_name, project.unit = row.business_key, row.project_name, row.unit
     project.status, project.updated_at = row.status, now
     # The open task due first is the project's next step; undated tasks come after dated ones.
-    first = min(ready, key=lambda t: (due.get(t.id) or FAR_FUTURE, t.name, t.id)) if ready else None
     project.next_task_id = first.id if first else None
     project.next_step = first.name if first else None
     project.next_agency = first.lane if first else None
     project.due_at = due.get(first.id) if first else None
     project.due_key = project.due_at or FAR_FUTURE
-    if first is not None:
-        project.stage_element, project.stage = first.spec_id, first.name
-    else:
-        # A row indexed before it recorded its active elements asks the state where it stands.
-        active = list(row.active_elements or ()) or (instance.active_elements() if row.status not in _FINISHED
-                                                     else [])
-        project.stage_element, project.stage = _waiting_at(engine, version, row, active)
-    year, amount = figures_of(project_fields(engine, version) if fields is None else fields, instance.data)
+    project.stage_element, project.stage = stage
     # A figure once given stays when the data no longer carries it (a cancelled workflow drops its data).
     project.plan_year = year if year is not None else project.plan_year
     project.amount = amount if amount is not None else project.amount
