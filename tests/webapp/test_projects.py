@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 from flask.testing import FlaskClient
+
+from engine import FakeClock
 
 from ..jurisdictions.test_qingyang_process import ANSWERS
 from .conftest import Login, Tokens, csrf_of
@@ -60,10 +63,11 @@ def test_an_applicant_finds_their_project_after_their_task_is_done(login: Login)
     assert _rows(bureau.get("/projects/handled").get_data(as_text=True)) == []
 
 
-def test_filters_keep_their_values_and_a_bad_amount_names_the_field(login: Login) -> None:
+def test_filters_keep_their_values_and_a_bad_amount_names_the_field(login: Login, clock: FakeClock) -> None:
     clerk = login(APPLICANT)
     for key, amount in (("QY-P-1", 180.5), ("QY-P-2", 600), ("QY-P-3", 99.99)):
         _register(clerk, _start(clerk, key), investmentWan=amount, projectName=f"项目{key}")
+        clock.advance(timedelta(minutes=1))  # newest first is then QY-P-3, QY-P-2, QY-P-1
     page = clerk.get("/projects/mine?amount_min=99.99&amount_max=180.50&sort=amount&bundle=&stage=")
     html = page.get_data(as_text=True)
     assert page.status_code == 200
