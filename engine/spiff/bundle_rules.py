@@ -8,6 +8,8 @@
 - A declared regulation is well formed (engine.regulation).
 - One date rule: month and year periods always roll over rest days, so `add_months`/`add_years`
   take no third argument.
+- The project figures a bundle marks (`x-govflow-project`) are well typed and one per process
+  (engine.spiff.project_marks).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from engine.errors import Problem
 from engine.regulation import Regulation, RegulationDeclarationError
 from engine.spiff.bundle import Bundle
 from engine.spiff.elements import BundleElements, Process
+from engine.spiff.project_marks import project_mark_problems
 
 __all__ = ["bundle_rule_problems"]
 
@@ -38,6 +41,7 @@ def bundle_rule_problems(bundle: Bundle, elements: BundleElements) -> list[Probl
         problems += _overwrite_problems(process, fields)
         problems += _period_problems(process)
     problems += _decision_period_problems(elements)
+    problems += project_mark_problems(bundle, elements)
     return problems
 
 

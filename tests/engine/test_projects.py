@@ -14,7 +14,7 @@ from click.testing import CliRunner
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from engine import Bundle, Engine, FakeClock, InvalidInput, NotFound
+from engine import Bundle, DeploymentError, Engine, FakeClock, InvalidInput, NotFound
 from engine.store.db import make_db_engine
 from engine.store.models import ProjectRow, TaskRow
 from engine.store.schema import upgrade_schema
@@ -281,3 +281,22 @@ def test_an_upgraded_database_is_back_filled_then_completed_by_reindexing(
         assert waiting and all(r.next_step is None and r.due_key.year == 9999 for r in waiting)
     finally:
         db.dispose()
+
+
+def test_deploying_refuses_mistyped_unknown_and_doubled_figure_marks(engine: Engine, sessions: sessionmaker[Session],
+                                                                     tmp_path: Path) -> None:
+    bundle = _marked_smoke(tmp_path)
+    form_path = tmp_path / "smoke" / "apply.schema.json"
+    form = json.loads(form_path.read_text(encoding="utf-8"))
+    form["properties"]["signedOn"]["x-govflow-project"] = "amount"  # a date is no amount, and a second one
+    form["properties"]["projectName"]["x-govflow-project"] = "budget"
+    form_path.write_text(json.dumps(form, ensure_ascii=False), encoding="utf-8")
+    bundle = Bundle.from_directory(tmp_path / "smoke")
+    with pytest.raises(DeploymentError) as refused, unit(sessions) as session:
+        deploy_bundle(engine, session, bundle, "owner")
+    messages = [str(problem) for problem in refused.value.problems]
+    assert any("forms/apply.schema.json" in m and "'signedOn' is marked as the project's amount" in m
+               for m in messages), messages
+    assert any("'projectName'" in m and "must be one of planYear, amount" in m for m in messages), messages
+    assert any("[smoke]" in m and "several fields as its amount: investmentWan, signedOn" in m
+               for m in messages), messages
