@@ -189,6 +189,7 @@ class TaskRow(Base):
     __table_args__ = (
         Index("ix_task_group_status", "candidate_group", "status"),
         Index("ix_task_assignee_status", "assignee", "status"),
+        Index("ix_task_completed_by_status", "completed_by", "status"),  # 我经办的: what I completed
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)

@@ -16,7 +16,7 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any, Literal
 
-from sqlalchemy import ColumnElement, Select, and_, bindparam, exists, false, or_, select, true, tuple_
+from sqlalchemy import ColumnElement, Select, and_, bindparam, false, or_, select, true, tuple_
 from sqlalchemy.orm import Session
 
 from engine.errors import FieldError, InvalidInput
@@ -110,8 +110,9 @@ def _scope(actor: Actor, scope: Scope) -> ColumnElement[bool]:
     if scope == "mine":
         return ProjectRow.unit == actor.unit if actor.unit else false()
     if scope == "handled":
-        return exists().where(TaskRow.instance_id == ProjectRow.instance_id, TaskRow.status == "completed",
-                              _acted(actor))
+        # Driven from the task index (by group, by who completed): a per-project probe would read every
+        # completed task of the database for each project scanned.
+        return ProjectRow.instance_id.in_(select(TaskRow.instance_id).where(_acted(actor)))
     if actor.is_admin:
         return true()
     clauses: list[ColumnElement[bool]] = []
@@ -125,13 +126,15 @@ def _scope(actor: Actor, scope: Scope) -> ColumnElement[bool]:
 
 def _acted(actor: Actor) -> ColumnElement[bool]:
     # Completed by me, or by my groups: an applicant group's work counts only in my own unit's projects.
+    # Each branch names the status, so each is one seek in its own index (who completed, or group and status).
+    done = TaskRow.status == "completed"
     plain = sorted(g for g in actor.groups if not is_applicant_group(g))
     applicant = sorted(g for g in actor.groups if is_applicant_group(g))
-    clauses: list[ColumnElement[bool]] = [TaskRow.completed_by == actor.username]
+    clauses: list[ColumnElement[bool]] = [and_(TaskRow.completed_by == actor.username, done)]
     if plain:
-        clauses.append(TaskRow.candidate_group.in_(plain))
+        clauses.append(and_(TaskRow.candidate_group.in_(plain), done))
     if applicant and actor.unit:
-        clauses.append(and_(TaskRow.candidate_group.in_(applicant), TaskRow.unit == actor.unit))
+        clauses.append(and_(TaskRow.candidate_group.in_(applicant), done, TaskRow.unit == actor.unit))
     return or_(*clauses)
 
 

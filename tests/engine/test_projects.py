@@ -240,6 +240,19 @@ def test_the_list_query_seeks_in_the_project_index_without_sorting(engine: Engin
                 f"EXPLAIN QUERY PLAN {statement}", parameters))
             assert f"USING INDEX {index}" in plan or f"USING COVERING INDEX {index}" in plan, plan
             assert "TEMP B-TREE" not in plan, plan
+        # 我经办的 starts from the task index: one seek per branch (who completed it, or group and status).
+        statements = []
+        connection = session.connection()
+        capture = _capture_into(statements)
+        event.listen(connection, "before_cursor_execute", capture)
+        try:
+            list_projects(session, ANN, ProjectQuery(scope="handled"), engine.now())
+        finally:
+            event.remove(connection, "before_cursor_execute", capture)
+        [(statement, parameters)] = statements
+        plan = " | ".join(str(row[-1]) for row in connection.exec_driver_sql(
+            f"EXPLAIN QUERY PLAN {statement}", parameters))
+        assert "USING INDEX ix_task_completed_by_status" in plan and "USING INDEX ix_task_group_status" in plan, plan
         assert session.scalar(select(ProjectRow.instance_id).limit(1)) is not None
 
 

@@ -1,4 +1,4 @@
-"""The project index: one row per instance with what the project lists show.
+"""The project index: one row per instance with what the project lists show; tasks indexed by who completed them.
 
 Existing instances are back-filled from the instance table and the task index (status, open step, its agency
 and due date). Plan year, amount and the name of a timer a project waits at live in workflow state, which a
@@ -67,6 +67,8 @@ def upgrade() -> None:
     with op.batch_alter_table('project', schema=None) as batch_op:
         for name, columns in _INDEXES.items():
             batch_op.create_index(name, columns, unique=False)
+    with op.batch_alter_table('task', schema=None) as batch_op:
+        batch_op.create_index('ix_task_completed_by_status', ['completed_by', 'status'], unique=False)
 
 
 def _backfill(project: sa.Table) -> None:
@@ -109,6 +111,8 @@ def _backfill(project: sa.Table) -> None:
 
 def downgrade() -> None:
     """Revert this revision."""
+    with op.batch_alter_table('task', schema=None) as batch_op:
+        batch_op.drop_index('ix_task_completed_by_status')
     with op.batch_alter_table('project', schema=None) as batch_op:
         for name in _INDEXES:
             batch_op.drop_index(name)
