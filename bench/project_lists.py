@@ -140,9 +140,10 @@ def main() -> None:
     parser.add_argument("--depth", type=int, default=20)
     parser.add_argument("--databases", default="sqlite,postgresql")
     args = parser.parse_args()
+    scratch = tempfile.TemporaryDirectory()  # a million task rows take over half a gigabyte: removed at the end
     targets = []
     if "sqlite" in args.databases:
-        targets.append(("sqlite", f"sqlite:///{tempfile.mkdtemp()}/lists.sqlite"))
+        targets.append(("sqlite", f"sqlite:///{scratch.name}/lists.sqlite"))
     if "postgresql" in args.databases and os.environ.get("GOVFLOW_BENCH_POSTGRES_URL"):
         targets.append(("postgresql", os.environ["GOVFLOW_BENCH_POSTGRES_URL"]))
     summary: dict[str, Any] = {"projects": args.projects, "task_rows": args.projects * args.tasks}
@@ -152,6 +153,7 @@ def main() -> None:
             print(f"{database:10} {name:32} first page {timing['first_ms']:8.2f} ms, "
                   f"page {args.depth} {timing['deep_ms']:8.2f} ms")
     print(json.dumps(summary, indent=2))
+    scratch.cleanup()
 
 
 if __name__ == "__main__":

@@ -190,6 +190,7 @@ class TaskRow(Base):
         Index("ix_task_group_status", "candidate_group", "status"),
         Index("ix_task_assignee_status", "assignee", "status"),
         Index("ix_task_completed_by_status", "completed_by", "status"),  # 我经办的: what I completed
+        Index("ix_task_unit_group_status", "unit", "candidate_group", "status"),  # 我经办的: my unit's group work
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)

@@ -2,7 +2,7 @@
 
 Every query reads the project index (and, for 我经办的, the task index) only, never workflow state. Pages are
 keyset pages: a page ends with a cursor holding the last row's sort key, and the next page seeks past it in
-an index shaped like the query (`ix_project_<scope>_<sort>`), so a deep page costs what the first does and
+an index shaped like the query (`ix_project_<bundle|unit>_<sort>`), so a deep page costs what the first does and
 no page counts the whole list.
 """
 
@@ -134,7 +134,7 @@ def _acted(actor: Actor) -> ColumnElement[bool]:
     if plain:
         clauses.append(and_(TaskRow.candidate_group.in_(plain), done))
     if applicant and actor.unit:
-        clauses.append(and_(TaskRow.candidate_group.in_(applicant), done, TaskRow.unit == actor.unit))
+        clauses.append(and_(TaskRow.unit == actor.unit, TaskRow.candidate_group.in_(applicant), done))
     return or_(*clauses)
 
 

@@ -252,7 +252,7 @@ def test_the_list_query_seeks_in_the_project_index_without_sorting(engine: Engin
         [(statement, parameters)] = statements
         plan = " | ".join(str(row[-1]) for row in connection.exec_driver_sql(
             f"EXPLAIN QUERY PLAN {statement}", parameters))
-        assert "USING INDEX ix_task_completed_by_status" in plan and "USING INDEX ix_task_group_status" in plan, plan
+        assert "USING INDEX ix_task_completed_by_status" in plan and "USING INDEX ix_task_unit_group_status" in plan, plan
         assert session.scalar(select(ProjectRow.instance_id).limit(1)) is not None
 
 

@@ -69,6 +69,7 @@ def upgrade() -> None:
             batch_op.create_index(name, columns, unique=False)
     with op.batch_alter_table('task', schema=None) as batch_op:
         batch_op.create_index('ix_task_completed_by_status', ['completed_by', 'status'], unique=False)
+        batch_op.create_index('ix_task_unit_group_status', ['unit', 'candidate_group', 'status'], unique=False)
 
 
 def _backfill(project: sa.Table) -> None:
@@ -112,6 +113,7 @@ def _backfill(project: sa.Table) -> None:
 def downgrade() -> None:
     """Revert this revision."""
     with op.batch_alter_table('task', schema=None) as batch_op:
+        batch_op.drop_index('ix_task_unit_group_status')
         batch_op.drop_index('ix_task_completed_by_status')
     with op.batch_alter_table('project', schema=None) as batch_op:
         for name in _INDEXES:
