@@ -20,8 +20,8 @@ from engine.errors import NotFound, PermissionDenied
 from engine.store.models import InstanceRow, ProcessVersion, TaskRow
 from engine.usecases.snapshots import TaskInfo, UserInfo
 
-__all__ = ["Actor", "check_instance", "check_jurisdiction", "check_task", "is_applicant_group", "overseen_bundles",
-           "require_owner", "require_role", "visible_instances", "visible_tasks"]
+__all__ = ["Actor", "check_instance", "check_jurisdiction", "check_task", "is_applicant_group", "require_owner",
+           "require_role", "visible_instances", "visible_tasks"]
 
 
 def is_applicant_group(group: str | None) -> bool:
@@ -61,8 +61,11 @@ class Actor:
 
     @property
     def oversees(self) -> bool:
-        """Tell whether the actor follows whole jurisdictions' projects (an agency, an owner, an administrator)."""
-        return self.is_admin or bool(overseen_bundles(self))
+        """Tell whether the actor works for an agency, owns a jurisdiction's processes or administers all.
+
+        Such actors have a 全部项目 list: every project that reached their desk, or of the jurisdictions they own.
+        """
+        return self.is_admin or self.role == "process_owner" or any(not is_applicant_group(g) for g in self.groups)
 
     def owns(self, bundle: str) -> bool:
         """Tell whether the actor may edit and deploy this jurisdiction's bundle."""
@@ -98,24 +101,12 @@ def check_task(actor: Actor, row: TaskRow) -> TaskRow:
     return row
 
 
-def overseen_bundles(actor: Actor) -> list[str]:
-    """Return the jurisdictions whose every project the actor sees: those of an agency group, or owned.
-
-    An agency (a bureau, a government office) follows all projects of its jurisdiction; an applicant clerk
-    only their own unit's.
-    """
-    bundles = {group_jurisdiction(g) for g in actor.groups if not is_applicant_group(g)}
-    if actor.role == "process_owner":
-        bundles |= actor.jurisdictions
-    return sorted(bundles)
-
-
 def visible_instances(actor: Actor) -> ColumnElement[bool]:
     """Return the SQL condition selecting the instances `actor` may see.
 
     An instance is visible to whoever started it, to clerks of its applicant unit, to agencies whose
-    desk it reached (whatever the task's status now), to the agencies and process owners of its
-    jurisdiction (`overseen_bundles`), and to administrators.
+    desk it reached (whatever the task's status now), to its jurisdiction's process owners, and to
+    administrators.
     """
     if actor.is_admin:
         return true()
@@ -127,10 +118,9 @@ def visible_instances(actor: Actor) -> ColumnElement[bool]:
     if actor.unit and applicant_bundles:
         clauses.append(and_(InstanceRow.unit == actor.unit, InstanceRow.process_version_id.in_(
             select(ProcessVersion.id).where(ProcessVersion.bundle.in_(applicant_bundles)))))
-    overseen = overseen_bundles(actor)
-    if overseen:
+    if actor.role == "process_owner" and actor.jurisdictions:
         clauses.append(InstanceRow.process_version_id.in_(
-            select(ProcessVersion.id).where(ProcessVersion.bundle.in_(overseen))))
+            select(ProcessVersion.id).where(ProcessVersion.bundle.in_(sorted(actor.jurisdictions)))))
     return or_(*clauses)
 
 

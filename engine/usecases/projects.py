@@ -19,9 +19,10 @@ from typing import Any, Literal
 from sqlalchemy import ColumnElement, Select, and_, bindparam, false, or_, select, true, tuple_
 from sqlalchemy.orm import Session
 
+from engine.conventions import group_jurisdiction
 from engine.errors import FieldError, InvalidInput
 from engine.store.models import ProcessVersion, ProjectRow, TaskRow
-from engine.usecases.access import Actor, is_applicant_group, overseen_bundles
+from engine.usecases.access import Actor, is_applicant_group, visible_tasks
 from engine.usecases.state import FINISHED, STATUSES
 
 __all__ = ["SCOPES", "SORTS", "STATUSES", "ProjectFacets", "ProjectInfo", "ProjectPage", "ProjectQuery", "Scope",
@@ -115,12 +116,16 @@ def _scope(actor: Actor, scope: Scope) -> ColumnElement[bool]:
         return ProjectRow.instance_id.in_(select(TaskRow.instance_id).where(_acted(actor)))
     if actor.is_admin:
         return true()
+    # The same projects as the instance pages show (access.visible_instances), so every row opens: the
+    # jurisdictions one owns, one's own unit's projects, and those whose tasks reached one's desk.
+    owned = sorted(actor.jurisdictions) if actor.role == "process_owner" else []
     clauses: list[ColumnElement[bool]] = []
-    overseen = overseen_bundles(actor)
-    if overseen:
-        clauses.append(ProjectRow.bundle.in_(overseen))
+    if owned:
+        clauses.append(ProjectRow.bundle.in_(owned))
     if actor.unit:
         clauses.append(ProjectRow.unit == actor.unit)
+    if any(not is_applicant_group(g) and group_jurisdiction(g) not in owned for g in actor.groups):
+        clauses.append(ProjectRow.instance_id.in_(select(TaskRow.instance_id).where(visible_tasks(actor))))
     return or_(*clauses) if clauses else false()
 
 

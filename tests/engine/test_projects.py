@@ -32,7 +32,8 @@ from .premigration import build
 
 ANN = Actor("ann", unit="smoke:unit_a", groups=frozenset({"smoke:applicant_unit"}))
 OTTO = Actor("otto", unit="smoke:unit_b", groups=frozenset({"smoke:applicant_unit"}))
-BURO = Actor("buro", groups=frozenset({"smoke:data_bureau"}))
+BURO = Actor("buro", role="process_owner", groups=frozenset({"smoke:data_bureau"}))
+CLARA = Actor("clara", groups=frozenset({"smoke:data_bureau"}))  # an agency no smoke project reached yet
 OLGA = Actor("olga", role="process_owner", groups=frozenset({"other:data_bureau"}))
 
 
@@ -130,7 +131,10 @@ def test_each_scope_lists_only_what_the_actor_may_see(engine: Engine, deployed: 
         assert _keys(session, OTTO, now, scope="all") == ["B-1"]  # an applicant clerk: their unit only
         assert sorted(_keys(session, ANN, now, scope="handled")) == ["A-1", "A-2", "A-3", "A-4"]
         assert _keys(session, OTTO, now, scope="handled") == []  # same group, another unit's work
-        assert len(_keys(session, BURO, now, scope="all")) == 6  # the jurisdiction's agency sees every project
+        assert len(_keys(session, BURO, now, scope="all")) == 6  # the jurisdiction's process owner sees all
+        assert _keys(session, CLARA, now, scope="all") == []  # an agency: only what reached its desk
+        with pytest.raises(NotFound):
+            visible_instance(session, CLARA, ids["A-1"])
         assert _keys(session, BURO, now, scope="mine") == []
         assert _keys(session, OLGA, now, scope="all") == []  # another jurisdiction's owner
         assert len(_keys(session, TESTER, now, scope="all")) == 6

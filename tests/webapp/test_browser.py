@@ -198,7 +198,7 @@ def test_an_applicant_finds_their_project_after_completing_the_first_task(browse
     _shot(page, "10-projects-mine")
     row.get_by_role("link", name="青阳县智慧城管平台").click()
     page.wait_for_url("**/instances/*")
-    bureau = _sign_in(browser, live_url, "qingyang_data_bureau")
+    bureau = _sign_in(browser, live_url, "qingyang_supervising_department")
     bureau.get_by_role("link", name="全部项目").click()
     bureau.wait_for_selector("#projects")
     bureau.fill("input[name=amount_min]", "180")

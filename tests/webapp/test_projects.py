@@ -56,11 +56,15 @@ def test_an_applicant_finds_their_project_after_their_task_is_done(login: Login)
     assert _rows(other.get("/projects/mine").get_data(as_text=True)) == []
     assert _rows(other.get("/projects/").get_data(as_text=True)) == []
     assert other.get(f"/instances/{instance_id}").status_code == 404
-    bureau = login("qingyang_data_bureau")
-    overseen = bureau.get("/projects/").get_data(as_text=True)
+    reviewer = login("qingyang_supervising_department")  # the project is on this agency's desk now
+    overseen = reviewer.get("/projects/").get_data(as_text=True)
     assert _rows(overseen) == [instance_id] and "全部项目" in overseen and "青阳县政务信息化项目全周期" in overseen
-    assert bureau.get(f"/instances/{instance_id}").status_code == 200
-    assert _rows(bureau.get("/projects/handled").get_data(as_text=True)) == []
+    assert reviewer.get(f"/instances/{instance_id}").status_code == 200
+    assert _rows(reviewer.get("/projects/handled").get_data(as_text=True)) == []
+    later = login("qingyang_data_bureau")  # not reached yet: neither listed nor open
+    assert _rows(later.get("/projects/").get_data(as_text=True)) == []
+    assert later.get(f"/instances/{instance_id}").status_code == 404
+    assert _rows(login("qingyang_owner").get("/projects/").get_data(as_text=True)) == [instance_id]
 
 
 def test_filters_keep_their_values_and_a_bad_amount_names_the_field(login: Login, clock: FakeClock) -> None:
