@@ -95,6 +95,7 @@ CASES: dict[str, tuple[Actor, dict[str, Any]]] = {
                   {"scope": "mine"}),
     "handled, newest": (Actor("clerk_7", unit="qingyang:unit_5", groups=frozenset({"qingyang:applicant_unit"})),
                         {"scope": "handled", "sort": "newest"}),
+    "all (owner), due": (Actor("o", role="process_owner", groups=frozenset({"qingyang:bureau_1"})), {}),
     "all (bureau), due": (Actor("b", groups=frozenset({"qingyang:bureau_1"})), {}),
     "all (bureau), amount 100-500": (Actor("b", groups=frozenset({"qingyang:bureau_1"})),
                                      {"sort": "amount", "amount_min": Decimal(100), "amount_max": Decimal(500)}),
