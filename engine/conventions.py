@@ -22,6 +22,7 @@ __all__ = [
     "TIMER_KINDS", "TIME_CYCLE", "TIME_DATE", "TIME_DURATION", "article_keys", "for_modeler", "group_jurisdiction",
     "group_name", "group_role",
     "JURISDICTION_TITLE", "UNIT_LABELS", "VALUE_LABELS",
+    "PROJECT_AMOUNT", "PROJECT_FIELD", "PROJECT_FIELD_KINDS", "PROJECT_PLAN_YEAR",
 ]
 
 # --- XML namespaces -------------------------------------------------------------------------------------------
@@ -124,6 +125,20 @@ JURISDICTION_TITLE = "x-govflow-jurisdiction"
 
 UNIT_LABELS = "unit"
 """The property of the labels file naming the applicant units (`qingyang:demo_unit`) of the jurisdiction."""
+PROJECT_FIELD = "x-govflow-project"
+"""Keyword of a form field: which project figure the field holds (PROJECT_PLAN_YEAR or PROJECT_AMOUNT).
+
+The project lists show and filter by these figures; each bundle marks the fields of its own forms, so no
+field name of one jurisdiction is spelled in the engine. A process marks at most one field per figure."""
+
+PROJECT_PLAN_YEAR = "planYear"
+"""PROJECT_FIELD value: the field holds the project's plan (or budget) year, a whole number."""
+
+PROJECT_AMOUNT = "amount"
+"""PROJECT_FIELD value: the field holds the project's amount in 万元 (a `govflow:money` field)."""
+
+PROJECT_FIELD_KINDS = (PROJECT_PLAN_YEAR, PROJECT_AMOUNT)
+"""Every figure a form field may be marked as with PROJECT_FIELD."""
 
 # --- Timers --------------------------------------------------------------------------------------------------------
 

@@ -88,6 +88,7 @@ def _register_engine(app: Flask) -> None:
 
 def _register_web(app: Flask) -> None:
     from . import api, auth, dashboard, errors, i18n, limits, modeler, notifications, operations, pages, plain
+    from . import projects as project_pages
 
     operations.init_app(app)  # first: it times and logs every request, refused ones included
     limits.init_app(app)
@@ -102,6 +103,7 @@ def _register_web(app: Flask) -> None:
 
     app.register_blueprint(handover.bp)
     app.register_blueprint(dashboard.bp)
+    app.register_blueprint(project_pages.bp)
     smorest = api.init_app(app)
     errors.init_app(app, api_errors=smorest.handle_http_exception)
 

@@ -9,6 +9,8 @@
 - One date rule: month and year periods always roll over rest days, so `add_months`/`add_years`
   take no third argument.
 - A committed handling time (承诺办理时限) belongs to a user task and is a whole number of working days.
+- The project figures a bundle marks (`x-govflow-project`) are well typed and one per process
+  (engine.spiff.project_marks).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from engine.errors import Problem
 from engine.regulation import Regulation, RegulationDeclarationError
 from engine.spiff.bundle import Bundle
 from engine.spiff.elements import BundleElements, Process
+from engine.spiff.project_marks import project_mark_problems
 
 __all__ = ["bundle_rule_problems"]
 
@@ -41,6 +44,7 @@ def bundle_rule_problems(bundle: Bundle, elements: BundleElements) -> list[Probl
         problems += _period_problems(process)
         problems += _committed_problems(process)
     problems += _decision_period_problems(elements)
+    problems += project_mark_problems(bundle, elements)
     return problems
 
 

@@ -3,9 +3,22 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, Date, DateTime, ForeignKey, Index, Integer, String, Text, TypeDecorator, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 __all__ = [
@@ -20,6 +33,7 @@ __all__ = [
     "IdempotentResponse",
     "InstanceRow",
     "ProcessVersion",
+    "ProjectRow",
     "TaskRow",
     "UTCDateTime",
 ]
@@ -177,6 +191,8 @@ class TaskRow(Base):
     __table_args__ = (
         Index("ix_task_group_status", "candidate_group", "status"),
         Index("ix_task_assignee_status", "assignee", "status"),
+        Index("ix_task_completed_by_status", "completed_by", "status"),  # 我经办的: what I completed
+        Index("ix_task_unit_group_status", "unit", "candidate_group", "status"),  # 我经办的: my unit's group work
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
@@ -207,6 +223,51 @@ class TaskRow(Base):
     process_version_id: Mapped[int | None] = mapped_column(
         ForeignKey("process_version.id", name="fk_task_process_version_id"))
     process_version: Mapped[ProcessVersion | None] = relationship()
+
+
+class ProjectRow(Base):
+    """The project index: one row per instance, what the project lists show, kept in step with the state.
+
+    Every sort has a non-null key column (`due_key`, `amount_key`) so one index serves both the order and
+    keyset paging on SQLite and PostgreSQL alike (they order NULLs differently).
+    """
+
+    __tablename__ = "project"
+    __table_args__ = (
+        Index("ix_project_bundle_created", "bundle", "created_at", "instance_id"),
+        Index("ix_project_bundle_due", "bundle", "due_key", "instance_id"),
+        Index("ix_project_bundle_amount", "bundle", "amount_key", "instance_id"),
+        Index("ix_project_unit_created", "unit", "created_at", "instance_id"),
+        Index("ix_project_unit_due", "unit", "due_key", "instance_id"),
+        Index("ix_project_unit_amount", "unit", "amount_key", "instance_id"),
+        Index("ix_project_created", "created_at", "instance_id"),
+        Index("ix_project_due", "due_key", "instance_id"),
+        Index("ix_project_amount", "amount_key", "instance_id"),
+    )
+
+    instance_id: Mapped[str] = mapped_column(ForeignKey("instance.id", name="fk_project_instance_id"),
+                                             primary_key=True)
+    bundle: Mapped[str] = mapped_column(String(64))
+    process_id: Mapped[str] = mapped_column(String(128))
+    process_name: Mapped[str] = mapped_column(String(256))
+    business_key: Mapped[str | None] = mapped_column(String(128))
+    project_name: Mapped[str | None] = mapped_column(String(256))
+    unit: Mapped[str | None] = mapped_column(String(128))
+    status: Mapped[str] = mapped_column(String(16))
+    # Where the project stands: the element it waits at (its open task, a timer) by id and by name.
+    stage_element: Mapped[str | None] = mapped_column(String(128))
+    stage: Mapped[str | None] = mapped_column(String(256))
+    # The open task due first, and the agency (lane name) that works it.
+    next_task_id: Mapped[str | None] = mapped_column(String(36))
+    next_step: Mapped[str | None] = mapped_column(String(256))
+    next_agency: Mapped[str | None] = mapped_column(String(128))
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    due_key: Mapped[datetime] = mapped_column(UTCDateTime)  # due_at, or the far future when none
+    plan_year: Mapped[int | None] = mapped_column(Integer)
+    amount: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))  # 万元
+    amount_key: Mapped[Decimal] = mapped_column(Numeric(12, 2))  # amount, or -1 when none
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class AuditEvent(Base):

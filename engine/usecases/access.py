@@ -63,6 +63,14 @@ class Actor:
         """Tell whether the actor clerks for an applicant unit somewhere, so may start projects."""
         return any(is_applicant_group(group) for group in self.groups)
 
+    @property
+    def oversees(self) -> bool:
+        """Tell whether the actor works for an agency, owns a jurisdiction's processes or administers all.
+
+        Such actors have a 全部项目 list: every project that reached their desk, or of the jurisdictions they own.
+        """
+        return self.is_admin or self.role == "process_owner" or any(not is_applicant_group(g) for g in self.groups)
+
     def owns(self, bundle: str) -> bool:
         """Tell whether the actor may edit and deploy this jurisdiction's bundle."""
         return self.is_admin or (self.role == "process_owner" and bundle in self.jurisdictions)

@@ -26,6 +26,7 @@ from engine.store.audit import record
 from engine.store.models import InstanceRow, ProcessVersion, TaskRow
 from engine.usecases.describe import json_default
 from engine.usecases.notifications import announce_ready
+from engine.usecases.project_index import sync_project
 
 __all__ = [
     "CANCELLED", "COMPLETED", "ERROR", "FINISHED", "RUNNING", "STATUSES", "WAITING",
@@ -107,12 +108,15 @@ def persist(engine: Engine, session: Session, row: InstanceRow, instance: Instan
     if error is not None and error.element_id and error.element_id not in active:
         active.append(error.element_id)  # a failed due date leaves no failed task behind
     row.active_elements = active
-    _sync_task_index(engine, session, row, instance, now, strict=error is None, actor=actor)
+    ready, due = _sync_task_index(engine, session, row, instance, now, strict=error is None, actor=actor)
+    sync_project(engine, session, row, instance, ready, due, now)
     session.flush()
 
 
 def _sync_task_index(engine: Engine, session: Session, row: InstanceRow, instance: Instance, now: datetime,
-                     strict: bool = True, actor: str | None = None) -> None:
+                     strict: bool = True,
+                     actor: str | None = None) -> tuple[list[HumanTask], dict[str, datetime | None]]:
+    # Returns the ready tasks and each one's due moment, which the project index reads.
     ready = {task.id: task for task in instance.ready_human_tasks()} if row.status != CANCELLED else {}
     # One query finds both the open rows and any row a ready task already has.
     known = {t.id: t for t in session.scalars(select(TaskRow).where(
@@ -125,6 +129,7 @@ def _sync_task_index(engine: Engine, session: Session, row: InstanceRow, instanc
         elif task_row.status == "ready":
             task_row.project_name = row.project_name
     arrived: list[TaskRow] = []
+    due = {task_id: known[task_id].due_at for task_id in ready if task_id in known}
     for task_id, task in ready.items():
         if task_id in known:
             continue
@@ -140,8 +145,10 @@ def _sync_task_index(engine: Engine, session: Session, row: InstanceRow, instanc
             status="ready", created_at=now, due_at=due_at, process_version_id=row.process_version.id,
             **task_index_fields(task, row.process_version)))
         session.add(arrived[-1])
+        due[task_id] = due_at
     # Written with the task rows, so people hear of a task exactly when it exists; mail goes out later.
     announce_ready(engine, session, arrived, now, skip=actor)
+    return list(ready.values()), due
 
 
 def task_index_fields(task: HumanTask, version: ProcessVersion) -> dict[str, str | None]:

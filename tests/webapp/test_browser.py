@@ -220,3 +220,33 @@ def test_a_conditional_field_appears_when_relevant_and_its_value_goes_when_hidde
     submitted = json.loads(sent.value.post_data or "{}")
     assert submitted["crossDepartment"] is False and "leadUnit" not in submitted
     page.wait_for_url("**/instances/*")
+
+
+def test_an_applicant_finds_their_project_after_completing_the_first_task(browser: Any, live_url: str) -> None:
+    page = _sign_in(browser, live_url, "qingyang_applicant_unit")
+    page.goto(f"{live_url}/start")
+    page.locator("form.start-form input[name=business_key]").fill("QY-BROWSER-LIST")
+    page.locator("form.start-form button[type=submit]").click()
+    page.wait_for_selector("#task-form form")
+    _fill_register(page)
+    page.locator("#task-form button[type=submit]").click()
+    page.wait_for_url("**/instances/*")
+    page.get_by_role("link", name="我的项目").first.click()
+    page.wait_for_selector("#projects")
+    row = page.locator('#projects tbody tr[data-instance]')
+    assert row.count() == 1
+    text = row.inner_text()
+    for shown in ("QY-BROWSER-LIST", "青阳县智慧城管平台", "主管部门汇总审核", "县直主管部门", "180.00", "办理中"):
+        assert shown in text, shown
+    _shot(page, "10-projects-mine")
+    row.get_by_role("link", name="青阳县智慧城管平台").click()
+    page.wait_for_url("**/instances/*")
+    bureau = _sign_in(browser, live_url, "qingyang_supervising_department")
+    bureau.get_by_role("link", name="全部项目").click()
+    bureau.wait_for_selector("#projects")
+    bureau.fill("input[name=amount_min]", "180")
+    bureau.fill("input[name=amount_max]", "180.00")
+    bureau.locator("#project-filters button[type=submit]").click()
+    bureau.wait_for_selector("#projects tbody tr[data-instance]")
+    assert "QY-BROWSER-LIST" in bureau.inner_text("#projects")
+    _shot(bureau, "11-projects-all")

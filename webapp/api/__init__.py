@@ -57,7 +57,7 @@ def init_app(app: Flask) -> GovflowApi:
     for key, value in API_CONFIG.items():
         app.config.setdefault(key, value)
     api = GovflowApi(app)
-    from . import auth, instances, modeling, notifications, processes, reference, tasks
+    from . import auth, instances, modeling, notifications, processes, projects, reference, tasks
 
     for module in (auth, processes, modeling, instances, tasks, reference):
         api.register_blueprint(module.blp)
@@ -65,5 +65,6 @@ def init_app(app: Flask) -> GovflowApi:
     from . import handover
 
     api.register_blueprint(handover.blp)
+    api.register_blueprint(projects.blp)
     app.extensions["govflow.api"] = api
     return api

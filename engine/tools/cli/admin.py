@@ -13,6 +13,7 @@ from engine.errors import InvalidInput
 from engine.spiff.bundle import Bundle
 from engine.tools.consistency import check_consistency
 from engine.tools.obligations import ObligationError, load_obligations
+from engine.tools.reindex import reindex_projects
 from engine.tools.trace import trace_markdown
 from engine.usecases import decisions, instances, signin, timers
 from engine.usecases import users as user_service
@@ -164,6 +165,15 @@ def check_consistency_command(obj: CliContext) -> None:
           "problems": report.problems})
     if not report.consistent:
         raise SystemExit(1)
+
+
+@main.command("reindex-projects")
+@click.pass_obj
+@domain_errors_as_json
+def reindex_projects_command(obj: CliContext) -> None:
+    """Rebuild the project lists' index from every instance's state (once, after upgrading to it)."""
+    with obj.session() as session:
+        emit({"projects": reindex_projects(obj.engine, session)})
 
 
 @main.group()

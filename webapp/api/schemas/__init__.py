@@ -22,6 +22,7 @@ from .modeling import (
     RevisionArgs,
     VersionEntrySchema,
 )
+from .projects import ProjectListArgs, ProjectPageSchema, ProjectSchema
 from .work import (
     AuditSchema,
     CalendarAnswerSchema,
@@ -61,4 +62,5 @@ __all__ = [
     "TaskPageSchema", "TaskSchema", "TimerSchema",
     "TokenRequestSchema", "TokenSchema", "UserSchema", "VersionEntrySchema", "VersionLoadSchema", "VersionSchema",
     "AssignArgs", "DelegationArgs", "DelegationSchema",
+    "ProjectListArgs", "ProjectPageSchema", "ProjectSchema",
 ]

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0005_notifications'
-down_revision = '0003_task_version'
+down_revision = '0004_project_index'
 branch_labels = None
 depends_on = None
 
