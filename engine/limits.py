@@ -16,8 +16,11 @@ __all__ = ["MAX_DEPTH", "MAX_INTEGER", "MAX_WORKING_DAYS", "check_data_depth", "
 MAX_DEPTH = 32
 """Deepest nesting of objects and arrays accepted in a request body, a form file or process data."""
 
-MAX_INTEGER = 2**53 - 1
-"""Largest whole number accepted where a count or a version is asked for (exact in every JSON reader)."""
+MAX_INTEGER = 2**31 - 1
+"""Largest whole number accepted where a count, an id or a version is asked for.
+
+Every such number is compared with an INTEGER column, which holds no more on PostgreSQL; a larger one
+would be a database error rather than "not found" or a field error."""
 
 MAX_WORKING_DAYS = 36_500
 """A century of working days: beyond any deadline a regulation sets, and a bound on the day-by-day count."""

@@ -65,3 +65,15 @@ def test_calendar_arithmetic_is_bounded_and_past_year_9999_is_a_clear_error(clie
     assert months.status_code == 422
     fine = client.get("/api/v1/calendar?start=2025-09-30&working_days=5", headers=headers)
     assert fine.status_code == 200 and fine.json["result"] == "2025-10-14"
+
+
+def test_a_number_beyond_what_an_integer_column_holds_is_a_field_error(client: FlaskClient, token_for: Tokens) -> None:
+    admin = token_for("admin")
+    # 2**31 overflowed PostgreSQL's INTEGER in the version lookup: a server error instead of a 422.
+    too_big = client.post("/api/v1/processes/qingyang_project/migrations", headers=admin,
+                          json={"to_version": 2**31, "dry_run": True})
+    assert too_big.status_code == 422 and [f["field"] for f in too_big.json["fields"]] == ["to_version"]
+    assert client.get(f"/api/v1/processes/qingyang_project/versions/{2**31}", headers=admin).status_code == 404
+    largest = client.post("/api/v1/processes/qingyang_project/migrations", headers=admin,
+                          json={"to_version": 2**31 - 1, "dry_run": True})
+    assert largest.status_code == 404
