@@ -10,7 +10,6 @@ Usage: python bench/dashboard_bench.py [--tasks 1000000] [--runs 5] [--databases
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import statistics
 import sys
@@ -23,6 +22,8 @@ from typing import Any
 from sqlalchemy import insert, select
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from targets import database_targets  # noqa: E402  (bench/, the script's own folder)
 
 from engine.clock import FakeClock  # noqa: E402
 from engine.settings import PROJECT_ROOT, Settings  # noqa: E402
@@ -120,12 +121,7 @@ def main() -> None:
     parser.add_argument("--databases", default="sqlite,postgresql",
                         help="which of sqlite,postgresql to measure (postgresql needs GOVFLOW_BENCH_POSTGRES_URL)")
     args = parser.parse_args()
-    wanted = set(args.databases.split(","))
-    targets = []
-    if "sqlite" in wanted:
-        targets.append(("sqlite", f"sqlite:///{tempfile.mkdtemp()}/bench.sqlite"))
-    if "postgresql" in wanted and os.environ.get("GOVFLOW_BENCH_POSTGRES_URL"):
-        targets.append(("postgresql", os.environ["GOVFLOW_BENCH_POSTGRES_URL"]))
+    targets = database_targets(args.databases, tempfile.mkdtemp(), "bench.sqlite")
     for name, url in targets:
         print(f"{name}:")
         timings = bench(url, args.tasks, args.runs)

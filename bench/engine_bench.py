@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import statistics
 import sys
 import tempfile
@@ -32,6 +31,8 @@ from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import insert, select, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from targets import database_targets  # noqa: E402  (bench/, the script's own folder)
 
 from engine.clock import FakeClock  # noqa: E402
 from engine.settings import Settings  # noqa: E402
@@ -172,12 +173,7 @@ def main() -> None:
     raw = bench_raw(args.steps)
     raw_median = statistics.median(raw)
     print(f"(a) raw SpiffWorkflow step: median {raw_median * 1000:.3f} ms, p95 {percentile(raw, 0.95) * 1000:.3f} ms")
-    wanted = set(args.databases.split(","))
-    targets = []
-    if "sqlite" in wanted:
-        targets.append(("sqlite", f"sqlite:///{tempfile.mkdtemp()}/bench.sqlite"))
-    if "postgresql" in wanted and os.environ.get("GOVFLOW_BENCH_POSTGRES_URL"):
-        targets.append(("postgresql", os.environ["GOVFLOW_BENCH_POSTGRES_URL"]))
+    targets = database_targets(args.databases, tempfile.mkdtemp(), "bench.sqlite")
     summary: dict[str, Any] = {"raw_median_ms": raw_median * 1000}
     for name, url in targets:
         results = bench_engine(url, sizes, args.steps)

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import statistics
 import sys
 import tempfile
@@ -27,6 +26,8 @@ from typing import Any
 from sqlalchemy import insert
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from targets import database_targets  # noqa: E402  (bench/, the script's own folder)
 
 from engine.store.db import init_db, make_db_engine, make_session_factory, unit_of_work  # noqa: E402
 from engine.store.models import Deployment, InstanceRow, ProcessVersion, ProjectRow, TaskRow  # noqa: E402
@@ -142,11 +143,7 @@ def main() -> None:
     parser.add_argument("--databases", default="sqlite,postgresql")
     args = parser.parse_args()
     scratch = tempfile.TemporaryDirectory()  # a million task rows take over half a gigabyte: removed at the end
-    targets = []
-    if "sqlite" in args.databases:
-        targets.append(("sqlite", f"sqlite:///{scratch.name}/lists.sqlite"))
-    if "postgresql" in args.databases and os.environ.get("GOVFLOW_BENCH_POSTGRES_URL"):
-        targets.append(("postgresql", os.environ["GOVFLOW_BENCH_POSTGRES_URL"]))
+    targets = database_targets(args.databases, scratch.name, "lists.sqlite")
     summary: dict[str, Any] = {"projects": args.projects, "task_rows": args.projects * args.tasks}
     for database, url in targets:
         summary[database] = bench(url, args.projects, args.tasks, args.depth)
